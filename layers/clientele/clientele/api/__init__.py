@@ -1,0 +1,1 @@
+"""The HTTP edge: resolver setup, request/response models, error mapping, principal extraction."""

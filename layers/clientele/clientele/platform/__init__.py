@@ -1,0 +1,1 @@
+"""Cross-cutting infrastructure: configuration, AWS clients, clock, ids, crypto, observability."""

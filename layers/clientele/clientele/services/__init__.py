@@ -1,0 +1,1 @@
+"""Use cases: the rules of Clientele. Called by the API edge, calling repositories."""

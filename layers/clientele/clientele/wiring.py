@@ -1,0 +1,68 @@
+"""Builds repositories and services from the validated configuration, once per container.
+
+Everything here is lazy: a function that never touches customers never builds their service.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from clientele.platform.config import get_config
+from clientele.platform.links import LinkSigner
+from clientele.platform.secrets import app_secret
+from clientele.repositories.customers import CustomerRepository
+from clientele.repositories.dynamo import Table
+from clientele.repositories.merchants import MerchantRepository
+from clientele.services.access import TermsGate
+from clientele.services.account import AccountService
+from clientele.services.customers import CustomerService
+from clientele.services.onboarding import Onboarding
+
+
+@cache
+def table() -> Table:
+    return Table(get_config().table_name)
+
+
+@cache
+def merchants() -> MerchantRepository:
+    return MerchantRepository(table())
+
+
+@cache
+def customers() -> CustomerRepository:
+    return CustomerRepository(table())
+
+
+@cache
+def account_service() -> AccountService:
+    return AccountService(merchants(), get_config().terms_version)
+
+
+@cache
+def customer_service() -> CustomerService:
+    return CustomerService(customers(), merchants(), app_secret)
+
+
+@cache
+def terms_gate() -> TermsGate:
+    return TermsGate(merchants())
+
+
+@cache
+def signer() -> LinkSigner:
+    return LinkSigner(app_secret())
+
+
+@cache
+def onboarding() -> Onboarding:
+    return Onboarding(merchants(), account_service(), customer_service(), signer(),
+                      get_config().public_base_url)
+
+
+def reset() -> None:
+    """Forget everything built (tests recreate the stack between cases)."""
+    for built in (table, merchants, customers, account_service, customer_service, terms_gate, signer, onboarding):
+        built.cache_clear()
+    get_config.cache_clear()
+    app_secret.cache_clear()
