@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
-
 from clientele import wiring
 from clientele.api import models
 from clientele.api.app import caller, create_app, json_response, lambda_entry, principal
-from clientele.api.errors import responses
+from clientele.api.errors import no_content, responses, success
 from clientele.domain.permissions import Permission
 from clientele.services.account import Terms
 
@@ -22,73 +21,110 @@ ReadPerm = Permission.CUSTOMERS_READ
 PathId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
-def _created(model: type[Any]) -> dict[int, dict[str, Any]]:
-    return {201: {"description": "Created", "content": {"application/json": {"model": model}}}}
-
-
 def _terms(terms: Terms) -> models.TermsOut:
     accepted = terms.accepted
-    return models.TermsOut(version=terms.version, url=terms.url, accepted=accepted is not None,
-                           accepted_version=accepted.version if accepted else None,
-                           accepted_at=accepted.accepted_at if accepted else None,
-                           accepted_by=accepted.accepted_by if accepted else None)
+    return models.TermsOut(
+        version=terms.version,
+        url=terms.url,
+        accepted=accepted is not None,
+        accepted_version=accepted.version if accepted else None,
+        accepted_at=accepted.accepted_at if accepted else None,
+        accepted_by=accepted.accepted_by if accepted else None,
+    )
 
 
-@app.get("/v1/terms", tags=["Account"], summary="The current customer-list terms and their acceptance",
-         responses=ERRORS)
+@app.get(
+    "/v1/terms",
+    tags=["Account"],
+    summary="The current customer-list terms and their acceptance",
+    responses={**success(models.TermsOut), **ERRORS},
+)
 def get_terms() -> models.TermsOut:
     return _terms(wiring.account_service().terms(principal(app)))
 
 
-@app.post("/v1/terms/accept", tags=["Account"], summary="Accept the terms (idempotent)",
-          responses={**ERRORS, **_created(models.TermsOut)})
+@app.post(
+    "/v1/terms/accept",
+    tags=["Account"],
+    summary="Accept the terms (idempotent)",
+    responses={
+        **success(models.TermsOut, 200, "Already accepted"),
+        **ERRORS,
+        **success(models.TermsOut, 201, "Accepted"),
+    },
+)
 def accept_terms(body: models.TermsAcceptIn) -> Response[models.TermsOut]:
     who = caller(app, SettingsPerm, terms=False)
     terms, fresh = wiring.account_service().accept_terms(who, body.version)
     return json_response(201 if fresh else 200, _terms(terms).model_dump(mode="json"))
 
 
-@app.get("/v1/settings", tags=["Account"], summary="Business settings", responses=ERRORS)
+@app.get(
+    "/v1/settings", tags=["Account"], summary="Business settings", responses={**success(models.SettingsOut), **ERRORS}
+)
 def get_settings() -> models.SettingsOut:
     return models.SettingsOut.of(wiring.account_service().settings(principal(app)))
 
 
-@app.patch("/v1/settings", tags=["Account"], summary="Change settings (with `version`)",
-           responses={**ERRORS, **responses(409)})
+@app.patch(
+    "/v1/settings",
+    tags=["Account"],
+    summary="Change settings (with `version`)",
+    responses={**success(models.SettingsOut), **ERRORS, **responses(409)},
+)
 def patch_settings(body: models.SettingsPatch) -> models.SettingsOut:
     who = caller(app, SettingsPerm, terms=False)
     return models.SettingsOut.of(wiring.account_service().update_settings(who, body.version, body.changes()))
 
 
-@app.get("/v1/sites", tags=["Account"], summary="Sites this key may see", responses=ERRORS)
+@app.get(
+    "/v1/sites", tags=["Account"], summary="Sites this key may see", responses={**success(models.SiteList), **ERRORS}
+)
 def list_sites() -> models.SiteList:
     sites = wiring.account_service().sites(principal(app))
     return models.SiteList(items=[models.SiteOut.model_validate(s.model_dump()) for s in sites])
 
 
-@app.post("/v1/sites", tags=["Account"], summary="Add a site", responses={**ERRORS, **_created(models.SiteOut)})
+@app.post(
+    "/v1/sites", tags=["Account"], summary="Add a site", responses={**ERRORS, **success(models.SiteOut, 201, "Created")}
+)
 def create_site(body: models.SiteIn) -> Response[models.SiteOut]:
     who = caller(app, SettingsPerm, terms=False)
     site = wiring.account_service().create_site(who, **body.model_dump())
     return json_response(201, site.model_dump(mode="json"))
 
 
-@app.patch("/v1/sites/<id>", tags=["Account"], summary="Change a site", responses={**ERRORS, **NOT_FOUND})
-def patch_site(id: PathId, body: models.SitePatch) -> models.SiteOut:  # noqa: A002 - the route's name
+@app.patch(
+    "/v1/sites/<id>",
+    tags=["Account"],
+    summary="Change a site",
+    responses={**success(models.SiteOut), **ERRORS, **NOT_FOUND},
+)
+def patch_site(id: PathId, body: models.SitePatch) -> models.SiteOut:
     who = caller(app, SettingsPerm, terms=False)
     site = wiring.account_service().update_site(who, id, body.changes())
     return models.SiteOut.model_validate(site.model_dump())
 
 
-@app.get("/v1/api-keys", tags=["Account"], summary="API keys (never their secrets)", responses=ERRORS)
+@app.get(
+    "/v1/api-keys",
+    tags=["Account"],
+    summary="API keys (never their secrets)",
+    responses={**success(models.ApiKeyList), **ERRORS},
+)
 def list_keys() -> models.ApiKeyList:
     who = caller(app, SettingsPerm, terms=False)
-    return models.ApiKeyList(items=[models.ApiKeyOut.model_validate(k.model_dump())
-                                    for k in wiring.account_service().keys(who)])
+    return models.ApiKeyList(
+        items=[models.ApiKeyOut.model_validate(k.model_dump()) for k in wiring.account_service().keys(who)]
+    )
 
 
-@app.post("/v1/api-keys", tags=["Account"], summary="Issue a key for a role; the secret is shown once",
-          responses={**ERRORS, **_created(models.ApiKeyCreated)})
+@app.post(
+    "/v1/api-keys",
+    tags=["Account"],
+    summary="Issue a key for a role; the secret is shown once",
+    responses={**ERRORS, **success(models.ApiKeyCreated, 201, "Created")},
+)
 def create_key(body: models.ApiKeyIn) -> Response[models.ApiKeyCreated]:
     who = caller(app, SettingsPerm, terms=False)
     issued = wiring.account_service().create_key(who, role=body.role, site_ids=body.site_ids, name=body.name)
@@ -96,43 +132,62 @@ def create_key(body: models.ApiKeyIn) -> Response[models.ApiKeyCreated]:
     return json_response(201, out.model_dump(mode="json"))
 
 
-@app.delete("/v1/api-keys/<id>", tags=["Account"], summary="Revoke a key",
-            responses={**ERRORS, **NOT_FOUND, 204: {"description": "Revoked"}})
-def revoke_key(id: PathId) -> Response[None]:  # noqa: A002
+@app.delete(
+    "/v1/api-keys/<id>",
+    tags=["Account"],
+    summary="Revoke a key",
+    responses={**ERRORS, **NOT_FOUND, **no_content("Revoked")},
+)
+def revoke_key(id: PathId) -> Response[None]:
     who = caller(app, SettingsPerm, terms=False)
     wiring.account_service().revoke_key(who, id)
     return Response(status_code=204)
 
 
-@app.get("/v1/labels", tags=["Account"], summary="Label definitions", responses=ERRORS)
+@app.get("/v1/labels", tags=["Account"], summary="Label definitions", responses={**success(models.LabelList), **ERRORS})
 def list_labels() -> models.LabelList:
     who = caller(app, ReadPerm, terms=False)
-    return models.LabelList(items=[models.LabelOut.model_validate(x.model_dump())
-                                   for x in wiring.account_service().labels(who)])
+    return models.LabelList(
+        items=[models.LabelOut.model_validate(x.model_dump()) for x in wiring.account_service().labels(who)]
+    )
 
 
-@app.post("/v1/labels", tags=["Account"], summary="Define a label",
-          responses={**ERRORS, **_created(models.LabelOut)})
+@app.post(
+    "/v1/labels",
+    tags=["Account"],
+    summary="Define a label",
+    responses={**ERRORS, **success(models.LabelOut, 201, "Created")},
+)
 def create_label(body: models.LabelIn) -> Response[models.LabelOut]:
     who = caller(app, SettingsPerm, terms=False)
     label = wiring.account_service().create_label(who, body.name)
     return json_response(201, label.model_dump(mode="json"))
 
 
-@app.get("/v1/marketing-preferences", tags=["Account"], summary="Marketing preference definitions",
-         responses=ERRORS)
+@app.get(
+    "/v1/marketing-preferences",
+    tags=["Account"],
+    summary="Marketing preference definitions",
+    responses={**success(models.PreferenceList), **ERRORS},
+)
 def list_preferences() -> models.PreferenceList:
     who = caller(app, ReadPerm, terms=False)
-    return models.PreferenceList(items=[models.PreferenceOut.model_validate(x.model_dump())
-                                        for x in wiring.account_service().preferences(who)])
+    return models.PreferenceList(
+        items=[models.PreferenceOut.model_validate(x.model_dump()) for x in wiring.account_service().preferences(who)]
+    )
 
 
-@app.post("/v1/marketing-preferences", tags=["Account"], summary="Define a marketing preference",
-          responses={**ERRORS, **_created(models.PreferenceOut)})
+@app.post(
+    "/v1/marketing-preferences",
+    tags=["Account"],
+    summary="Define a marketing preference",
+    responses={**ERRORS, **success(models.PreferenceOut, 201, "Created")},
+)
 def create_preference(body: models.PreferenceIn) -> Response[models.PreferenceOut]:
     who = caller(app, SettingsPerm, terms=False)
-    preference = wiring.account_service().create_preference(who, name=body.name, channel=body.channel,
-                                                            description=body.description)
+    preference = wiring.account_service().create_preference(
+        who, name=body.name, channel=body.channel, description=body.description
+    )
     return json_response(201, preference.model_dump(mode="json"))
 
 

@@ -6,11 +6,10 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-
 from clientele import wiring
 from clientele.api import models
 from clientele.api.app import caller, create_app, json_response, lambda_entry
-from clientele.api.errors import responses
+from clientele.api.errors import no_content, responses, success
 from clientele.domain.models import Principal, Source
 from clientele.domain.permissions import Permission
 from clientele.services.customers import CustomerDraft
@@ -22,15 +21,16 @@ Limit = Annotated[int, Query(ge=1, le=100, description="Page size, 1-100.")]
 Cursor = Annotated[str | None, Query(max_length=2048, description="Opaque cursor from the previous page.")]
 
 
-def _created(model: type[Any]) -> dict[int, dict[str, Any]]:
-    return {201: {"description": "Created", "content": {"application/json": {"model": model}}}}
-
-
 def _out(who: Principal, customer: Any) -> models.CustomerOut:
     return models.CustomerOut.of(customer, contact=who.can(Permission.CUSTOMERS_CONTACT))
 
 
-@app.get("/v1/customers", tags=["Customers"], summary="List and search customers", responses=ERRORS)
+@app.get(
+    "/v1/customers",
+    tags=["Customers"],
+    summary="List and search customers",
+    responses={**success(models.CustomerList), **ERRORS},
+)
 def list_customers(
     email: Annotated[str | None, Query(max_length=254, description="Exact email (any case).")] = None,
     phone: Annotated[str | None, Query(max_length=32, description="Phone, any formatting.")] = None,
@@ -41,76 +41,114 @@ def list_customers(
     who = caller(app, Permission.CUSTOMERS_READ)
     if (email or phone) and not who.can(Permission.CUSTOMERS_CONTACT):
         caller(app, Permission.CUSTOMERS_CONTACT)
-    page = wiring.customer_service().list(who, email=email, phone=phone, source=source.value if source else None,
-                                          limit=limit, cursor=cursor)
+    page = wiring.customer_service().list(
+        who, email=email, phone=phone, source=source.value if source else None, limit=limit, cursor=cursor
+    )
     return models.CustomerList(items=[_out(who, c) for c in page.items], cursor=page.cursor)
 
 
-@app.post("/v1/customers", tags=["Customers"], summary="Create a customer",
-          responses={**ERRORS, **responses(409), **_created(models.CustomerOut)})
+@app.post(
+    "/v1/customers",
+    tags=["Customers"],
+    summary="Create a customer",
+    responses={**ERRORS, **responses(409), **success(models.CustomerOut, 201, "Created")},
+)
 def create_customer(body: models.CustomerIn) -> Response[models.CustomerOut]:
     who = caller(app, Permission.CUSTOMERS_WRITE, terms=body.source is not Source.LEGACY)
-    draft = CustomerDraft(**{k: v for k, v in body.model_dump().items() if k != "addresses"},
-                          addresses=[a.to_domain() for a in body.addresses])
+    draft = CustomerDraft(
+        **{k: v for k, v in body.model_dump().items() if k != "addresses"},
+        addresses=[a.to_domain() for a in body.addresses],
+    )
     customer = wiring.customer_service().create(who, draft)
-    return json_response(201, _out(who, customer).model_dump(mode="json"),
-                         headers={"Location": f"/v1/customers/{customer.id}"})
+    return json_response(
+        201, _out(who, customer).model_dump(mode="json"), headers={"Location": f"/v1/customers/{customer.id}"}
+    )
 
 
-@app.get("/v1/customers/<id>", tags=["Customers"], summary="Read a customer", responses=ERRORS)
-def get_customer(id: PathId) -> models.CustomerOut:  # noqa: A002 - the route's name
+@app.get(
+    "/v1/customers/<id>",
+    tags=["Customers"],
+    summary="Read a customer",
+    responses={**success(models.CustomerOut), **ERRORS},
+)
+def get_customer(id: PathId) -> models.CustomerOut:
     who = caller(app, Permission.CUSTOMERS_READ)
     return _out(who, wiring.customer_service().get(who, id))
 
 
-@app.patch("/v1/customers/<id>", tags=["Customers"], summary="Update a customer (with `version`)",
-           responses={**ERRORS, **responses(409)})
-def patch_customer(id: PathId, body: models.CustomerPatch) -> models.CustomerOut:  # noqa: A002
+@app.patch(
+    "/v1/customers/<id>",
+    tags=["Customers"],
+    summary="Update a customer (with `version`)",
+    responses={**success(models.CustomerOut), **ERRORS, **responses(409)},
+)
+def patch_customer(id: PathId, body: models.CustomerPatch) -> models.CustomerOut:
     who = caller(app, Permission.CUSTOMERS_WRITE)
     provided = body.model_fields_set - {"version"}
     if provided & {"email", "phone", "addresses"}:
         caller(app, Permission.CUSTOMERS_CONTACT)
     values = body.model_dump(exclude={"version", "addresses"})
-    draft = CustomerDraft(**{k: v for k, v in values.items() if v is not None},
-                          addresses=[a.to_domain() for a in body.addresses or []],
-                          provided=frozenset(provided))
+    draft = CustomerDraft(
+        **{k: v for k, v in values.items() if v is not None},
+        addresses=[a.to_domain() for a in body.addresses or []],
+        provided=frozenset(provided),
+    )
     for name in provided:
         if values.get(name) is None and name != "addresses":
             setattr(draft, name, None)
     return _out(who, wiring.customer_service().update(who, id, body.version, draft))
 
 
-@app.get("/v1/customers/<id>/notes", tags=["Customers"], summary="Notes, newest first", responses=ERRORS)
-def list_notes(id: PathId, limit: Limit = 50, cursor: Cursor = None) -> models.NoteList:  # noqa: A002
+@app.get(
+    "/v1/customers/<id>/notes",
+    tags=["Customers"],
+    summary="Notes, newest first",
+    responses={**success(models.NoteList), **ERRORS},
+)
+def list_notes(id: PathId, limit: Limit = 50, cursor: Cursor = None) -> models.NoteList:
     who = caller(app, Permission.CUSTOMERS_READ)
     page = wiring.customer_service().notes(who, id, limit=limit, cursor=cursor)
-    return models.NoteList(items=[models.NoteOut.model_validate(n.model_dump()) for n in page.items],
-                           cursor=page.cursor)
+    return models.NoteList(
+        items=[models.NoteOut.model_validate(n.model_dump()) for n in page.items], cursor=page.cursor
+    )
 
 
-@app.post("/v1/customers/<id>/notes", tags=["Customers"], summary="Add a note",
-          responses={**ERRORS, **_created(models.NoteOut)})
-def add_note(id: PathId, body: models.NoteIn) -> Response[models.NoteOut]:  # noqa: A002
+@app.post(
+    "/v1/customers/<id>/notes",
+    tags=["Customers"],
+    summary="Add a note",
+    responses={**ERRORS, **success(models.NoteOut, 201, "Created")},
+)
+def add_note(id: PathId, body: models.NoteIn) -> Response[models.NoteOut]:
     who = caller(app, Permission.CUSTOMERS_WRITE)
     note = wiring.customer_service().add_note(who, id, body.text)
     return json_response(201, note.model_dump(mode="json"))
 
 
-@app.delete("/v1/customers/<id>/notes/<note_id>", tags=["Customers"], summary="Delete a note",
-            responses={**ERRORS, 204: {"description": "Deleted"}})
-def delete_note(id: PathId, note_id: PathId) -> Response[None]:  # noqa: A002
+@app.delete(
+    "/v1/customers/<id>/notes/<note_id>",
+    tags=["Customers"],
+    summary="Delete a note",
+    responses={**ERRORS, **no_content("Deleted")},
+)
+def delete_note(id: PathId, note_id: PathId) -> Response[None]:
     who = caller(app, Permission.CUSTOMERS_WRITE)
     wiring.customer_service().delete_note(who, id, note_id)
     return Response(status_code=204)
 
 
-@app.get("/v1/customers/<id>/audit", tags=["Customers"], summary="Administrative changes: who, when, which fields",
-         responses=ERRORS)
-def get_audit(id: PathId, limit: Limit = 50, cursor: Cursor = None) -> models.AuditList:  # noqa: A002
+@app.get(
+    "/v1/customers/<id>/audit",
+    tags=["Customers"],
+    summary="Administrative changes: who, when, which fields",
+    responses={**success(models.AuditList), **ERRORS},
+)
+def get_audit(id: PathId, limit: Limit = 50, cursor: Cursor = None) -> models.AuditList:
     who = caller(app, Permission.CUSTOMERS_READ)
     page = wiring.customer_service().audit(who, id, limit=limit, cursor=cursor)
-    return models.AuditList(items=[models.AuditOut.model_validate(a.model_dump()) for a in page.items],
-                            cursor=page.cursor)
+    return models.AuditList(
+        items=[models.AuditOut.model_validate(a.model_dump()) for a in page.items], cursor=page.cursor
+    )
 
 
 lambda_handler = lambda_entry(app)

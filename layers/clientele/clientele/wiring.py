@@ -56,8 +56,7 @@ def signer() -> LinkSigner:
 
 @cache
 def onboarding() -> Onboarding:
-    return Onboarding(merchants(), account_service(), customer_service(), signer(),
-                      get_config().public_base_url)
+    return Onboarding(merchants(), account_service(), customer_service(), signer(), get_config().public_base_url)
 
 
 def reset() -> None:

@@ -58,8 +58,9 @@ def create_app() -> APIGatewayHttpResolver:
 
     @app.exception_handler(RequestUnsupportedContentType)
     def _content_type(error: RequestUnsupportedContentType) -> Response[str]:
-        return _error(415, errors.body([ErrorDetail("UNSUPPORTED_MEDIA_TYPE",
-                                                    "Send JSON with Content-Type: application/json.")]))
+        return _error(
+            415, errors.body([ErrorDetail("UNSUPPORTED_MEDIA_TYPE", "Send JSON with Content-Type: application/json.")])
+        )
 
     @app.not_found
     def _not_found(error: NotFoundError) -> Response[str]:
@@ -68,7 +69,11 @@ def create_app() -> APIGatewayHttpResolver:
     return app
 
 
-def _precheck(event: dict[str, Any]) -> Response[str] | None:
+def _raw_error(status: int, body: str) -> dict[str, Any]:
+    return {"statusCode": status, "headers": {"Content-Type": JSON}, "body": body}
+
+
+def _precheck(event: dict[str, Any]) -> dict[str, Any] | None:
     """What API Gateway passes through but no handler should see: oversized or non-UTF-8 bodies."""
     raw = event.get("body")
     if raw is None:
@@ -82,12 +87,13 @@ def _precheck(event: dict[str, Any]) -> Response[str] | None:
         data = raw.encode("utf-8", "surrogatepass")
     limit = get_config().max_body_bytes
     if len(data) > limit:
-        return _error(413, errors.body([ErrorDetail("PAYLOAD_TOO_LARGE",
-                                                    f"The request body exceeds {limit} bytes.")]))
+        return _raw_error(
+            413, errors.body([ErrorDetail("PAYLOAD_TOO_LARGE", f"The request body exceeds {limit} bytes.")])
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        return _error(400, errors.body([ErrorDetail("MALFORMED_BODY", "The request body is not UTF-8.")]))
+        return _raw_error(400, errors.body([ErrorDetail("MALFORMED_BODY", "The request body is not UTF-8.")]))
     if event.get("isBase64Encoded"):
         event["body"] = text
         event["isBase64Encoded"] = False
@@ -103,25 +109,14 @@ def lambda_entry(app: APIGatewayHttpResolver) -> LambdaHandler:
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         refused = _precheck(event)
         if refused is not None:
-            return refused.build(_EventView(event))  # type: ignore[arg-type]
+            return refused
         try:
             return app.resolve(event, context)
         except Exception:
             logger.exception("unhandled error")
-            return {"statusCode": 500, "headers": {"Content-Type": JSON},
-                    "body": errors.body([ErrorDetail("INTERNAL", "Something went wrong on our side.")])}
+            return _raw_error(500, errors.body([ErrorDetail("INTERNAL", "Something went wrong on our side.")]))
 
     return handler
-
-
-class _EventView:
-    """The little that :meth:`Response.build` reads from an event when answering before routing."""
-
-    def __init__(self, event: dict[str, Any]) -> None:
-        self.headers = event.get("headers") or {}
-
-    def get_header_value(self, name: str, default_value: str | None = None, **_: Any) -> str | None:
-        return self.headers.get(name.lower(), default_value)
 
 
 def principal(app: APIGatewayHttpResolver) -> Principal:

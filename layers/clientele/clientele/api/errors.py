@@ -51,7 +51,7 @@ def from_validation(errors: list[dict[str, Any]]) -> tuple[int, str]:
     details = []
     for error in errors:
         kind = str(error.get("type", "invalid"))
-        code = _PYDANTIC_CODES.get(kind, "INVALID_" + kind.split("_")[0].upper() if kind else "INVALID")
+        code = _PYDANTIC_CODES.get(kind, "INVALID_" + kind.split("_", maxsplit=1)[0].upper() if kind else "INVALID")
         loc = error.get("loc", ())
         if kind == "model_attributes_type" or (kind.endswith("_type") and tuple(loc) == ("body",)):
             code = "INVALID_BODY"
@@ -77,3 +77,12 @@ def responses(*statuses: int) -> dict[int, dict[str, Any]]:
         status: {"description": descriptions[status], "content": {"application/json": {"model": ErrorResponse}}}
         for status in statuses
     }
+
+
+def success(model: type[BaseModel], status: int = 200, description: str = "OK") -> dict[int, dict[str, Any]]:
+    """The OpenAPI entry of a successful answer (Powertools omits it once error responses are given)."""
+    return {status: {"description": description, "content": {"application/json": {"model": model}}}}
+
+
+def no_content(description: str) -> dict[int, dict[str, Any]]:
+    return {204: {"description": description}}

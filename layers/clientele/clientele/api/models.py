@@ -73,10 +73,18 @@ class SettingsOut(BaseModel):
 
     @classmethod
     def of(cls, merchant: Merchant) -> SettingsOut:
-        return cls(merchant_id=merchant.id, business_name=merchant.name, contact_email=merchant.contact_email,
-                   locale=merchant.locale, country=merchant.country,
-                   privacy_policy_url=merchant.privacy_policy_url, terms_accepted=merchant.terms is not None,
-                   created_at=merchant.created_at, updated_at=merchant.updated_at, version=merchant.version)
+        return cls(
+            merchant_id=merchant.id,
+            business_name=merchant.name,
+            contact_email=merchant.contact_email,
+            locale=merchant.locale,
+            country=merchant.country,
+            privacy_policy_url=merchant.privacy_policy_url,
+            terms_accepted=merchant.terms is not None,
+            created_at=merchant.created_at,
+            updated_at=merchant.updated_at,
+            version=merchant.version,
+        )
 
 
 class SettingsPatch(Input):
@@ -198,7 +206,8 @@ class CustomerIn(Input):
     addresses: Annotated[list[AddressIn], Field(max_length=5)] = []
     labels: Annotated[list[Id], Field(max_length=50)] = []
     marketing: Annotated[dict[Id, bool], Field(max_length=20)] = Field(
-        default={}, description="Marketing preference id -> opted in.")
+        default={}, description="Marketing preference id -> opted in."
+    )
     source: Source = Field(default=Source.MANUAL, description="`manual`, or `legacy` for migrations.")
 
     @field_validator("source")
@@ -254,14 +263,25 @@ class CustomerOut(BaseModel):
     def of(cls, customer: Customer, *, contact: bool) -> CustomerOut:
         """``contact``: whether the key may see email, phone and addresses (customers:contact)."""
         return cls(
-            id=customer.id, given_name=customer.given_name, family_name=customer.family_name,
-            email=customer.email if contact else None, phone=customer.phone if contact else None,
-            birthday=customer.birthday, locale=customer.locale,
-            addresses=customer.addresses if contact else [], labels=customer.labels,
-            marketing={k: PreferenceState(opted_in=v.opted_in, changed_at=v.changed_at, source=v.source)
-                       for k, v in customer.marketing.items()},
-            site_ids=customer.site_ids, source=customer.source, created_at=customer.created_at,
-            updated_at=customer.updated_at, last_visit_at=customer.last_visit_at, version=customer.version,
+            id=customer.id,
+            given_name=customer.given_name,
+            family_name=customer.family_name,
+            email=customer.email if contact else None,
+            phone=customer.phone if contact else None,
+            birthday=customer.birthday,
+            locale=customer.locale,
+            addresses=customer.addresses if contact else [],
+            labels=customer.labels,
+            marketing={
+                k: PreferenceState(opted_in=v.opted_in, changed_at=v.changed_at, source=v.source)
+                for k, v in customer.marketing.items()
+            },
+            site_ids=customer.site_ids,
+            source=customer.source,
+            created_at=customer.created_at,
+            updated_at=customer.updated_at,
+            last_visit_at=customer.last_visit_at,
+            version=customer.version,
         )
 
 

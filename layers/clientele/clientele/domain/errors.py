@@ -60,8 +60,9 @@ class AlreadyExists(Conflict):
 
     code = "ALREADY_EXISTS"
 
-    def __init__(self, detail: str, *, field: str | None = None, existing_id: str | None = None,
-                 code: str | None = None) -> None:
+    def __init__(
+        self, detail: str, *, field: str | None = None, existing_id: str | None = None, code: str | None = None
+    ) -> None:
         super().__init__(detail, field=field, code=code)
         self.existing_id = existing_id
 

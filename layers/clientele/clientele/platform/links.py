@@ -10,7 +10,13 @@ from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from clientele.domain.errors import NotFound
+
+class InvalidLink(Exception):
+    """A forged, foreign-purpose or expired link token (pages answer it with a 404 page)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason  # "expired" or "invalid"
 
 
 class LinkSigner:
@@ -24,13 +30,13 @@ class LinkSigner:
         return str(self._serializer(purpose).dumps(payload))
 
     def verify(self, purpose: str, token: str, *, max_age_seconds: int) -> dict[str, Any]:
-        """The payload, or :class:`NotFound` for a forged, foreign-purpose or expired token."""
+        """The payload, or :class:`InvalidLink` for a forged, foreign-purpose or expired token."""
         try:
             payload = self._serializer(purpose).loads(token, max_age=max_age_seconds)
         except SignatureExpired as exc:
-            raise NotFound("This link has expired.", code="LINK_EXPIRED") from exc
+            raise InvalidLink("expired") from exc
         except BadSignature as exc:
-            raise NotFound("This link is not valid.", code="LINK_INVALID") from exc
+            raise InvalidLink("invalid") from exc
         if not isinstance(payload, dict):
-            raise NotFound("This link is not valid.", code="LINK_INVALID")
+            raise InvalidLink("invalid")
         return payload

@@ -55,14 +55,23 @@ class CustomerRepository:
 
     def _claim(self, merchant_id: str, kind: str, value_hash: str, customer_id: str) -> dict[str, Any]:
         return self.table.put_op(
-            {"PK": self._guard_pk(merchant_id, kind, value_hash), "SK": keys.GUARD_SK, "entity": "guard",
-             "kind": kind, "customer_id": customer_id},
+            {
+                "PK": self._guard_pk(merchant_id, kind, value_hash),
+                "SK": keys.GUARD_SK,
+                "entity": "guard",
+                "kind": kind,
+                "customer_id": customer_id,
+            },
             condition="attribute_not_exists(PK)",
         )
 
     def _release(self, merchant_id: str, kind: str, value_hash: str, customer_id: str) -> dict[str, Any]:
-        return self.table.delete_op(self._guard_pk(merchant_id, kind, value_hash), keys.GUARD_SK,
-                                    condition="customer_id = :c", vals={":c": customer_id})
+        return self.table.delete_op(
+            self._guard_pk(merchant_id, kind, value_hash),
+            keys.GUARD_SK,
+            condition="customer_id = :c",
+            vals={":c": customer_id},
+        )
 
     def _raise_clash(self, exc: TransactionCancelled, guard_positions: dict[int, str]) -> None:
         for position, kind in guard_positions.items():
@@ -71,13 +80,15 @@ class CustomerRepository:
                 existing = old.get("customer_id")
                 raise AlreadyExists(
                     f"Another customer already has this {kind}: {existing}.",
-                    field=kind, existing_id=existing,
+                    field=kind,
+                    existing_id=existing,
                     code="EMAIL_TAKEN" if kind == "email" else "PHONE_TAKEN",
                 ) from exc
 
     # Customers --------------------------------------------------------------------------------
-    def create(self, customer: Customer, hashes: ContactHashes, audit: AuditEntry,
-               extra: list[dict[str, Any]] | None = None) -> None:
+    def create(
+        self, customer: Customer, hashes: ContactHashes, audit: AuditEntry, extra: list[dict[str, Any]] | None = None
+    ) -> None:
         """One ``TransactWriteItems``: the profile, its guards, its first audit entry, the counter."""
         mid = customer.merchant_id
         operations = [self.table.put_op(_customer_item(customer), condition="attribute_not_exists(PK)")]
@@ -87,8 +98,9 @@ class CustomerRepository:
                 guards[len(operations)] = kind
                 operations.append(self._claim(mid, kind, value_hash, customer.id))
         operations.append(self._audit_op(mid, audit))
-        operations.append(self.table.update_op(keys.merchant_pk(mid), keys.STATS_SK,
-                                               "ADD total_customers :one", vals={":one": 1}))
+        operations.append(
+            self.table.update_op(keys.merchant_pk(mid), keys.STATS_SK, "ADD total_customers :one", vals={":one": 1})
+        )
         operations.extend(extra or [])
         try:
             self.table.transact(operations)
@@ -102,12 +114,14 @@ class CustomerRepository:
             raise NotFound("No such customer.", field="id")
         return to_customer(item)
 
-    def update(self, customer: Customer, expected_version: int, old: ContactHashes, new: ContactHashes,
-               audit: AuditEntry) -> None:
+    def update(
+        self, customer: Customer, expected_version: int, old: ContactHashes, new: ContactHashes, audit: AuditEntry
+    ) -> None:
         """Replace the profile if its version is still ``expected_version``; move guards atomically."""
         mid = customer.merchant_id
-        operations = [self.table.put_op(_customer_item(customer), condition="version = :v",
-                                        vals={":v": expected_version})]
+        operations = [
+            self.table.put_op(_customer_item(customer), condition="version = :v", vals={":v": expected_version})
+        ]
         guards: dict[int, str] = {}
         for kind, before, after in (("email", old.email, new.email), ("phone", old.phone, new.phone)):
             if before == after:
@@ -124,8 +138,9 @@ class CustomerRepository:
             if exc.cancelled.failed(0):
                 if exc.cancelled.old(0) is None:
                     raise NotFound("No such customer.", field="id") from exc
-                raise VersionMismatch("The customer was changed meanwhile; read it again and retry.",
-                                      field="version") from exc
+                raise VersionMismatch(
+                    "The customer was changed meanwhile; read it again and retry.", field="version"
+                ) from exc
             self._raise_clash(exc, guards)
             raise
 
@@ -138,48 +153,60 @@ class CustomerRepository:
         except NotFound:
             return None
 
-    def list(self, merchant_id: str, *, source: str | None, limit: int, cursor: str | None,
-             newest_first: bool = True) -> Page[Customer]:
+    def list(
+        self, merchant_id: str, *, source: str | None, limit: int, cursor: str | None, newest_first: bool = True
+    ) -> Page[Customer]:
         if source:
             partition = ("GSI2PK", keys.customers_by_source_pk(merchant_id, source))
             index = "GSI2"
         else:
             partition = ("GSI1PK", keys.customers_by_created_pk(merchant_id))
             index = "GSI1"
-        items, next_cursor = self.table.query(partition=partition, index=index, limit=limit, cursor=cursor,
-                                              forward=not newest_first)
+        items, next_cursor = self.table.query(
+            partition=partition, index=index, limit=limit, cursor=cursor, forward=not newest_first
+        )
         return Page[Customer](items=[to_customer(i) for i in items], cursor=next_cursor)
 
     # Notes ----------------------------------------------------------------------------------
     def add_note(self, merchant_id: str, note: Note, audit: AuditEntry) -> None:
         pk = keys.customer_pk(merchant_id, note.customer_id)
         try:
-            self.table.transact([
-                self.table.check_op(pk, keys.CUSTOMER_SK, "attribute_exists(PK)"),
-                self.table.put_op({"PK": pk, "SK": keys.note_sk(note.id), "entity": "note",
-                                   **note.model_dump(mode="json")}),
-                self._audit_op(merchant_id, audit),
-            ])
+            self.table.transact(
+                [
+                    self.table.check_op(pk, keys.CUSTOMER_SK, "attribute_exists(PK)"),
+                    self.table.put_op(
+                        {"PK": pk, "SK": keys.note_sk(note.id), "entity": "note", **note.model_dump(mode="json")}
+                    ),
+                    self._audit_op(merchant_id, audit),
+                ]
+            )
         except TransactionCancelled as exc:
             if exc.cancelled.failed(0):
                 raise NotFound("No such customer.", field="id") from exc
             raise
 
-    def list_notes(self, merchant_id: str, customer_id: str, *, limit: int,
-                   cursor: str | None) -> Page[Note]:
+    def list_notes(self, merchant_id: str, customer_id: str, *, limit: int, cursor: str | None) -> Page[Note]:
         items, next_cursor = self.table.query(
-            partition=("PK", keys.customer_pk(merchant_id, customer_id)), begins_with=("SK", "NOTE#"),
-            limit=limit, cursor=cursor, forward=False)
-        return Page[Note](items=[Note.model_validate({k: v for k, v in i.items() if k not in _META})
-                                 for i in items], cursor=next_cursor)
+            partition=("PK", keys.customer_pk(merchant_id, customer_id)),
+            begins_with=("SK", "NOTE#"),
+            limit=limit,
+            cursor=cursor,
+            forward=False,
+        )
+        return Page[Note](
+            items=[Note.model_validate({k: v for k, v in i.items() if k not in _META}) for i in items],
+            cursor=next_cursor,
+        )
 
     def delete_note(self, merchant_id: str, customer_id: str, note_id: str, audit: AuditEntry) -> None:
         pk = keys.customer_pk(merchant_id, customer_id)
         try:
-            self.table.transact([
-                self.table.delete_op(pk, keys.note_sk(note_id), condition="attribute_exists(PK)"),
-                self._audit_op(merchant_id, audit),
-            ])
+            self.table.transact(
+                [
+                    self.table.delete_op(pk, keys.note_sk(note_id), condition="attribute_exists(PK)"),
+                    self._audit_op(merchant_id, audit),
+                ]
+            )
         except TransactionCancelled as exc:
             if exc.cancelled.failed(0):
                 raise NotFound("No such note.", field="note_id") from exc
@@ -187,17 +214,27 @@ class CustomerRepository:
 
     # Audit ----------------------------------------------------------------------------------
     def _audit_op(self, merchant_id: str, audit: AuditEntry) -> dict[str, Any]:
-        return self.table.put_op({"PK": keys.customer_pk(merchant_id, audit.customer_id),
-                                  "SK": keys.audit_sk(audit.id), "entity": "audit",
-                                  **audit.model_dump(mode="json")})
+        return self.table.put_op(
+            {
+                "PK": keys.customer_pk(merchant_id, audit.customer_id),
+                "SK": keys.audit_sk(audit.id),
+                "entity": "audit",
+                **audit.model_dump(mode="json"),
+            }
+        )
 
-    def list_audit(self, merchant_id: str, customer_id: str, *, limit: int,
-                   cursor: str | None) -> Page[AuditEntry]:
+    def list_audit(self, merchant_id: str, customer_id: str, *, limit: int, cursor: str | None) -> Page[AuditEntry]:
         items, next_cursor = self.table.query(
-            partition=("PK", keys.customer_pk(merchant_id, customer_id)), begins_with=("SK", "AUDIT#"),
-            limit=limit, cursor=cursor, forward=False)
-        return Page[AuditEntry](items=[AuditEntry.model_validate({k: v for k, v in i.items() if k not in _META})
-                                       for i in items], cursor=next_cursor)
+            partition=("PK", keys.customer_pk(merchant_id, customer_id)),
+            begins_with=("SK", "AUDIT#"),
+            limit=limit,
+            cursor=cursor,
+            forward=False,
+        )
+        return Page[AuditEntry](
+            items=[AuditEntry.model_validate({k: v for k, v in i.items() if k not in _META}) for i in items],
+            cursor=next_cursor,
+        )
 
 
 __all__ = ["ConditionFailed", "ContactHashes", "CustomerRepository", "to_customer"]

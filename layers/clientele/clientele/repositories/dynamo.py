@@ -101,9 +101,7 @@ def decode_cursor(cursor: str | None, *, partition: tuple[str, str]) -> dict[str
     except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
         raise BadRequest("The cursor is not valid.", field="cursor", code="INVALID_CURSOR") from exc
     name, expected = partition
-    if not isinstance(data, dict) or data.get(name) != expected or not all(
-        isinstance(v, str) for v in data.values()
-    ):
+    if not isinstance(data, dict) or data.get(name) != expected or not all(isinstance(v, str) for v in data.values()):
         raise BadRequest("The cursor is not valid.", field="cursor", code="INVALID_CURSOR")
     return serialize(data)
 
@@ -134,8 +132,14 @@ class Table:
             request = response.get("UnprocessedKeys") or {}
         return found
 
-    def put(self, item: Item, *, condition: str | None = None, names: dict[str, str] | None = None,
-            vals: dict[str, Any] | None = None) -> None:
+    def put(
+        self,
+        item: Item,
+        *,
+        condition: str | None = None,
+        names: dict[str, str] | None = None,
+        vals: dict[str, Any] | None = None,
+    ) -> None:
         kwargs: dict[str, Any] = {"TableName": self.name, "Item": serialize(item)}
         if condition:
             kwargs["ConditionExpression"] = condition
@@ -148,12 +152,20 @@ class Table:
             self._client.put_item(**kwargs)
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                raw = exc.response.get("Item")
+                raw: Any = exc.response.get("Item")
                 raise ConditionFailed(deserialize(raw) if raw else None) from exc
             raise
 
-    def update(self, pk: str, sk: str, expression: str, *, condition: str | None = None,
-               names: dict[str, str] | None = None, vals: dict[str, Any] | None = None) -> Item:
+    def update(
+        self,
+        pk: str,
+        sk: str,
+        expression: str,
+        *,
+        condition: str | None = None,
+        names: dict[str, str] | None = None,
+        vals: dict[str, Any] | None = None,
+    ) -> Item:
         kwargs: dict[str, Any] = {
             "TableName": self.name,
             "Key": serialize({"PK": pk, "SK": sk}),
@@ -171,14 +183,21 @@ class Table:
             response = self._client.update_item(**kwargs)
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                raw = exc.response.get("Item")
+                raw: Any = exc.response.get("Item")
                 raise ConditionFailed(deserialize(raw) if raw else None) from exc
             raise
         return deserialize(response["Attributes"])
 
-    def query(self, *, partition: tuple[str, str], begins_with: tuple[str, str] | None = None,
-              index: str | None = None, limit: int = 50, cursor: str | None = None,
-              forward: bool = True) -> tuple[list[Item], str | None]:
+    def query(
+        self,
+        *,
+        partition: tuple[str, str],
+        begins_with: tuple[str, str] | None = None,
+        index: str | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+        forward: bool = True,
+    ) -> tuple[list[Item], str | None]:
         """One bounded page of a key-condition query: at most ``limit`` items are read."""
         pk_name, pk_value = partition
         expression = "#pk = :pk"
@@ -213,41 +232,70 @@ class Table:
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "TransactionCanceledException":
                 raise
-            reasons = [
-                (r.get("Code", "None"), deserialize(r["Item"]) if r.get("Item") else None)
-                for r in exc.response.get("CancellationReasons", [])
-            ]
+            raw_reasons: Any = exc.response.get("CancellationReasons", [])
+            reasons = [(r.get("Code", "None"), deserialize(r["Item"]) if r.get("Item") else None) for r in raw_reasons]
             raise TransactionCancelled(Cancelled(reasons)) from exc
 
     # Builders of transaction operations -----------------------------------------------------
-    def put_op(self, item: Item, condition: str | None = None, vals: dict[str, Any] | None = None,
-               names: dict[str, str] | None = None) -> dict[str, Any]:
+    def put_op(
+        self,
+        item: Item,
+        condition: str | None = None,
+        vals: dict[str, Any] | None = None,
+        names: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
         op: dict[str, Any] = {"TableName": self.name, "Item": serialize(item)}
         _with_condition(op, condition, names, vals)
         return {"Put": op}
 
-    def update_op(self, pk: str, sk: str, expression: str, *, condition: str | None = None,
-                  names: dict[str, str] | None = None, vals: dict[str, Any] | None = None) -> dict[str, Any]:
-        op: dict[str, Any] = {"TableName": self.name, "Key": serialize({"PK": pk, "SK": sk}),
-                              "UpdateExpression": expression}
+    def update_op(
+        self,
+        pk: str,
+        sk: str,
+        expression: str,
+        *,
+        condition: str | None = None,
+        names: dict[str, str] | None = None,
+        vals: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        op: dict[str, Any] = {
+            "TableName": self.name,
+            "Key": serialize({"PK": pk, "SK": sk}),
+            "UpdateExpression": expression,
+        }
         _with_condition(op, condition, names, vals)
         return {"Update": op}
 
-    def delete_op(self, pk: str, sk: str, *, condition: str | None = None,
-                  names: dict[str, str] | None = None, vals: dict[str, Any] | None = None) -> dict[str, Any]:
+    def delete_op(
+        self,
+        pk: str,
+        sk: str,
+        *,
+        condition: str | None = None,
+        names: dict[str, str] | None = None,
+        vals: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         op: dict[str, Any] = {"TableName": self.name, "Key": serialize({"PK": pk, "SK": sk})}
         _with_condition(op, condition, names, vals)
         return {"Delete": op}
 
-    def check_op(self, pk: str, sk: str, condition: str, *, names: dict[str, str] | None = None,
-                 vals: dict[str, Any] | None = None) -> dict[str, Any]:
+    def check_op(
+        self,
+        pk: str,
+        sk: str,
+        condition: str,
+        *,
+        names: dict[str, str] | None = None,
+        vals: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         op: dict[str, Any] = {"TableName": self.name, "Key": serialize({"PK": pk, "SK": sk})}
         _with_condition(op, condition, names, vals)
         return {"ConditionCheck": op}
 
 
-def _with_condition(op: dict[str, Any], condition: str | None, names: dict[str, str] | None,
-                    vals: dict[str, Any] | None) -> None:
+def _with_condition(
+    op: dict[str, Any], condition: str | None, names: dict[str, str] | None, vals: dict[str, Any] | None
+) -> None:
     if condition:
         op["ConditionExpression"] = condition
         op["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"

@@ -32,8 +32,9 @@ class TermsGate:
         except NotFound as exc:
             raise TermsNotAccepted("Accept the customer-list terms first: POST /v1/terms/accept.") from exc
         if merchant.terms is None:
-            raise TermsNotAccepted("Accept the customer-list terms first: GET /v1/terms, then "
-                                   "POST /v1/terms/accept with its version.")
+            raise TermsNotAccepted(
+                "Accept the customer-list terms first: GET /v1/terms, then POST /v1/terms/accept with its version."
+            )
         self._accepted.add(principal.merchant_id)
 
 

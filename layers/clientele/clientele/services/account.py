@@ -49,14 +49,14 @@ class AccountService:
     def accept_terms(self, principal: Principal, version: str) -> tuple[Terms, bool]:
         """Accept the current terms. Idempotent: ``(terms, False)`` when already accepted."""
         if version != self.terms_version:
-            raise ValidationFailed(f"The current terms are version {self.terms_version}.", field="version",
-                                   code="TERMS_VERSION_MISMATCH")
+            raise ValidationFailed(
+                f"The current terms are version {self.terms_version}.", field="version", code="TERMS_VERSION_MISMATCH"
+            )
         merchant = self.merchants.get(principal.merchant_id)
         if merchant.terms and merchant.terms.version == version:
             return Terms(version, TERMS_URL.format(version=version), merchant.terms), False
         expected = merchant.version
-        merchant.terms = TermsAcceptance(version=version, accepted_at=clock.now_iso(),
-                                         accepted_by=principal.key_id)
+        merchant.terms = TermsAcceptance(version=version, accepted_at=clock.now_iso(), accepted_by=principal.key_id)
         merchant.version += 1
         merchant.updated_at = merchant.terms.accepted_at
         try:
@@ -85,10 +85,15 @@ class AccountService:
             sites = [s for s in sites if s.id in principal.site_ids]
         return sites
 
-    def create_site(self, principal: Principal, *, name: str, country: str, time_zone: str,
-                    currency: str) -> Site:
-        site = Site(id=ids.new_id("site"), name=name, country=country, time_zone=time_zone, currency=currency,
-                    created_at=clock.now_iso())
+    def create_site(self, principal: Principal, *, name: str, country: str, time_zone: str, currency: str) -> Site:
+        site = Site(
+            id=ids.new_id("site"),
+            name=name,
+            country=country,
+            time_zone=time_zone,
+            currency=currency,
+            created_at=clock.now_iso(),
+        )
         self.merchants.put_site(principal.merchant_id, site)
         return site
 
@@ -104,33 +109,57 @@ class AccountService:
     def keys(self, principal: Principal) -> list[ApiKey]:
         return self.merchants.list_keys(principal.merchant_id)
 
-    def issue_key(self, principal: Principal | None, merchant: Merchant, *, role: Role,
-                  site_ids: list[str] | None, name: str | None = None) -> IssuedKey:
-        if principal is not None and principal.site_ids is not None:
-            # A site-limited key can only hand out keys limited to (some of) its own sites.
-            if site_ids is None or not set(site_ids) <= set(principal.site_ids):
-                raise Forbidden("A site-limited key can only issue keys for its own sites.")
+    def issue_key(
+        self,
+        principal: Principal | None,
+        merchant: Merchant,
+        *,
+        role: Role,
+        site_ids: list[str] | None,
+        name: str | None = None,
+    ) -> IssuedKey:
+        # A site-limited key can only hand out keys limited to (some of) its own sites.
+        if (
+            principal is not None
+            and principal.site_ids is not None
+            and (site_ids is None or not set(site_ids) <= set(principal.site_ids))
+        ):
+            raise Forbidden("A site-limited key can only issue keys for its own sites.")
         if site_ids is not None:
             known = {s.id for s in self.merchants.list_sites(merchant.id)}
             unknown = [s for s in site_ids if s not in known]
             if unknown:
                 raise ValidationFailed(f"Unknown site: {unknown[0]}.", field="site_ids", code="UNKNOWN_SITE")
         secret = crypto.new_api_key_secret()
-        key = ApiKey(id=ids.new_id("key"), name=name, role=role, site_ids=site_ids, hint=secret[-4:],
-                     created_at=clock.now_iso(), created_by=principal.key_id if principal else None)
+        key = ApiKey(
+            id=ids.new_id("key"),
+            name=name,
+            role=role,
+            site_ids=site_ids,
+            hint=secret[-4:],
+            created_at=clock.now_iso(),
+            created_by=principal.key_id if principal else None,
+        )
         self.merchants.add_key(merchant, key, crypto.api_key_hash(secret))
         return IssuedKey(key, secret)
 
     def new_owner_key(self, merchant: Merchant, first_site: Site) -> str:
         """Create the merchant with its first site and an owner key; returns the key's secret."""
         secret = crypto.new_api_key_secret()
-        key = ApiKey(id=ids.new_id("key"), name="owner", role=Role.OWNER, site_ids=None, hint=secret[-4:],
-                     created_at=merchant.created_at)
+        key = ApiKey(
+            id=ids.new_id("key"),
+            name="owner",
+            role=Role.OWNER,
+            site_ids=None,
+            hint=secret[-4:],
+            created_at=merchant.created_at,
+        )
         self.merchants.create(merchant, [first_site], key, crypto.api_key_hash(secret))
         return secret
 
-    def create_key(self, principal: Principal, *, role: Role, site_ids: list[str] | None,
-                   name: str | None) -> IssuedKey:
+    def create_key(
+        self, principal: Principal, *, role: Role, site_ids: list[str] | None, name: str | None
+    ) -> IssuedKey:
         merchant = self.merchants.get(principal.merchant_id)
         return self.issue_key(principal, merchant, role=role, site_ids=site_ids, name=name)
 
@@ -149,9 +178,11 @@ class AccountService:
     def preferences(self, principal: Principal) -> list[MarketingPreferenceDefinition]:
         return self.merchants.list_preferences(principal.merchant_id)
 
-    def create_preference(self, principal: Principal, *, name: str, channel: Channel,
-                          description: str | None) -> MarketingPreferenceDefinition:
-        preference = MarketingPreferenceDefinition(id=ids.new_id("pref"), name=name, channel=channel,
-                                                   description=description, created_at=clock.now_iso())
+    def create_preference(
+        self, principal: Principal, *, name: str, channel: Channel, description: str | None
+    ) -> MarketingPreferenceDefinition:
+        preference = MarketingPreferenceDefinition(
+            id=ids.new_id("pref"), name=name, channel=channel, description=description, created_at=clock.now_iso()
+        )
         self.merchants.put_preference(principal.merchant_id, preference)
         return preference

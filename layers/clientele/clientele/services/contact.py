@@ -16,8 +16,7 @@ def normalise_email(raw: str) -> str:
     try:
         result = validate_email(raw.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
-        raise ValidationFailed("This is not a valid email address.", field="email",
-                               code="INVALID_EMAIL") from exc
+        raise ValidationFailed("This is not a valid email address.", field="email", code="INVALID_EMAIL") from exc
     # The domain part is case-insensitive; the local part is kept as typed but compared lower-cased.
     return result.normalized
 
@@ -33,8 +32,7 @@ def normalise_phone(raw: str, default_region: str) -> str:
     try:
         number = phonenumbers.parse(raw.strip(), default_region.upper())
     except phonenumbers.NumberParseException as exc:
-        raise ValidationFailed("This is not a valid phone number.", field="phone",
-                               code="INVALID_PHONE") from exc
+        raise ValidationFailed("This is not a valid phone number.", field="phone", code="INVALID_PHONE") from exc
     if not phonenumbers.is_valid_number(number):
         raise ValidationFailed("This is not a valid phone number.", field="phone", code="INVALID_PHONE")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -24,8 +24,7 @@ from clientele.repositories.customers import ContactHashes, CustomerRepository
 from clientele.repositories.merchants import MerchantRepository
 from clientele.services import contact
 
-ADMIN_FIELDS = ("given_name", "family_name", "email", "phone", "birthday", "locale", "addresses", "labels",
-                "marketing")
+ADMIN_FIELDS = ("given_name", "family_name", "email", "phone", "birthday", "locale", "addresses", "labels", "marketing")
 
 
 @dataclass
@@ -48,8 +47,9 @@ class CustomerDraft:
 
 
 class CustomerService:
-    def __init__(self, customers: CustomerRepository, merchants: MerchantRepository,
-                 secret: Callable[[], bytes]) -> None:
+    def __init__(
+        self, customers: CustomerRepository, merchants: MerchantRepository, secret: Callable[[], bytes]
+    ) -> None:
         self.customers = customers
         self.merchants = merchants
         self._secret = secret
@@ -59,8 +59,9 @@ class CustomerService:
         if not email and not phone:
             return ContactHashes(None, None)
         secret = self._secret()
-        return ContactHashes(contact.email_hash(secret, email) if email else None,
-                             contact.phone_hash(secret, phone) if phone else None)
+        return ContactHashes(
+            contact.email_hash(secret, email) if email else None, contact.phone_hash(secret, phone) if phone else None
+        )
 
     def _check_definitions(self, merchant_id: str, labels: list[str], marketing: dict[str, bool]) -> None:
         """Labels and preferences must be the merchant's own (a read only when some are given)."""
@@ -73,13 +74,20 @@ class CustomerService:
             known = {p.id for p in self.merchants.list_preferences(merchant_id)}
             for preference_id in marketing:
                 if preference_id not in known:
-                    raise ValidationFailed(f"Unknown marketing preference: {preference_id}.",
-                                           field="marketing", code="UNKNOWN_PREFERENCE")
+                    raise ValidationFailed(
+                        f"Unknown marketing preference: {preference_id}.", field="marketing", code="UNKNOWN_PREFERENCE"
+                    )
 
     @staticmethod
     def _audit(customer_id: str, actor: str, action: str, fields: list[str], at: str) -> AuditEntry:
-        return AuditEntry(id=ids.new_sortable_id("audit"), customer_id=customer_id, at=at, actor=actor,
-                          action=action, fields=sorted(fields))
+        return AuditEntry(
+            id=ids.new_sortable_id("audit"),
+            customer_id=customer_id,
+            at=at,
+            actor=actor,
+            action=action,
+            fields=sorted(fields),
+        )
 
     # Create / read / update -------------------------------------------------------------------
     def create(self, principal: Principal, draft: CustomerDraft) -> Customer:
@@ -90,16 +98,32 @@ class CustomerService:
         how = draft.source.value
         # Customers saved by an earlier system start opted out until they confirm (SPEC 6.7).
         marketing = {
-            pid: PreferenceChoice(opted_in=opted and draft.source is not Source.LEGACY, changed_at=now,
-                                  source=how, consent_text=draft.consent.text if draft.consent else None)
+            pid: PreferenceChoice(
+                opted_in=opted and draft.source is not Source.LEGACY,
+                changed_at=now,
+                source=how,
+                consent_text=draft.consent.text if draft.consent else None,
+            )
             for pid, opted in draft.marketing.items()
         }
         customer = Customer(
-            id=ids.new_id("cus"), merchant_id=principal.merchant_id, given_name=draft.given_name,
-            family_name=draft.family_name, email=email, phone=phone, birthday=draft.birthday,
-            locale=draft.locale, addresses=draft.addresses, labels=sorted(set(draft.labels)),
-            marketing=marketing, consent=draft.consent, site_ids=draft.site_ids, source=draft.source,
-            created_at=now, updated_at=now, version=1,
+            id=ids.new_id("cus"),
+            merchant_id=principal.merchant_id,
+            given_name=draft.given_name,
+            family_name=draft.family_name,
+            email=email,
+            phone=phone,
+            birthday=draft.birthday,
+            locale=draft.locale,
+            addresses=draft.addresses,
+            labels=sorted(set(draft.labels)),
+            marketing=marketing,
+            consent=draft.consent,
+            site_ids=draft.site_ids,
+            source=draft.source,
+            created_at=now,
+            updated_at=now,
+            version=1,
         )
         provided = [f for f in ADMIN_FIELDS if getattr(draft, f)]
         audit = self._audit(customer.id, principal.key_id, "created", provided, now)
@@ -112,8 +136,7 @@ class CustomerService:
     def update(self, principal: Principal, customer_id: str, version: int, draft: CustomerDraft) -> Customer:
         current = self.customers.get(principal.merchant_id, customer_id)
         if current.version != version:
-            raise VersionMismatch("The customer was changed meanwhile; read it again and retry.",
-                                  field="version")
+            raise VersionMismatch("The customer was changed meanwhile; read it again and retry.", field="version")
         changes: dict[str, Any] = {}
         now = clock.now_iso()
         for name in draft.provided & set(ADMIN_FIELDS):
@@ -130,13 +153,20 @@ class CustomerService:
                 changes[name] = value
         if not changes:
             return current
-        self._check_definitions(principal.merchant_id,
-                                changes.get("labels", []) if "labels" in changes else [],
-                                draft.marketing if "marketing" in changes else {})
+        self._check_definitions(
+            principal.merchant_id,
+            changes.get("labels", []) if "labels" in changes else [],
+            draft.marketing if "marketing" in changes else {},
+        )
         updated = current.model_copy(update={**changes, "version": version + 1, "updated_at": now})
         audit = self._audit(customer_id, principal.key_id, "updated", list(changes), now)
-        self.customers.update(updated, version, self._hashes(current.email, current.phone),
-                              self._hashes(updated.email, updated.phone), audit)
+        self.customers.update(
+            updated,
+            version,
+            self._hashes(current.email, current.phone),
+            self._hashes(updated.email, updated.phone),
+            audit,
+        )
         return updated
 
     @staticmethod
@@ -148,18 +178,29 @@ class CustomerService:
                 merged[preference_id] = PreferenceChoice(opted_in=opted_in, changed_at=now, source="merchant")
         return merged
 
-    def list(self, principal: Principal, *, email: str | None, phone: str | None, source: str | None,
-             limit: int, cursor: str | None) -> Page[Customer]:
+    def list(
+        self,
+        principal: Principal,
+        *,
+        email: str | None,
+        phone: str | None,
+        source: str | None,
+        limit: int,
+        cursor: str | None,
+    ) -> Page[Customer]:
         if email or phone:
             # Exact look-ups go through the uniqueness guards: one read, however long the list.
             if email:
-                found = self.customers.find_by_contact(principal.merchant_id, "email",
-                                                       self._hashes(self._lenient_email(email), None).email or "")
+                found = self.customers.find_by_contact(
+                    principal.merchant_id, "email", self._hashes(self._lenient_email(email), None).email or ""
+                )
             else:
                 e164 = self._lenient_phone(phone or "", principal.country)
-                found = (self.customers.find_by_contact(principal.merchant_id, "phone",
-                                                        self._hashes(None, e164).phone or "")
-                         if e164 else None)
+                found = (
+                    self.customers.find_by_contact(principal.merchant_id, "phone", self._hashes(None, e164).phone or "")
+                    if e164
+                    else None
+                )
             matches = [found] if found and (not source or found.source.value == source) else []
             return Page[Customer](items=matches, cursor=None)
         return self.customers.list(principal.merchant_id, source=source, limit=limit, cursor=cursor)
@@ -181,10 +222,16 @@ class CustomerService:
     # Notes ------------------------------------------------------------------------------------
     def add_note(self, principal: Principal, customer_id: str, text: str) -> Note:
         now = clock.now_iso()
-        note = Note(id=ids.new_sortable_id("note"), customer_id=customer_id, text=text, created_at=now,
-                    created_by=principal.key_id)
-        self.customers.add_note(principal.merchant_id, note,
-                                self._audit(customer_id, principal.key_id, "note_added", ["notes"], now))
+        note = Note(
+            id=ids.new_sortable_id("note"),
+            customer_id=customer_id,
+            text=text,
+            created_at=now,
+            created_by=principal.key_id,
+        )
+        self.customers.add_note(
+            principal.merchant_id, note, self._audit(customer_id, principal.key_id, "note_added", ["notes"], now)
+        )
         return note
 
     def notes(self, principal: Principal, customer_id: str, *, limit: int, cursor: str | None) -> Page[Note]:
@@ -194,8 +241,12 @@ class CustomerService:
     def delete_note(self, principal: Principal, customer_id: str, note_id: str) -> None:
         self.customers.get(principal.merchant_id, customer_id)
         now = clock.now_iso()
-        self.customers.delete_note(principal.merchant_id, customer_id, note_id,
-                                   self._audit(customer_id, principal.key_id, "note_deleted", ["notes"], now))
+        self.customers.delete_note(
+            principal.merchant_id,
+            customer_id,
+            note_id,
+            self._audit(customer_id, principal.key_id, "note_deleted", ["notes"], now),
+        )
 
     # Audit ------------------------------------------------------------------------------------
     def audit(self, principal: Principal, customer_id: str, *, limit: int, cursor: str | None) -> Page[AuditEntry]:

@@ -33,33 +33,54 @@ class Onboarded:
         return {"merchant_id": self.merchant.id, "api_key": self.api_key, "signup_url": self.signup_url}
 
 
-def signup_url(signer: LinkSigner, public_base_url: str, merchant_id: str,
-               extra: dict[str, Any] | None = None) -> str:
+def signup_url(signer: LinkSigner, public_base_url: str, merchant_id: str, extra: dict[str, Any] | None = None) -> str:
     token = signer.sign(SIGNUP_PURPOSE, {"m": merchant_id, **(extra or {})})
     return f"{public_base_url.rstrip('/')}/s/{token}"
 
 
 class Onboarding:
-    def __init__(self, merchants: MerchantRepository, account: AccountService, customers: CustomerService,
-                 signer: LinkSigner, public_base_url: str) -> None:
+    def __init__(
+        self,
+        merchants: MerchantRepository,
+        account: AccountService,
+        customers: CustomerService,
+        signer: LinkSigner,
+        public_base_url: str,
+    ) -> None:
         self.merchants = merchants
         self.account = account
         self.customers = customers
         self.signer = signer
         self.public_base_url = public_base_url
 
-    def create_merchant(self, *, name: str, email: str | None = None, country: str = "NL",
-                        locale: str = "en", time_zone: str = "Europe/Amsterdam", currency: str = "EUR",
-                        accept_terms: bool = False, demo_data: bool = False,
-                        legacy_customers: list[dict[str, Any]] | None = None) -> Onboarded:
+    def create_merchant(
+        self,
+        *,
+        name: str,
+        email: str | None = None,
+        country: str = "NL",
+        locale: str = "en",
+        time_zone: str = "Europe/Amsterdam",
+        currency: str = "EUR",
+        accept_terms: bool = False,
+        demo_data: bool = False,
+        legacy_customers: list[dict[str, Any]] | None = None,
+    ) -> Onboarded:
         now = clock.now_iso()
-        merchant = Merchant(id=ids.new_id("mer"), name=name, contact_email=email, locale=locale,
-                            country=country, created_at=now, updated_at=now)
-        site = Site(id=ids.new_id("site"), name=name, country=country, time_zone=time_zone, currency=currency,
-                    created_at=now)
+        merchant = Merchant(
+            id=ids.new_id("mer"),
+            name=name,
+            contact_email=email,
+            locale=locale,
+            country=country,
+            created_at=now,
+            updated_at=now,
+        )
+        site = Site(
+            id=ids.new_id("site"), name=name, country=country, time_zone=time_zone, currency=currency, created_at=now
+        )
         issued_secret = self.account.new_owner_key(merchant, site)
-        owner = Principal(merchant_id=merchant.id, key_id="onboarding", role=Role.OWNER, country=country,
-                          locale=locale)
+        owner = Principal(merchant_id=merchant.id, key_id="onboarding", role=Role.OWNER, country=country, locale=locale)
         for record in legacy_customers or []:
             # Migration from an earlier system is the one way in before the terms are accepted.
             self.customers.create(owner, CustomerDraft(**_legacy_fields(record), source=Source.LEGACY))
@@ -67,8 +88,9 @@ class Onboarding:
             self.account.accept_terms(owner, self.account.terms_version)
             owner = owner.model_copy(update={"terms_accepted": True})
         if demo_data:
-            newsletter = self.account.create_preference(owner, name="Newsletter", channel=Channel.EMAIL,
-                                                        description="News and offers by email, monthly.")
+            newsletter = self.account.create_preference(
+                owner, name="Newsletter", channel=Channel.EMAIL, description="News and offers by email, monthly."
+            )
             self.account.create_preference(owner, name="Offers by SMS", channel=Channel.SMS, description=None)
             self.account.create_label(owner, "VIP")
             for index, fields in enumerate(_DEMO_CUSTOMERS):

@@ -1,0 +1,134 @@
+"""Generate the merchant API's OpenAPI document from the routes of every function.
+
+``python -m infra.openapi`` writes ``layers/clientele/clientele/api/openapi.json`` (served by the
+docs function); ``--check`` fails when the shipped document differs from what the code generates.
+Powertools' own 422 body (``HTTPValidationError``) is replaced by the spec's error shape, because
+that is what the API really answers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET = ROOT / "layers" / "clientele" / "clientele" / "api" / "openapi.json"
+ERROR_REF = "#/components/schemas/ErrorResponse"
+PUBLIC_PATHS = {"/v1/openapi.json"}
+
+
+def _replace_refs(node: Any) -> Any:
+    if isinstance(node, dict):
+        if node.get("$ref") == "#/components/schemas/HTTPValidationError":
+            return {"$ref": ERROR_REF}
+        return {k: _replace_refs(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_replace_refs(v) for v in node]
+    return node
+
+
+def _function_apps() -> list[Any]:
+    """The resolver of every function that has one, in a stable order."""
+    import importlib
+
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+
+    apps = []
+    for app_file in sorted((ROOT / "functions").glob("*/app.py")):
+        module = importlib.import_module(f"functions.{app_file.parent.name}.app")
+        resolver = getattr(module, "app", None)
+        if isinstance(resolver, APIGatewayHttpResolver):
+            apps.append(resolver)
+    return apps
+
+
+def generate() -> dict[str, Any]:
+    from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+    from clientele.api.errors import ErrorResponse
+
+    paths: dict[str, Any] = {}
+    schemas: dict[str, Any] = {}
+    tags: set[str] = set()
+    for resolver in _function_apps():
+        part = resolver.get_openapi_schema(
+            title="Clientele merchant API",
+            version="1.0.0",
+            security_schemes={"apiKey": HTTPBearer(description="A merchant API key.")},
+            security=[{"apiKey": []}],
+        ).model_dump(mode="json", by_alias=True, exclude_none=True)
+        for path, operations in part.get("paths", {}).items():
+            for method in operations:
+                if method in paths.get(path, {}):
+                    raise SystemExit(f"{method.upper()} {path} is defined by two functions")
+            paths.setdefault(path, {}).update(operations)
+        for name, schema in part.get("components", {}).get("schemas", {}).items():
+            if name in schemas and schemas[name] != schema:
+                raise SystemExit(f"two functions define different schemas named {name}")
+            schemas[name] = schema
+        tags.update(t["name"] for t in part.get("tags", []) or [])
+    document: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Clientele merchant API",
+            "version": "1.0.0",
+            "description": (
+                "The customer list of a counter-service merchant. Authenticate with "
+                "`Authorization: Bearer <api_key>`. Errors are "
+                '`{"errors": [{"code", "detail", "field"}]}`.'
+            ),
+        },
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer", "description": "A merchant API key."}},
+        },
+        "security": [{"apiKey": []}],
+    }
+    document = _replace_refs(document)
+    schemas = document["components"]["schemas"]
+    schemas.pop("HTTPValidationError", None)
+    schemas.pop("ValidationError", None)
+    schemas.pop("ResponseValidationError", None)
+    error_schema = ErrorResponse.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, definition in error_schema.pop("$defs", {}).items():
+        schemas[name] = definition
+    schemas["ErrorResponse"] = error_schema
+    document["paths"]["/v1/openapi.json"] = {
+        "get": {
+            "operationId": "get_openapi",
+            "summary": "This OpenAPI document",
+            "tags": ["Docs"],
+            "security": [],
+            "responses": {"200": {"description": "The OpenAPI document", "content": {"application/json": {}}}},
+        }
+    }
+    for path in PUBLIC_PATHS - {"/v1/openapi.json"}:
+        for operation in document["paths"].get(path, {}).values():
+            operation["security"] = []
+    return document
+
+
+def render() -> str:
+    return json.dumps(generate(), indent=1, sort_keys=True) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--check", action="store_true", help="fail if the shipped document is out of date")
+    args = parser.parse_args()
+    text = render()
+    if args.check:
+        if TARGET.read_text(encoding="utf-8") != text:
+            print("openapi.json is out of date: run `make openapi`", file=sys.stderr)
+            return 1
+        return 0
+    TARGET.write_text(text, encoding="utf-8")
+    print(f"wrote {TARGET.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
