@@ -47,6 +47,7 @@ def _function_apps() -> list[Any]:
 
 def generate() -> dict[str, Any]:
     from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
     from clientele.api.errors import ErrorResponse
 
     paths: dict[str, Any] = {}

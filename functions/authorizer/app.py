@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from clientele import wiring
 from clientele.platform.crypto import api_key_hash
 from clientele.platform.observability import logger

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+
 from clientele import wiring
 from clientele.api import models
 from clientele.api.app import caller, create_app, json_response, lambda_entry

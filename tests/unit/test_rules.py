@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from clientele.api import errors
 from clientele.domain.errors import ValidationFailed
 from clientele.domain.models import Principal
