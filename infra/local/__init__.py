@@ -1,0 +1,14 @@
+"""The local stack: ``template.yaml`` running on one machine, on moto.
+
+``python -m infra.local`` (``make run``) starts it; tests use its parts in-process. Modules:
+
+* ``template`` reads the SAM template (and its CloudFormation transform) into functions, routes,
+  queue event sources and schedules;
+* ``stack`` deploys the template's data resources into moto and resolves each function's environment;
+* ``runtime`` invokes handlers in this process, each with its function's environment;
+* ``gateway`` stands in for the HTTP API (routes, Lambda authorizer and its cache, payload 2.0 events);
+* ``pollers`` delivers SQS messages to functions in batches, as Lambda's event-source mapping does;
+* ``scheduler`` runs ``Schedule``/``ScheduleV2`` events on time or on demand;
+* ``outbox`` lists the emails and SMS that moto's SES and SNS recorded;
+* ``server`` puts it together behind an HTTP server, with the ``/_local`` routes.
+"""
