@@ -60,9 +60,18 @@ class ApiClient:
     def as_key(self, key: str | None) -> ApiClient:
         return ApiClient(self.gateway, key)
 
-    def request(self, method: str, path: str, *, json_body: Any = None, data: bytes | str | None = None,
-                key: str | None = None, headers: Mapping[str, str] | None = None,
-                params: Mapping[str, Any] | None = None, source_ip: str = "198.51.100.7") -> ApiResponse:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        data: bytes | str | None = None,
+        key: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | None = None,
+        source_ip: str = "198.51.100.7",
+    ) -> ApiResponse:
         sent: dict[str, str] = {}
         chosen = key if key is not None else self.key
         if chosen:
