@@ -1,0 +1,1 @@
+"""Tooling around template.yaml: the local stack (infra.local) and operator scripts."""

@@ -129,8 +129,8 @@ def parse_raw(raw: str | bytes) -> dict[str, Any]:
         "subject": str(message.get("Subject", "")) or None,
         "from": ", ".join(_addresses([str(message.get("From", ""))])) or None,
         "to": _addresses([str(value) for key in ("To", "Cc") for value in message.get_all(key, [])]),
-        "text": text_part.get_content() if text_part is not None else None,  # type: ignore[attr-defined]
-        "html": html_part.get_content() if html_part is not None else None,  # type: ignore[attr-defined]
+        "text": text_part.get_content() if text_part is not None else None,
+        "html": html_part.get_content() if html_part is not None else None,
         "headers": headers,
     }
 
@@ -180,10 +180,10 @@ class Outbox:
     # -- reading moto
 
     def _backends(self, service: str) -> list[Any]:
-        if service == "ses":
-            from moto.ses.models import ses_backends as backends
-        else:
-            from moto.sns.models import sns_backends as backends
+        from moto.ses.models import ses_backends
+        from moto.sns.models import sns_backends
+
+        backends: Any = ses_backends if service == "ses" else sns_backends
         # Only the accounts and regions that were used exist; indexing would create the others.
         account = dict.get(backends, self.account_id)
         if account is None:

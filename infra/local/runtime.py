@@ -40,6 +40,9 @@ logger = logging.getLogger(__name__)
 
 Handler = Callable[[Any, Any], Any]
 
+# Per-container caches of the shared layer, reset by Runtime.cold_start().
+_COLD_START_RESETS = ("clientele.wiring:reset", "clientele.platform.aws:reset_clients")
+
 # One lock for every invocation in the process (see the module docstring).
 _INVOCATION_LOCK = threading.RLock()
 
@@ -107,6 +110,24 @@ class Runtime:
         }
         if stack.endpoint_url:
             self._process_environment.setdefault("AWS_ENDPOINT_URL", stack.endpoint_url)
+
+    def cold_start(self) -> None:
+        """Make the next invocation of every function a cold start, as a new deployment would.
+
+        Handler modules stay imported (Python cannot unload them cleanly); what is reset are the
+        layer's per-container caches (configuration, boto3 clients, built services), which would
+        otherwise keep pointing at the tables and endpoint of a previous stack in this process.
+        """
+        self._loaded.clear()
+        for target in _COLD_START_RESETS:
+            module_name, _, function_name = target.partition(":")
+            try:
+                module = importlib.import_module(module_name)
+            except ImportError:
+                continue
+            reset = getattr(module, function_name, None)
+            if callable(reset):
+                reset()
 
     @property
     def functions(self) -> dict[str, FunctionSpec]:

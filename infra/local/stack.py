@@ -61,6 +61,8 @@ _WIRING_PREFIXES = (
     "AWS::Serverless::",
 )
 
+_EMULATED = "emulated by the local gateway, pollers or scheduler"
+
 # Resource types created with their service API because moto's CloudFormation does not implement them.
 _PROVISIONED_BY_API = ("AWS::SecretsManager::Secret", "AWS::SES::EmailIdentity")
 
@@ -253,12 +255,16 @@ def deploy(
         _apply_what_cloudformation_ignored(clients, info)
         _verify_sender_identities(clients, info)
     logger.info(
-        "deployed %d resources into %s (%s); emulated or skipped: %s",
-        len(info.resource_types),
+        "deployed %s into %s (stack %s); %d wiring resources are emulated instead, %d skipped otherwise",
+        ", ".join(sorted(info.resource_types)) or "nothing",
         endpoint_url or "in-process moto",
         stack_name,
-        ", ".join(sorted(plan.skipped)) or "none",
+        sum(1 for reason in plan.skipped.values() if reason == _EMULATED),
+        sum(1 for reason in plan.skipped.values() if reason != _EMULATED),
     )
+    for logical_id, reason in sorted(plan.skipped.items()):
+        if reason != _EMULATED:
+            logger.debug("not created: %s (%s)", logical_id, reason)
     return info
 
 
@@ -306,8 +312,16 @@ def boto_session() -> boto3.session.Session:
 def client(service: str, *, region: str, endpoint_url: str | None) -> Any:
     """A boto3 client for the local stack's own calls (handlers keep creating theirs as in Lambda)."""
     session = boto_session()
+    # A moto server accepts any credentials; fake ones keep a developer's real ones out of the way.
+    credentials = (
+        {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "aws_session_token": "testing"}
+        if endpoint_url
+        else {}
+    )
     with _SESSION_LOCK:
-        return session.client(service, region_name=region, endpoint_url=endpoint_url)  # type: ignore[call-overload]
+        return session.client(  # type: ignore[call-overload]
+            service, region_name=region, endpoint_url=endpoint_url, **credentials
+        )
 
 
 class _Clients:
@@ -358,7 +372,7 @@ class _Plan:
             elif kind in _PROVISIONED_BY_API:
                 by_api.append(logical_id)
             elif kind.startswith(_WIRING_PREFIXES):
-                skipped[logical_id] = "emulated by the local gateway, pollers or scheduler"
+                skipped[logical_id] = _EMULATED
             elif kind.startswith("AWS::IAM::") and not include_iam:
                 skipped[logical_id] = "IAM left out (moto does not enforce it)"
             elif kind not in models:

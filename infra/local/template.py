@@ -73,7 +73,7 @@ class _ManagedPolicyStub:
     """
 
     class _Map(dict[str, str]):
-        def get(self, key: str, default: Any = None) -> str:  # type: ignore[override]
+        def get(self, key: str, default: Any = None) -> str:
             return f"arn:aws:iam::aws:policy/{key}"
 
     def load(self) -> dict[str, str]:

@@ -1,0 +1,91 @@
+"""``python -m infra.local`` (``make run``): start the local stack and serve until Ctrl-C.
+
+Environment: ``PORT`` (default 3000) for the API, ``MOTO_PORT`` (default 4599) for the emulated AWS,
+``PARAMETER_OVERRIDES`` (``Name=Value Name2=Value2``, as ``sam deploy`` takes them) for the template's
+parameters.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shlex
+import signal
+import sys
+import threading
+from types import FrameType
+
+from infra.local.server import DEFAULT_MOTO_PORT, DEFAULT_PORT, DEFAULT_REGION, FAKE_CREDENTIALS, LocalStack
+
+
+def _parameters(text: str) -> dict[str, str]:
+    parameters: dict[str, str] = {}
+    for item in shlex.split(text):
+        name, separator, value = item.partition("=")
+        if not separator or not name:
+            raise SystemExit(f"PARAMETER_OVERRIDES: expected Name=Value, got {item!r}")
+        parameters[name] = value
+    return parameters
+
+
+def _banner(stack: LocalStack) -> None:
+    lines = [
+        "",
+        f"Clientele is running at {stack.url}",
+        f"  emulated AWS (moto):  {stack.aws_endpoint_url}",
+        f"  API documentation:    {stack.url}/_local/docs",
+        f"  sent email and SMS:   {stack.url}/_local/outbox",
+    ]
+    demo = stack.demo_merchant
+    if demo is not None:
+        lines += [
+            "",
+            f"Demo merchant {demo['merchant_id']}",
+            f"  API key:     {demo['api_key']}",
+            f"  signup page: {demo['signup_url']}",
+            "  (also in .local/demo-merchant.json)",
+            "",
+        ]
+    print("\n".join(lines), flush=True)
+    if demo is not None:
+        import segno
+
+        segno.make(demo["signup_url"]).terminal(compact=True)
+    print("\nPress Ctrl-C to stop.", flush=True)
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("botocore").setLevel(logging.WARNING)
+    os.environ.update(FAKE_CREDENTIALS)
+    os.environ.setdefault("AWS_DEFAULT_REGION", DEFAULT_REGION)
+    stack = LocalStack(
+        port=int(os.environ.get("PORT", DEFAULT_PORT)),
+        moto_port=int(os.environ.get("MOTO_PORT", DEFAULT_MOTO_PORT)),
+        parameters=_parameters(os.environ.get("PARAMETER_OVERRIDES", "")),
+    )
+    stopped = threading.Event()
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        stopped.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        stack.start()
+    except OSError as error:
+        print(f"Cannot start the local stack: {error} (is PORT or MOTO_PORT in use?)", file=sys.stderr)
+        return 1
+    # Anything started from here on (an admin CLI in this process, a debugger) sees the emulated AWS.
+    os.environ["AWS_ENDPOINT_URL"] = stack.aws_endpoint_url
+    _banner(stack)
+    try:
+        stopped.wait()
+    finally:
+        print("\nStopping...", flush=True)
+        stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
