@@ -19,7 +19,7 @@ $(VENV)/.synced: pyproject.toml uv.lock
 setup: $(VENV)/.synced catalogs
 
 catalogs: $(VENV)/.synced
-	@if [ -d templates/locales ]; then $(VENV)/bin/pybabel compile -q -d templates/locales -D messages; fi
+	@if [ -d templates/locales ]; then $(VENV)/bin/pybabel compile -d templates/locales -D messages >/dev/null; fi
 
 run: setup
 	PORT=$(PORT) $(PY) -m infra.local

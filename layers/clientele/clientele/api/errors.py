@@ -6,18 +6,22 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from clientele.domain.errors import DomainError, ErrorDetail, InvalidFields
 
 
 class ErrorItem(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     code: str = Field(description="Stable machine-readable code, e.g. INVALID_EMAIL.")
     detail: str = Field(description="Human-readable explanation.")
     field: str | None = Field(default=None, description="The input field at fault, when there is one.")
 
 
 class ErrorResponse(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     errors: list[ErrorItem]
 
 

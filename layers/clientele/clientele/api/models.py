@@ -35,8 +35,13 @@ Locale = Annotated[str, StringConstraints(pattern=r"^(en|fr|nl)$")]
 Url = Annotated[str, StringConstraints(pattern=r"^https?://[^\s]{1,2000}$", max_length=2048)]
 
 
+class Output(BaseModel):
+    # defer_build: a model's validator is built on first use, not at import (cold start).
+    model_config = ConfigDict(defer_build=True)
+
+
 class Input(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 def _time_zone(value: str | None) -> str | None:
@@ -46,7 +51,7 @@ def _time_zone(value: str | None) -> str | None:
 
 
 # ---------------------------------------------------------------------------------- account
-class TermsOut(BaseModel):
+class TermsOut(Output):
     version: str = Field(description="The current version of the customer-list terms.")
     url: str
     accepted: bool
@@ -59,7 +64,7 @@ class TermsAcceptIn(Input):
     version: Annotated[str, StringConstraints(min_length=1, max_length=32)]
 
 
-class SettingsOut(BaseModel):
+class SettingsOut(Output):
     merchant_id: str
     business_name: str
     contact_email: str | None = None
@@ -122,10 +127,10 @@ class SitePatch(Input):
 
 
 class SiteOut(Site):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
 
-class SiteList(BaseModel):
+class SiteList(Output):
     items: list[SiteOut]
 
 
@@ -136,14 +141,14 @@ class ApiKeyIn(Input):
 
 
 class ApiKeyOut(ApiKey):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
 
 class ApiKeyCreated(ApiKeyOut):
     secret: str = Field(description="The API key. Shown once: store it now.")
 
 
-class ApiKeyList(BaseModel):
+class ApiKeyList(Output):
     items: list[ApiKeyOut]
 
 
@@ -152,10 +157,10 @@ class LabelIn(Input):
 
 
 class LabelOut(Label):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
 
-class LabelList(BaseModel):
+class LabelList(Output):
     items: list[LabelOut]
 
 
@@ -166,10 +171,10 @@ class PreferenceIn(Input):
 
 
 class PreferenceOut(MarketingPreferenceDefinition):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
 
-class PreferenceList(BaseModel):
+class PreferenceList(Output):
     items: list[PreferenceOut]
 
 
@@ -235,13 +240,13 @@ class CustomerPatch(Input):
     _birthday = field_validator("birthday")(_past_date)
 
 
-class PreferenceState(BaseModel):
+class PreferenceState(Output):
     opted_in: bool
     changed_at: str
     source: str
 
 
-class CustomerOut(BaseModel):
+class CustomerOut(Output):
     id: str
     given_name: str | None = None
     family_name: str | None = None
@@ -285,7 +290,7 @@ class CustomerOut(BaseModel):
         )
 
 
-class CustomerList(BaseModel):
+class CustomerList(Output):
     items: list[CustomerOut]
     cursor: str | None = Field(default=None, description="Present while more items remain.")
 
@@ -295,18 +300,18 @@ class NoteIn(Input):
 
 
 class NoteOut(Note):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
 
-class NoteList(BaseModel):
+class NoteList(Output):
     items: list[NoteOut]
     cursor: str | None = None
 
 
 class AuditOut(AuditEntry):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
 
-class AuditList(BaseModel):
+class AuditList(Output):
     items: list[AuditOut]
     cursor: str | None = None

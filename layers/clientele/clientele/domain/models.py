@@ -13,7 +13,8 @@ from clientele.domain.permissions import Permission, Role, permissions_of
 
 
 class Entity(BaseModel):
-    model_config = ConfigDict(frozen=False, extra="forbid")
+    # defer_build: a model's validator is built on first use, not at import (cold start).
+    model_config = ConfigDict(frozen=False, extra="forbid", defer_build=True)
 
 
 class Principal(Entity):
@@ -169,6 +170,8 @@ T = TypeVar("T")
 
 
 class Page(BaseModel, Generic[T]):
+    model_config = ConfigDict(defer_build=True)
+
     items: list[T]
     cursor: str | None = None
 
