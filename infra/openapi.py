@@ -89,6 +89,10 @@ def generate() -> dict[str, Any]:
         "security": [{"apiKey": []}],
     }
     document = _replace_refs(document)
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            if "204" in operation.get("responses", {}):
+                operation["responses"]["204"].pop("content", None)  # "No Content" has no body
     schemas = document["components"]["schemas"]
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)

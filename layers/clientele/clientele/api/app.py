@@ -78,6 +78,11 @@ def _precheck(event: dict[str, Any]) -> dict[str, Any] | None:
     raw = event.get("body")
     if raw is None:
         return None
+    content_type = str((event.get("headers") or {}).get("content-type", "")).split(";")[0].strip().lower()
+    if raw and content_type and content_type != JSON:
+        return _raw_error(
+            415, errors.body([ErrorDetail("UNSUPPORTED_MEDIA_TYPE", "Send JSON with Content-Type: application/json.")])
+        )
     if event.get("isBase64Encoded"):
         try:
             data = base64.b64decode(raw, validate=True)
