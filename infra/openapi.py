@@ -30,6 +30,14 @@ def _replace_refs(node: Any) -> Any:
     return node
 
 
+def _drop_no_content_bodies(document: dict[str, Any]) -> None:
+    """A 204 "No Content" has no body; Powertools documents a null JSON one."""
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            if "204" in operation.get("responses", {}):
+                operation["responses"]["204"].pop("content", None)
+
+
 def _function_apps() -> list[Any]:
     """The resolver of every function that has one, in a stable order."""
     import importlib
@@ -89,10 +97,7 @@ def generate() -> dict[str, Any]:
         "security": [{"apiKey": []}],
     }
     document = _replace_refs(document)
-    for operations in document["paths"].values():
-        for operation in operations.values():
-            if "204" in operation.get("responses", {}):
-                operation["responses"]["204"].pop("content", None)  # "No Content" has no body
+    _drop_no_content_bodies(document)
     schemas = document["components"]["schemas"]
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)
