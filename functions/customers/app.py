@@ -100,6 +100,21 @@ def patch_customer(id: PathId, body: models.CustomerPatch) -> models.CustomerOut
     return _out(who, wiring.customer_service().update(who, id, body.version, draft))
 
 
+@app.delete(
+    "/v1/customers/<id>",
+    tags=["Customers"],
+    summary="Erase a customer: every personal datum goes, sales stay anonymised",
+    responses={**ERRORS, **no_content("Erased")},
+)
+def erase_customer(id: PathId) -> Response[None]:
+    from clientele.services.erasure import ErasurePath
+
+    who = caller(app, Permission.CUSTOMERS_DELETE)
+    wiring.customer_service().get(who, id)
+    wiring.erasure_service().erase(who.merchant_id, id, ErasurePath.MERCHANT)
+    return Response(status_code=204)
+
+
 @app.get(
     "/v1/customers/<id>/notes",
     tags=["Customers"],

@@ -6,6 +6,7 @@ Everything here is lazy: a function that never touches customers never builds th
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from clientele.platform.config import get_config
 from clientele.platform.links import LinkSigner
@@ -17,6 +18,9 @@ from clientele.services.access import TermsGate
 from clientele.services.account import AccountService
 from clientele.services.customers import CustomerService
 from clientele.services.onboarding import Onboarding
+
+if TYPE_CHECKING:
+    from clientele.services.erasure import ErasureService
 
 
 @cache
@@ -59,9 +63,23 @@ def onboarding() -> Onboarding:
     return Onboarding(merchants(), account_service(), customer_service(), signer(), get_config().public_base_url)
 
 
+# Erasure and privacy (imported where built)
+@cache
+def erasure_service() -> ErasureService:
+    from clientele.repositories.erasure import ErasureRepository
+    from clientele.services.erasure import ErasureService
+
+    return ErasureService(ErasureRepository(table()), customers(), app_secret)
+
+
+_PRIVACY_BUILT: tuple[Any, ...] = (erasure_service,)
+
+
 def reset() -> None:
     """Forget everything built (tests recreate the stack between cases)."""
     for built in (table, merchants, customers, account_service, customer_service, terms_gate, signer, onboarding):
+        built.cache_clear()
+    for built in _PRIVACY_BUILT:
         built.cache_clear()
     get_config.cache_clear()
     app_secret.cache_clear()

@@ -1,0 +1,52 @@
+"""Look for a person's data anywhere in the emulated AWS: every table, bucket and queue of the stack."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+
+
+def _variants(values: list[str]) -> set[str]:
+    found: set[str] = set()
+    for value in values:
+        if not value:
+            continue
+        found |= {value, value.lower(), value.strip()}
+        digits = "".join(c for c in value if c.isdigit())
+        if len(digits) >= 8:
+            found |= {digits, digits[-9:]}  # the number in any formatting, with or without country code
+    return found
+
+
+def find_personal_data(info: Any, values: list[str]) -> list[str]:
+    """Where any of ``values`` (names, emails, phones; raw and normalised) still appears."""
+    needles = _variants(values)
+    hits: list[str] = []
+    dynamodb = boto3.client("dynamodb", region_name=info.region)
+    for logical_id, table in info.tables.items():
+        paginator = dynamodb.get_paginator("scan")
+        for page in paginator.paginate(TableName=table):
+            for item in page["Items"]:
+                text = json.dumps(item, ensure_ascii=False)
+                lowered = text.lower()
+                hits += [
+                    f"{logical_id}: {item.get('PK')} {item.get('SK')} holds {n!r}"
+                    for n in needles
+                    if n.lower() in lowered or n in "".join(c for c in text if c.isdigit())
+                ]
+    s3 = boto3.client("s3", region_name=info.region)
+    for logical_id, bucket in info.buckets.items():
+        for obj in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
+            body = s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read().decode("utf-8", "replace")
+            hits += [f"{logical_id}: {obj['Key']} holds {n!r}" for n in needles if n.lower() in body.lower()]
+    sqs = boto3.client("sqs", region_name=info.region)
+    for logical_id, queue in info.queues.items():
+        messages = sqs.receive_message(
+            QueueUrl=queue.url, MaxNumberOfMessages=10, VisibilityTimeout=0, MessageAttributeNames=["All"]
+        ).get("Messages", [])
+        for message in messages:
+            text = json.dumps(message, ensure_ascii=False).lower()
+            hits += [f"{logical_id}: message holds {n!r}" for n in needles if n.lower() in text]
+    return sorted(set(hits))
