@@ -9,4 +9,5 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 
 logger = Logger()
 metrics = Metrics()
-tracer = Tracer()
+# Only botocore is patched: auto-patching every library X-Ray knows imports them all at cold start.
+tracer = Tracer(patch_modules=["botocore"])
