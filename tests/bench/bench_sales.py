@@ -20,33 +20,55 @@ def run(stack: Any, api: Any, counter: Any, measure: Any) -> None:
     customer = new_customer(api)
     api.post("/v1/sales", {"type": "purchase", "total": money(100), "customer_id": customer}, headers=_key())
     body = {"type": "purchase", "total": money(1250), "customer_id": customer}
-    measure("record sale with customer (incl. idempotency)", "<= 4",
-            lambda: api.post("/v1/sales", body, headers=_key()))
-    measure("record anonymous cash sale", "<= 4",
-            lambda: api.post("/v1/sales", {"type": "purchase", "total": money(450)}, headers=_key()))
+    measure(
+        "record sale with customer (incl. idempotency)", "<= 4", lambda: api.post("/v1/sales", body, headers=_key())
+    )
+    measure(
+        "record anonymous cash sale",
+        "<= 4",
+        lambda: api.post("/v1/sales", {"type": "purchase", "total": money(450)}, headers=_key()),
+    )
     paid = card(name="DOE/JANE")
-    measure("record sale, unknown card -> instant profile", "<= 4",
-            lambda: api.post("/v1/sales", {"type": "purchase", "total": money(900), "card": paid}, headers=_key()))
-    measure("record sale, known card (link cached)", "<= 4",
-            lambda: api.post("/v1/sales", {"type": "purchase", "total": money(300), "card": paid}, headers=_key()))
+    measure(
+        "record sale, unknown card -> instant profile",
+        "<= 4",
+        lambda: api.post("/v1/sales", {"type": "purchase", "total": money(900), "card": paid}, headers=_key()),
+    )
+    measure(
+        "record sale, known card (link cached)",
+        "<= 4",
+        lambda: api.post("/v1/sales", {"type": "purchase", "total": money(300), "card": paid}, headers=_key()),
+    )
     replayed = _key()
     api.post("/v1/sales", body, headers=replayed)
     measure("replay of a recorded sale", "1", lambda: api.post("/v1/sales", body, headers=replayed))
     for n in range(60):
-        api.post("/v1/sales", {"type": "refund" if n % 5 == 0 else "purchase", "total": money(100 + n),
-                               "customer_id": customer}, headers=_key())
+        api.post(
+            "/v1/sales",
+            {"type": "refund" if n % 5 == 0 else "purchase", "total": money(100 + n), "customer_id": customer},
+            headers=_key(),
+        )
     measure("customer insights", "1", lambda: api.get(f"/v1/customers/{customer}/insights"))
     measure("activity page of 50, by date", "<= 2", lambda: api.get(f"/v1/customers/{customer}/activity"))
-    measure("activity page, refunds by amount asc", "<= 2",
-            lambda: api.get(f"/v1/customers/{customer}/activity",
-                            params={"type": "refund", "sort": "amount", "order": "asc"}))
+    measure(
+        "activity page, refunds by amount asc",
+        "<= 2",
+        lambda: api.get(
+            f"/v1/customers/{customer}/activity", params={"type": "refund", "sort": "amount", "order": "asc"}
+        ),
+    )
     cursor = api.get(f"/v1/customers/{customer}/activity").json()["cursor"]
-    measure("activity, next page", "<= 2",
-            lambda: api.get(f"/v1/customers/{customer}/activity", params={"cursor": cursor}))
+    measure(
+        "activity, next page", "<= 2", lambda: api.get(f"/v1/customers/{customer}/activity", params={"cursor": cursor})
+    )
     measure("overview, all time", "<= 2", lambda: api.get("/v1/insights"))
-    measure("overview, 31 days", "<= 2",
-            lambda: api.get("/v1/insights", params={"from": "2026-01-01", "to": "2026-01-31"}))
+    measure(
+        "overview, 31 days", "<= 2", lambda: api.get("/v1/insights", params={"from": "2026-01-01", "to": "2026-01-31"})
+    )
     site = api.get("/v1/sites").json()["items"][0]["id"]
-    measure("overview, one site, 31 days", "<= 2",
-            lambda: api.get("/v1/insights", params={"site_id": site, "from": "2026-01-01", "to": "2026-01-31"}))
+    measure(
+        "overview, one site, 31 days",
+        "<= 2",
+        lambda: api.get("/v1/insights", params={"site_id": site, "from": "2026-01-01", "to": "2026-01-31"}),
+    )
     measure("sales by card last4, page", "1", lambda: api.get("/v1/sales", params={"card_last4": "4242"}))

@@ -20,6 +20,13 @@ from clientele.services.customers import CustomerService
 from clientele.services.onboarding import Onboarding
 
 if TYPE_CHECKING:
+    from clientele.repositories.sales import SaleRepository
+    from clientele.services.cards import CardService
+    from clientele.services.idempotency import Idempotency
+    from clientele.services.insights import InsightsService
+    from clientele.services.sales import SalesService
+
+if TYPE_CHECKING:
     from clientele.services.erasure import ErasureService
 
 
@@ -79,7 +86,50 @@ def reset() -> None:
     """Forget everything built (tests recreate the stack between cases)."""
     for built in (table, merchants, customers, account_service, customer_service, terms_gate, signer, onboarding):
         built.cache_clear()
+    for built in _SALES_BUILT:
+        built.cache_clear()
     for built in _PRIVACY_BUILT:
         built.cache_clear()
     get_config.cache_clear()
     app_secret.cache_clear()
+
+
+# Sales, cards, insights and idempotency (imported where built: functions that never record a sale never load them)
+@cache
+def sales() -> SaleRepository:
+    from clientele.repositories.sales import SaleRepository
+
+    return SaleRepository(table(), customers())
+
+
+@cache
+def sales_service() -> SalesService:
+    from clientele.services.sales import SalesService
+
+    return SalesService(sales(), merchants())
+
+
+@cache
+def card_service() -> CardService:
+    from clientele.services.cards import CardService
+
+    return CardService(sales(), customers())
+
+
+@cache
+def insights_service() -> InsightsService:
+    from clientele.repositories.insights import InsightsRepository
+    from clientele.services.insights import InsightsService
+
+    return InsightsService(InsightsRepository(table()), sales(), merchants())
+
+
+@cache
+def idempotency() -> Idempotency:
+    from clientele.platform.aws import client
+    from clientele.services.idempotency import Idempotency
+
+    return Idempotency(get_config().idempotency_table_name, client("dynamodb"))
+
+
+_SALES_BUILT = (sales, sales_service, card_service, insights_service, idempotency)

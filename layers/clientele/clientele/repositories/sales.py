@@ -124,14 +124,16 @@ class SaleRepository:
         assert sale.customer_id
         entries = []
         for scope in ("all", sale.type.value):
-            entries.append({
-                "PK": keys.customer_pk(sale.merchant_id, sale.customer_id),
-                "SK": keys.activity_sk(scope, sale.occurred_at, sale.id),
-                "entity": "activity",
-                "GSI1PK": keys.activity_by_amount_pk(sale.merchant_id, sale.customer_id, scope),
-                "GSI1SK": f"{amount_key(sale.total.amount)}#{sale.occurred_at}#{sale.id}",
-                **sale.model_dump(mode="json", exclude_none=True),
-            })
+            entries.append(
+                {
+                    "PK": keys.customer_pk(sale.merchant_id, sale.customer_id),
+                    "SK": keys.activity_sk(scope, sale.occurred_at, sale.id),
+                    "entity": "activity",
+                    "GSI1PK": keys.activity_by_amount_pk(sale.merchant_id, sale.customer_id, scope),
+                    "GSI1SK": f"{amount_key(sale.total.amount)}#{sale.occurred_at}#{sale.id}",
+                    **sale.model_dump(mode="json", exclude_none=True),
+                }
+            )
         return entries
 
     @staticmethod
@@ -147,32 +149,51 @@ class SaleRepository:
 
     def recent(self, merchant_id: str, *, limit: int, cursor: str | None) -> Page[Sale]:
         items, next_cursor = self.table.query(
-            partition=("GSI1PK", keys.sales_by_time_pk(merchant_id)), index="GSI1", limit=limit, cursor=cursor,
+            partition=("GSI1PK", keys.sales_by_time_pk(merchant_id)),
+            index="GSI1",
+            limit=limit,
+            cursor=cursor,
             forward=False,
         )
         return Page[Sale](items=[self.to_sale(i) for i in items], cursor=next_cursor)
 
     def by_last4(self, merchant_id: str, last4: str, *, limit: int, cursor: str | None) -> Page[Sale]:
         items, next_cursor = self.table.query(
-            partition=("GSI2PK", keys.sales_by_last4_pk(merchant_id, last4)), index="GSI2", limit=limit,
-            cursor=cursor, forward=False,
+            partition=("GSI2PK", keys.sales_by_last4_pk(merchant_id, last4)),
+            index="GSI2",
+            limit=limit,
+            cursor=cursor,
+            forward=False,
         )
         return Page[Sale](items=[self.to_sale(i) for i in items], cursor=next_cursor)
 
     def activity(
-        self, merchant_id: str, customer_id: str, *, scope: str, by_amount: bool, ascending: bool, limit: int,
+        self,
+        merchant_id: str,
+        customer_id: str,
+        *,
+        scope: str,
+        by_amount: bool,
+        ascending: bool,
+        limit: int,
         cursor: str | None,
     ) -> Page[Sale]:
         """One bounded page of a customer's sales: by date on the table, by amount on GSI1."""
         if by_amount:
             items, next_cursor = self.table.query(
-                partition=("GSI1PK", keys.activity_by_amount_pk(merchant_id, customer_id, scope)), index="GSI1",
-                limit=limit, cursor=cursor, forward=ascending,
+                partition=("GSI1PK", keys.activity_by_amount_pk(merchant_id, customer_id, scope)),
+                index="GSI1",
+                limit=limit,
+                cursor=cursor,
+                forward=ascending,
             )
         else:
             items, next_cursor = self.table.query(
                 partition=("PK", keys.customer_pk(merchant_id, customer_id)),
-                begins_with=("SK", keys.activity_prefix(scope)), limit=limit, cursor=cursor, forward=ascending,
+                begins_with=("SK", keys.activity_prefix(scope)),
+                limit=limit,
+                cursor=cursor,
+                forward=ascending,
             )
         return Page[Sale](items=[self.to_sale(i) for i in items], cursor=next_cursor)
 
@@ -180,18 +201,22 @@ class SaleRepository:
         item = self.table.get(keys.card_lookup_pk(merchant_id, fingerprint_hash(fingerprint)), keys.CARD_LOOKUP_SK)
         if not item:
             return None
-        return CardLink(card_id=item["card_id"], customer_id=item.get("customer_id"),
-                        fingerprint_hash=fingerprint_hash(fingerprint))
+        return CardLink(
+            card_id=item["card_id"], customer_id=item.get("customer_id"), fingerprint_hash=fingerprint_hash(fingerprint)
+        )
 
     def counter_state(self, merchant_id: str, customer_id: str, site_id: str) -> CounterState:
         """The customer's counters overall and at one site: one ``BatchGetItem``."""
         pk = keys.customer_pk(merchant_id, customer_id)
-        found = {i["SK"]: i for i in self.table.batch_get([(pk, keys.CUSTOMER_STATS_SK),
-                                                           (pk, keys.customer_site_stats_sk(site_id))])}
+        found = {
+            i["SK"]: i
+            for i in self.table.batch_get([(pk, keys.CUSTOMER_STATS_SK), (pk, keys.customer_site_stats_sk(site_id))])
+        }
         overall = found.get(keys.CUSTOMER_STATS_SK, {})
         at_site = found.get(keys.customer_site_stats_sk(site_id), {})
         return CounterState(
-            sale_count=int(overall.get("sale_count", 0)), purchase_count=int(overall.get("purchase_count", 0)),
+            sale_count=int(overall.get("sale_count", 0)),
+            purchase_count=int(overall.get("purchase_count", 0)),
             site_sale_count=int(at_site.get("sale_count", 0)),
             site_purchase_count=int(at_site.get("purchase_count", 0)),
         )
@@ -218,24 +243,39 @@ class SaleRepository:
         ):
             names: dict[str, str] = {"#spent": f"spent_{sale.total.currency}"}
             vals: dict[str, Any] = {
-                ":one": 1, ":p": 1 if purchase else 0, ":r": 1 if sale.type is SaleType.REFUND else 0,
-                ":x": 1 if sale.type is SaleType.EXCHANGE else 0, ":amount": signed, ":now": sale.occurred_at,
-                ":c": cid, ":entity": "customer_stats",
+                ":one": 1,
+                ":p": 1 if purchase else 0,
+                ":r": 1 if sale.type is SaleType.REFUND else 0,
+                ":x": 1 if sale.type is SaleType.EXCHANGE else 0,
+                ":amount": signed,
+                ":now": sale.occurred_at,
+                ":c": cid,
+                ":entity": "customer_stats",
             }
-            conditions = [_guard("sale_count", sales_seen, 1, vals, names)]
-            if purchase:
-                conditions.append(_guard("purchase_count", purchases_seen, 2, vals, names))
-            ops.append(self.table.update_op(
-                pk, sk,
-                "ADD sale_count :one, purchase_count :p, refund_count :r, exchange_count :x, #spent :amount "
-                "SET first_visit_at = if_not_exists(first_visit_at, :now), last_visit_at = :now, "
-                "customer_id = :c, entity = :entity",
-                condition=None if new_customer else " AND ".join(conditions), names=names, vals=vals,
-            ))
+            condition = None
+            if not new_customer:
+                conditions = [_guard("sale_count", sales_seen, 1, vals, names)]
+                if purchase:
+                    conditions.append(_guard("purchase_count", purchases_seen, 2, vals, names))
+                condition = " AND ".join(conditions)
+            ops.append(
+                self.table.update_op(
+                    pk,
+                    sk,
+                    "ADD sale_count :one, purchase_count :p, refund_count :r, exchange_count :x, #spent :amount "
+                    "SET first_visit_at = if_not_exists(first_visit_at, :now), last_visit_at = :now, "
+                    "customer_id = :c, entity = :entity",
+                    condition=condition,
+                    names=names,
+                    vals=vals,
+                )
+            )
 
         # The merchant's counters: all sites and this site, all time and this day.
-        for scope, first, became_returning in ((keys.ALL_SITES, first_visit, returning),
-                                               (site, first_at_site, returning_at_site)):
+        for scope, first, became_returning in (
+            (keys.ALL_SITES, first_visit, returning),
+            (site, first_at_site, returning_at_site),
+        ):
             for day in (None, sale.local_date.isoformat()):
                 expression = "ADD total_sales :one"
                 vals = {":one": 1}
@@ -243,10 +283,14 @@ class SaleRepository:
                     expression += ", total_customers :one"
                 if became_returning:
                     expression += ", returning_customers :one"
-                ops.append(self.table.update_op(
-                    keys.merchant_pk(mid), keys.merchant_counter_sk(scope, day),
-                    expression + " SET entity = :entity", vals={**vals, ":entity": "counters"},
-                ))
+                ops.append(
+                    self.table.update_op(
+                        keys.merchant_pk(mid),
+                        keys.merchant_counter_sk(scope, day),
+                        expression + " SET entity = :entity",
+                        vals={**vals, ":entity": "counters"},
+                    )
+                )
 
         if not new_customer:
             # The profile's last visit and sites visited; the condition makes a missing customer a 404.
@@ -255,8 +299,9 @@ class SaleRepository:
             if first_at_site:
                 expression += ", site_ids = list_append(if_not_exists(site_ids, :empty), :site)"
                 vals.update({":empty": [], ":site": [site]})
-            ops.append(self.table.update_op(pk, keys.CUSTOMER_SK, expression, condition="attribute_exists(PK)",
-                                            vals=vals))
+            ops.append(
+                self.table.update_op(pk, keys.CUSTOMER_SK, expression, condition="attribute_exists(PK)", vals=vals)
+            )
         return ops
 
     def _card_ops(self, write: SaleWrite) -> list[dict[str, Any]]:
@@ -265,27 +310,51 @@ class SaleRepository:
         if write.new_card is not None:
             card = write.new_card
             lookup_pk = keys.card_lookup_pk(sale.merchant_id, fingerprint_hash(card.fingerprint))
-            ops.append(self.table.put_op(
-                {"PK": lookup_pk, "SK": keys.CARD_LOOKUP_SK, "entity": "card_lookup", "card_id": card.id,
-                 "customer_id": card.customer_id},
-                # A card nobody holds yet, or one the merchant unlinked.
-                condition="attribute_not_exists(PK) OR attribute_not_exists(customer_id)",
-            ))
-            ops.append(self.table.put_op({
-                "PK": keys.customer_pk(sale.merchant_id, card.customer_id), "SK": keys.card_sk(card.id),
-                "entity": "card", "fingerprint_hash": fingerprint_hash(card.fingerprint),
-                **card.model_dump(mode="json", exclude_none=True),
-            }))
+            ops.append(
+                self.table.put_op(
+                    {
+                        "PK": lookup_pk,
+                        "SK": keys.CARD_LOOKUP_SK,
+                        "entity": "card_lookup",
+                        "card_id": card.id,
+                        "customer_id": card.customer_id,
+                    },
+                    # A card nobody holds yet, or one the merchant unlinked.
+                    condition="attribute_not_exists(PK) OR attribute_not_exists(customer_id)",
+                )
+            )
+            ops.append(
+                self.table.put_op(
+                    {
+                        "PK": keys.customer_pk(sale.merchant_id, card.customer_id),
+                        "SK": keys.card_sk(card.id),
+                        "entity": "card",
+                        "fingerprint_hash": fingerprint_hash(card.fingerprint),
+                        **card.model_dump(mode="json", exclude_none=True),
+                    }
+                )
+            )
         elif write.known_card is not None and sale.card is not None:
             link = write.known_card
             lookup_pk = keys.card_lookup_pk(sale.merchant_id, link.fingerprint_hash)
             if link.customer_id is None:
-                ops.append(self.table.check_op(lookup_pk, keys.CARD_LOOKUP_SK,
-                                               "card_id = :card AND attribute_not_exists(customer_id)",
-                                               vals={":card": link.card_id}))
+                ops.append(
+                    self.table.check_op(
+                        lookup_pk,
+                        keys.CARD_LOOKUP_SK,
+                        "card_id = :card AND attribute_not_exists(customer_id)",
+                        vals={":card": link.card_id},
+                    )
+                )
             else:
-                ops.append(self.table.check_op(lookup_pk, keys.CARD_LOOKUP_SK, "card_id = :card AND customer_id = :c",
-                                               vals={":card": link.card_id, ":c": link.customer_id}))
+                ops.append(
+                    self.table.check_op(
+                        lookup_pk,
+                        keys.CARD_LOOKUP_SK,
+                        "card_id = :card AND customer_id = :c",
+                        vals={":card": link.card_id, ":c": link.customer_id},
+                    )
+                )
         return ops
 
     def _operations(self, write: SaleWrite, *, new_customer: bool) -> list[dict[str, Any]]:
@@ -294,7 +363,9 @@ class SaleRepository:
             self.table.put_op(self._sale_item(sale, write.request_hash), condition="attribute_not_exists(PK)"),
             # The site as it was read (possibly from a cache): its currency and time zone still hold.
             self.table.check_op(
-                keys.merchant_pk(sale.merchant_id), keys.site_sk(sale.site_id), "currency = :cur AND time_zone = :tz",
+                keys.merchant_pk(sale.merchant_id),
+                keys.site_sk(sale.site_id),
+                "currency = :cur AND time_zone = :tz",
                 vals={":cur": write.site_currency, ":tz": write.site_time_zone},
             ),
         ]
@@ -346,10 +417,13 @@ class SaleRepository:
 
     # Cards ------------------------------------------------------------------------------------
     def cards(self, merchant_id: str, customer_id: str) -> list[Card]:
-        items, _ = self.table.query(partition=("PK", keys.customer_pk(merchant_id, customer_id)),
-                                    begins_with=("SK", "CARD#"), limit=100)
-        return [Card.model_validate({k: v for k, v in i.items() if k not in _META and k != "fingerprint_hash"})
-                for i in items]
+        items, _ = self.table.query(
+            partition=("PK", keys.customer_pk(merchant_id, customer_id)), begins_with=("SK", "CARD#"), limit=100
+        )
+        return [
+            Card.model_validate({k: v for k, v in i.items() if k not in _META and k != "fingerprint_hash"})
+            for i in items
+        ]
 
     def unlink_card(self, merchant_id: str, customer_id: str, card_id: str) -> None:
         """Remove the card from the customer; its look-up stays as a tombstone so it never attaches again."""
@@ -359,11 +433,18 @@ class SaleRepository:
             raise NotFound("No such card.", field="card_id")
         lookup_pk = keys.card_lookup_pk(merchant_id, item["fingerprint_hash"])
         try:
-            self.table.transact([
-                self.table.delete_op(pk, keys.card_sk(card_id), condition="attribute_exists(PK)"),
-                self.table.update_op(lookup_pk, keys.CARD_LOOKUP_SK, "REMOVE customer_id",
-                                     condition="card_id = :card", vals={":card": card_id}),
-            ])
+            self.table.transact(
+                [
+                    self.table.delete_op(pk, keys.card_sk(card_id), condition="attribute_exists(PK)"),
+                    self.table.update_op(
+                        lookup_pk,
+                        keys.CARD_LOOKUP_SK,
+                        "REMOVE customer_id",
+                        condition="card_id = :card",
+                        vals={":card": card_id},
+                    ),
+                ]
+            )
         except TransactionCancelled as exc:
             raise NotFound("No such card.", field="card_id") from exc
 

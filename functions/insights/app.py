@@ -1,0 +1,81 @@
+"""Insights read from counters that sales keep: a customer's insights and activity, the merchant overview."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+
+from clientele import wiring
+from clientele.api import sales_models as models
+from clientele.api.app import caller, create_app, json_response, lambda_entry
+from clientele.api.errors import responses, success
+from clientele.domain.permissions import Permission
+
+app = create_app()
+ERRORS = responses(400, 401, 403, 404, 413, 415, 422)
+PathId = Annotated[str, Path(min_length=1, max_length=64)]
+Limit = Annotated[int, Query(ge=1, le=100, description="Page size, 1-100.")]
+Cursor = Annotated[str | None, Query(max_length=2048, description="Opaque cursor from the previous page.")]
+ActivityType = Literal["purchase", "refund", "exchange", "purchases", "refunds", "exchanges"]
+
+
+@app.get(
+    "/v1/customers/<id>/insights",
+    tags=["Insights"],
+    summary="A customer's total spent, purchases, refunds, first and last visit",
+    responses={**success(models.InsightsOut), **ERRORS},
+)
+def customer_insights(id: PathId) -> models.InsightsOut:
+    who = caller(app, Permission.CUSTOMERS_READ)
+    return models.InsightsOut.of(wiring.insights_service().customer(who, id))
+
+
+@app.get(
+    "/v1/customers/<id>/activity",
+    tags=["Insights"],
+    summary="A customer's past sales as receipts: filter by type, sort by date or amount",
+    responses={**success(models.SaleList), **ERRORS},
+)
+def customer_activity(
+    *,
+    id: PathId,
+    type: Annotated[ActivityType | None, Query(description="Only purchases, refunds or exchanges.")] = None,
+    sort: Annotated[models.SortBy, Query(description="`date` (default) or `amount`.")] = "date",
+    order: Annotated[models.Order, Query(description="`desc` (default) or `asc`.")] = "desc",
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> models.SaleList:
+    who = caller(app, Permission.CUSTOMERS_READ)
+    page = wiring.insights_service().activity(
+        who,
+        id,
+        sale_type=type.removesuffix("s") if type else None,
+        sort=sort,
+        order=order,
+        limit=limit,
+        cursor=cursor,
+    )
+    return models.SaleList(items=[models.SaleOut.of(s) for s in page.items], cursor=page.cursor)
+
+
+@app.get(
+    "/v1/insights",
+    tags=["Insights"],
+    summary="Overview: customers, sales linked to customers, returning customers (per site and period)",
+    responses={**success(models.OverviewOut), **ERRORS},
+)
+def overview(
+    site_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    from_: Annotated[date | None, Query(alias="from", description="First day (ISO date, site time).")] = None,
+    to: Annotated[date | None, Query(description="Last day, included (default: today).")] = None,
+) -> Response[models.OverviewOut]:
+    who = caller(app, Permission.CUSTOMERS_READ)
+    figures, window, sites = wiring.insights_service().overview(who, site_id=site_id, first=from_, last=to)
+    out = models.OverviewOut.of(figures, site_id=site_id, site_ids=sites, first=window.first, last=window.last)
+    return json_response(200, out.model_dump(mode="json", by_alias=True))
+
+
+lambda_handler = lambda_entry(app)

@@ -1,0 +1,115 @@
+"""Sales at the till and the cards that paid them: record (idempotent), read, search; a customer's cards."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+
+from clientele import wiring
+from clientele.api import sales_models as models
+from clientele.api.app import caller, create_app, json_response, lambda_entry
+from clientele.api.errors import no_content, responses, success
+from clientele.domain.permissions import Permission
+from clientele.services.idempotency import check_key
+
+app = create_app()
+ERRORS = responses(400, 401, 403, 404, 413, 415, 422)
+PathId = Annotated[str, Path(min_length=1, max_length=64)]
+Limit = Annotated[int, Query(ge=1, le=100, description="Page size, 1-100.")]
+Cursor = Annotated[str | None, Query(max_length=2048, description="Opaque cursor from the previous page.")]
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+def _idempotency_key() -> str | None:
+    return check_key(app.current_event.headers.get(IDEMPOTENCY_HEADER.lower()))
+
+
+@app.post(
+    "/v1/sales",
+    tags=["Sales"],
+    summary="Record a purchase, refund or exchange (send an `Idempotency-Key`)",
+    description="A replay with the same key and body answers the first response (with `Idempotent-Replayed: "
+    "true`); the same key with another body is 422 `IDEMPOTENCY_KEY_REUSED`; while the first request is still "
+    "running, 409 `IDEMPOTENCY_KEY_IN_USE`. Keys live 48 hours, per merchant. A known card fingerprint attaches "
+    "the sale to its customer; an unknown card with a cardholder name creates an instant profile.",
+    responses={**ERRORS, **responses(409), **success(models.SaleOut, 201, "Recorded")},
+)
+def record_sale(body: models.SaleIn) -> Response[models.SaleOut]:
+    who = caller(app, Permission.SALES_WRITE)
+    key = _idempotency_key()
+    draft = body.to_draft()
+
+    def record() -> dict[str, object]:
+        sale = wiring.sales_service().record(who, draft, idempotency_key=key)
+        return models.SaleOut.of(sale).model_dump(mode="json")
+
+    if key is None:
+        payload, replayed = record(), False
+    else:
+        outcome = wiring.idempotency().run(
+            scope="POST /v1/sales",
+            merchant_id=who.merchant_id,
+            key=key,
+            payload=body.model_dump(mode="json"),
+            action=record,
+            lambda_context=app.lambda_context,
+        )
+        payload, replayed = outcome.response, outcome.replayed
+    headers = {"Location": f"/v1/sales/{payload['id']}"}
+    if replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return json_response(201, payload, headers=headers)
+
+
+@app.get("/v1/sales/<id>", tags=["Sales"], summary="Read a sale", responses={**success(models.SaleOut), **ERRORS})
+def get_sale(id: PathId) -> models.SaleOut:
+    who = caller(app, Permission.CUSTOMERS_READ)
+    return models.SaleOut.of(wiring.sales_service().get(who, id))
+
+
+@app.get(
+    "/v1/sales",
+    tags=["Sales"],
+    summary="Search sales, newest first: by card's last four digits, by customer, or all",
+    responses={**success(models.SaleList), **ERRORS},
+)
+def list_sales(
+    card_last4: Annotated[str | None, Query(pattern=r"^[0-9]{4}$", description="Last four digits of the card.")] = None,
+    customer_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> models.SaleList:
+    who = caller(app, Permission.CUSTOMERS_READ)
+    page = wiring.sales_service().search(
+        who, card_last4=card_last4, customer_id=customer_id, limit=limit, cursor=cursor
+    )
+    return models.SaleList(items=[models.SaleOut.of(s) for s in page.items], cursor=page.cursor)
+
+
+@app.get(
+    "/v1/customers/<id>/cards",
+    tags=["Cards"],
+    summary="Cards linked to a customer (never a card number)",
+    responses={**success(models.CardList), **ERRORS},
+)
+def list_cards(id: PathId) -> models.CardList:
+    who = caller(app, Permission.CUSTOMERS_READ)
+    contact = who.can(Permission.CUSTOMERS_CONTACT)
+    return models.CardList(items=[models.CardOut.of(c, contact=contact) for c in wiring.card_service().cards(who, id)])
+
+
+@app.delete(
+    "/v1/customers/<id>/cards/<card_id>",
+    tags=["Cards"],
+    summary="Unlink a card: later sales with it no longer attach to anyone",
+    responses={**ERRORS, **no_content("Unlinked")},
+)
+def unlink_card(id: PathId, card_id: PathId) -> Response[None]:
+    who = caller(app, Permission.CUSTOMERS_WRITE)
+    wiring.card_service().unlink(who, id, card_id)
+    return Response(status_code=204)
+
+
+lambda_handler = lambda_entry(app)
