@@ -86,3 +86,8 @@ def gettext(locale: str, message: str, **values: object) -> str:
     """``message`` translated into ``locale``, with ``%(name)s`` placeholders filled in."""
     text = translations(locale).gettext(message)
     return text % values if values else text
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for extraction; it is translated later, where the language is known."""
+    return message

@@ -9,13 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 
-def page_headers(*, style_sources: Iterable[str] = (), content_language: str | None = None,
-                 cacheable: bool = False) -> dict[str, str]:
+def page_headers(
+    *, style_sources: Iterable[str] = (), content_language: str | None = None, cacheable: bool = False
+) -> dict[str, str]:
     """Headers of an HTML page whose only inline content is the hashed stylesheets in ``style_sources``."""
     styles = " ".join(style_sources) or "'none'"
-    csp = ("default-src 'none'; script-src 'none'; "
-           f"style-src {styles}; img-src 'self' data:; form-action 'self'; base-uri 'none'; "
-           "frame-ancestors 'none'")
+    csp = (
+        "default-src 'none'; script-src 'none'; "
+        f"style-src {styles}; img-src 'self' data:; form-action 'self'; base-uri 'none'; "
+        "frame-ancestors 'none'"
+    )
     headers = {
         "Content-Type": "text/html; charset=utf-8",
         "Content-Security-Policy": csp,

@@ -43,8 +43,10 @@ def environment(locale: str) -> Environment:
     )
     env.install_gettext_translations(languages.translations(locale), newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(locale=locale, language_names=languages.NAMES, languages=languages.SUPPORTED)
-    env.filters.update(date=lambda value, fmt="long": format_date(value, locale, fmt),
-                       money=lambda amount, currency: format_money(amount, currency, locale))
+    env.filters.update(
+        date=lambda value, fmt="long": format_date(value, locale, fmt),
+        money=lambda amount, currency: format_money(amount, currency, locale),
+    )
     return env
 
 
