@@ -63,13 +63,22 @@ def signup_figures(api: Any, signup_url: str, *, marketing: bool = False) -> dic
     assert page.status == 200, page.status
     token = re.search(r'name="form_token" value="([^"]+)"', page.text)
     assert token
-    fields: dict[str, Any] = {"form_token": token.group(1), "locale": "en", "given_name": "Bench",
-                              "email": f"bench.{uuid.uuid4().hex[:8]}@example.net", "consent": "yes"}
+    fields: dict[str, Any] = {
+        "form_token": token.group(1),
+        "locale": "en",
+        "given_name": "Bench",
+        "email": f"bench.{uuid.uuid4().hex[:8]}@example.net",
+        "consent": "yes",
+    }
     if marketing:
         fields["marketing"] = re.findall(r'name="marketing" value="([^"]+)"', page.text)[:1]
     with aws_calls() as calls:
-        response = api.post(path, data=urlencode(fields, doseq=True), source_ip=ip,
-                            headers={"content-type": "application/x-www-form-urlencoded"})
+        response = api.post(
+            path,
+            data=urlencode(fields, doseq=True),
+            source_ip=ip,
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        )
     assert response.status == 303, response.status
     return {
         "page_bytes": len(page.body),
@@ -86,3 +95,21 @@ def report(figures: dict[str, Any]) -> str:
         lines.append(f"signup {name}: {value} (target ≤ {target}) {'ok' if value <= target else 'OVER'}")
     lines.append("signup AWS calls: " + ", ".join(figures["aws_calls"]))
     return "\n".join(lines)
+
+
+def run(stack: Any, api: Any, counter: Any, measure: Any) -> None:
+    """``make bench``: the figures of a plain merchant, and of one whose shopper ticks a preference."""
+    from clientele import wiring
+    from clientele.domain.models import Channel, Principal
+    from clientele.domain.permissions import Role
+
+    plain = stack.create_merchant()
+    print(report(signup_figures(api, plain["signup_url"])).replace("signup ", "   signup ", 1).replace("\n", "\n   "))
+    with_preferences = stack.create_merchant()
+    owner = Principal(merchant_id=with_preferences["merchant_id"], key_id="bench", role=Role.OWNER, terms_accepted=True)
+    wiring.account_service().create_preference(owner, name="Newsletter", channel=Channel.EMAIL, description=None)
+    figures = signup_figures(api, with_preferences["signup_url"], marketing=True)
+    print(
+        f"   signup POST with a marketing preference ticked: {figures['aws_calls_signup_post']} AWS calls "
+        f"[{', '.join(figures['aws_calls'])}]"
+    )

@@ -20,11 +20,15 @@ from clientele.services.customers import CustomerService
 from clientele.services.onboarding import Onboarding
 
 if TYPE_CHECKING:
+    from clientele.domain.models import Sale
+    from clientele.repositories.deliveries import DeliveryRepository
     from clientele.repositories.sales import SaleRepository
     from clientele.services.cards import CardService
+    from clientele.services.delivery import DeliveryService, SaleLookup
     from clientele.services.idempotency import Idempotency
     from clientele.services.insights import InsightsService
     from clientele.services.sales import SalesService
+    from clientele.services.signup import SignupService
 
 if TYPE_CHECKING:
     from clientele.services.erasure import ErasureService
@@ -82,6 +86,69 @@ def erasure_service() -> ErasureService:
 _PRIVACY_BUILT: tuple[Any, ...] = (erasure_service,)
 
 
+# Hosted signup and message delivery (imported here, not at the top: other functions never load them) --
+@cache
+def deliveries() -> DeliveryRepository:
+    from clientele.repositories.deliveries import DeliveryRepository
+
+    return DeliveryRepository(table())
+
+
+@cache
+def sale_lookup() -> SaleLookup:
+    """Reads a sale for messages that carry one (the welcome email's first receipt)."""
+    from clientele.domain.errors import NotFound
+
+    repository = sales()
+
+    def lookup(merchant_id: str, sale_id: str) -> Sale | None:
+        try:
+            return repository.get(merchant_id, sale_id)
+        except NotFound:
+            return None
+
+    return lookup
+
+
+@cache
+def delivery_service() -> DeliveryService:
+    from clientele.platform.mail import Mailer
+    from clientele.platform.queues import Queue
+    from clientele.services.delivery import DeliveryService
+
+    config = get_config()
+    return DeliveryService(
+        deliveries(),
+        customers(),
+        merchants(),
+        Queue(config.delivery_queue_url),
+        Mailer(config.sender_email),
+        signer=signer(),
+        public_base_url=config.public_base_url,
+        max_receives=config.delivery_max_receives,
+        sales=sale_lookup(),
+        unsubscribe_mailbox=config.unsubscribe_email or None,
+    )
+
+
+@cache
+def signup_service() -> SignupService:
+    from clientele.repositories.rate_limits import RateLimitRepository
+    from clientele.services.signup import SignupService
+
+    lookup = sale_lookup()
+    return SignupService(
+        merchants(),
+        customer_service(),
+        delivery_service(),
+        RateLimitRepository(table()),
+        signer(),
+        secret=app_secret,
+        public_base_url=get_config().public_base_url,
+        sale_exists=lambda merchant_id, sale_id: lookup(merchant_id, sale_id) is not None,
+    )
+
+
 def reset() -> None:
     """Forget everything built (tests recreate the stack between cases)."""
     for built in (table, merchants, customers, account_service, customer_service, terms_gate, signer, onboarding):
@@ -90,6 +157,8 @@ def reset() -> None:
         built.cache_clear()
     for built in _PRIVACY_BUILT:
         built.cache_clear()
+    for mine in (deliveries, sale_lookup, delivery_service, signup_service):
+        mine.cache_clear()
     get_config.cache_clear()
     app_secret.cache_clear()
 

@@ -23,6 +23,10 @@ class Config(BaseModel):
     public_base_url: str = Field(default="http://127.0.0.1:3000", alias="PUBLIC_BASE_URL")
     delivery_queue_url: str = Field(default="", alias="DELIVERY_QUEUE_URL")
     max_body_bytes: int = Field(default=64 * 1024, alias="MAX_BODY_BYTES")
+    # The delivery queue's maxReceiveCount (template.yaml): the last receive marks a delivery failed.
+    delivery_max_receives: int = Field(default=5, alias="DELIVERY_MAX_RECEIVES")
+    # A mailbox that processes "unsubscribe" mails; when set, List-Unsubscribe also offers it (mailto).
+    unsubscribe_email: str = Field(default="", alias="UNSUBSCRIBE_EMAIL")
 
 
 @lru_cache(maxsize=1)

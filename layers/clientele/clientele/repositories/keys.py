@@ -127,3 +127,24 @@ def merchant_counter_sk(scope: str, day: str | None = None) -> str:
     """
     base = f"STATS#{scope}"
     return f"{base}#DAY#{day}" if day else base
+
+
+# Deliveries and signup rate limits (docs/data-model.md, "Deliveries" and "Signup") -------------------
+def delivery_sk(delivery_id: str) -> str:
+    return f"DELIVERY#{delivery_id}"  # in the customer's partition, so erasure takes pending messages along
+
+
+DELIVERY_PREFIX = "DELIVERY#"
+
+
+def deliveries_by_sale_pk(merchant_id: str, sale_id: str) -> str:
+    return f"MERCHANT#{merchant_id}#SALE#{sale_id}#DELIVERIES"  # GSI1: a sale's deliveries, by time
+
+
+def rate_limit_pk(scope: str, subject: str) -> str:
+    """A rate-limit counter; ``subject`` is an id or a keyed hash, never a value in clear."""
+    return f"RATE#{scope}#{subject}"
+
+
+def rate_limit_sk(window_start: int) -> str:
+    return f"WINDOW#{window_start}"

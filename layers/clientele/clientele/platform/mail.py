@@ -1,0 +1,98 @@
+"""Sending email through SES as raw MIME (HTML and text parts, RFC 8058 unsubscribe headers).
+
+SES throttling is retried here with exponential backoff and jitter; what still fails is
+classified as permanent (this message will never go: rejected) or transient (try again later).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from clientele.platform.aws import client
+from clientele.platform.clock import utcnow
+
+_THROTTLED = {"Throttling", "ThrottlingException", "TooManyRequestsException"}
+_PERMANENT = {"MessageRejected", "InvalidParameterValue", "MailFromDomainNotVerifiedException"}
+
+
+class SendFailed(Exception):
+    def __init__(self, code: str, *, permanent: bool) -> None:
+        super().__init__(code)
+        self.code = code
+        self.permanent = permanent
+
+
+@dataclass(frozen=True)
+class OutgoingEmail:
+    to: str
+    subject: str
+    text: str
+    html: str
+    sender_name: str
+    reply_to: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _clean(value: str) -> str:
+    """Header text without control characters (a name can never inject a header)."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in value).split())
+
+
+def build_mime(email: OutgoingEmail, sender_address: str) -> bytes:
+    message = EmailMessage()
+    local, _, domain = sender_address.partition("@")
+    message["From"] = Address(display_name=_clean(email.sender_name)[:70], username=local, domain=domain)
+    message["To"] = email.to
+    if email.reply_to:
+        message["Reply-To"] = email.reply_to
+    message["Subject"] = _clean(email.subject)
+    message["Date"] = format_datetime(utcnow())
+    message["Message-ID"] = make_msgid(domain=domain or None)
+    message["MIME-Version"] = "1.0"
+    for name, value in email.headers.items():
+        message[name] = _clean(value)
+    message.set_content(email.text, subtype="plain", charset="utf-8")
+    message.add_alternative(email.html, subtype="html", charset="utf-8")
+    return message.as_bytes()
+
+
+class Mailer:
+    def __init__(
+        self,
+        sender_address: str,
+        *,
+        attempts: int = 4,
+        base_delay: float = 0.2,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.sender_address = sender_address
+        self.attempts = attempts
+        self.base_delay = base_delay
+        self.sleep = sleep
+
+    def send(self, email: OutgoingEmail) -> str:
+        """Send ``email``; SES's message id, or :class:`SendFailed`."""
+        raw = build_mime(email, self.sender_address)
+        for attempt in range(self.attempts):
+            try:
+                response = client("ses").send_raw_email(
+                    Source=self.sender_address, Destinations=[email.to], RawMessage={"Data": raw}
+                )
+                return str(response["MessageId"])
+            except ClientError as exc:
+                code = exc.response.get("Error", {}).get("Code", "Unknown")
+                if code in _THROTTLED and attempt + 1 < self.attempts:
+                    self.sleep(self.base_delay * 2**attempt * (1 + random.random()))  # noqa: S311 - jitter
+                    continue
+                raise SendFailed(code, permanent=code in _PERMANENT) from exc
+            except BotoCoreError as exc:
+                raise SendFailed(type(exc).__name__, permanent=False) from exc
+        raise SendFailed("Throttling", permanent=False)  # pragma: no cover - the loop always returns or raises

@@ -1,0 +1,208 @@
+"""A shopper signs up on a phone-sized Chromium, in English, French and Dutch, without JavaScript.
+
+Each run checks what a person would: the page in their language, the form filled and sent, the
+customer on the list, the welcome email in the outbox, no request to any other host, no axe
+violation on any page shown, and kiosk mode never showing the previous shopper's details.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import Request, urlopen
+
+import pytest
+
+from tests.browser.conftest import OUTPUT, PHONE
+
+pytestmark = pytest.mark.browser
+
+WORDS = {
+    "en": {
+        "title": "Join the customer list of",
+        "done": "Thank you, you are on the list.",
+        "subject": "Welcome to",
+        "required": "Enter your first name.",
+        "kiosk": "hand the device back",
+    },
+    "fr": {
+        "title": "Rejoignez la liste de clients de",
+        "done": "Merci, vous êtes sur la liste.",
+        "subject": "Bienvenue chez",
+        "required": "Indiquez votre prénom.",
+        "kiosk": "rendre l\u2019appareil",
+    },
+    "nl": {
+        "title": "Meld je aan voor de klantenlijst van",
+        "done": "Bedankt, je staat op de lijst.",
+        "subject": "Welkom bij",
+        "required": "Vul je voornaam in.",
+        "kiosk": "Geef het apparaat terug",
+    },
+}
+
+
+def _mobile() -> str:
+    """A Dutch mobile number no one on the demo list has."""
+    return f"061{uuid.uuid4().int % 10**7:07d}"
+
+
+def _get_json(url: str, key: str | None = None) -> Any:
+    headers = {"accept": "application/json"}
+    if key:
+        headers["authorization"] = f"Bearer {key}"
+    with urlopen(Request(url, headers=headers), timeout=10) as response:
+        return json.loads(response.read())
+
+
+def _wait_for_email(api_url: str, to: str, timeout: float = 15) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for message in _get_json(f"{api_url}/_local/outbox"):
+            if message["to"] == to:
+                return dict(message)
+        time.sleep(0.2)
+    raise AssertionError(f"no email to {to} within {timeout} s")
+
+
+class Visit:
+    """One browser context at a phone's size: every request it makes is recorded."""
+
+    def __init__(self, browser: Any, locale: str, *, javascript: bool) -> None:
+        self.context = browser.new_context(
+            viewport=PHONE,
+            locale=locale,
+            java_script_enabled=javascript,
+            bypass_csp=javascript,
+            device_scale_factor=2,
+            is_mobile=True,
+            has_touch=True,
+        )
+        self.requests: list[str] = []
+        self.context.on("request", lambda request: self.requests.append(request.url))
+        self.page = self.context.new_page()
+
+    def hosts(self) -> set[str]:
+        return {urlsplit(url).netloc for url in self.requests if not url.startswith("data:")}
+
+    def shot(self, name: str) -> None:
+        self.page.screenshot(path=str(OUTPUT / f"{name}.png"), full_page=True)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def visits(chromium: Any) -> Iterator[Any]:
+    opened: list[Visit] = []
+
+    def open_visit(locale: str, *, javascript: bool = False) -> Visit:
+        visit = Visit(chromium, locale, javascript=javascript)
+        opened.append(visit)
+        return visit
+
+    yield open_visit
+    for visit in opened:
+        visit.close()
+
+
+def _axe_violations(visits: Any, locale: str, url: str, *, submit_empty: bool = False) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    visit = visits(locale, javascript=True)
+    visit.page.goto(url)
+    if submit_empty:
+        visit.page.click("button[type=submit]")
+        visit.page.wait_for_load_state()
+    results = Axe().run(visit.page)
+    return [f"{v['id']}: {v['help']}" for v in results.response["violations"]]
+
+
+@pytest.mark.parametrize("locale", ["en", "fr", "nl"])
+def test_a_shopper_signs_up_on_a_phone(live_stack: dict[str, Any], visits: Any, locale: str) -> None:
+    api_url = live_stack["api_url"]
+    demo = live_stack["demo"]
+    own_host = urlsplit(api_url).netloc
+    email = f"browser.{locale}.{uuid.uuid4().hex[:8]}@example.net"
+    words = WORDS[locale]
+    visit = visits(locale)
+    page = visit.page
+
+    page.goto(demo["signup_url"])
+    assert words["title"] in page.inner_text("h1")
+    assert page.locator("input[name=marketing]:checked").count() == 0
+    assert not page.is_checked("#consent")
+    visit.shot(f"signup-{locale}-1-form")
+
+    page.click("button[type=submit]")  # nothing filled in: the server says what is missing, in the language
+    assert words["required"] in page.inner_text("#given_name-error")
+    visit.shot(f"signup-{locale}-2-errors")
+
+    page.fill("#given_name", "Zoë")
+    page.fill("#family_name", "O'Brien <b>")
+    page.fill("#email", email)
+    page.fill("#phone", _mobile())
+    page.check("#marketing-0")
+    page.check("#consent")
+    visit.shot(f"signup-{locale}-3-filled")
+    page.click("button[type=submit]")
+
+    assert words["done"] in page.inner_text("[role=status]")
+    visit.shot(f"signup-{locale}-4-done")
+    assert visit.hosts() == {own_host}, visit.requests
+
+    found = _get_json(f"{api_url}/v1/customers?email={email}", demo["api_key"])["items"]
+    assert [(c["given_name"], c["family_name"], c["locale"], c["source"]) for c in found] == [
+        ("Zoë", "O'Brien <b>", locale, "qr_signup")
+    ]
+    assert sum(1 for state in found[0]["marketing"].values() if state["opted_in"]) == 1
+    welcome = _wait_for_email(api_url, email)
+    assert welcome["subject"].startswith(words["subject"])
+    assert "Zoë" in welcome["text"] and any("/e/" in link for link in welcome["links"])
+
+
+@pytest.mark.parametrize("locale", ["en", "fr", "nl"])
+def test_every_page_has_no_axe_violation(live_stack: dict[str, Any], visits: Any, locale: str) -> None:
+    url = live_stack["demo"]["signup_url"]
+    assert _axe_violations(visits, locale, url) == []
+    assert _axe_violations(visits, locale, url, submit_empty=True) == []
+    assert _axe_violations(visits, locale, url + "?kiosk=1&done=1") == []
+    assert _axe_violations(visits, locale, url.rsplit("/", 1)[0] + "/not-a-token") == []
+
+
+def test_kiosk_mode_never_shows_the_previous_shopper(live_stack: dict[str, Any], visits: Any) -> None:
+    api_url = live_stack["api_url"]
+    demo = live_stack["demo"]
+    visit = visits("nl")
+    page = visit.page
+    email = f"kiosk.{uuid.uuid4().hex[:8]}@example.net"
+    phone = _mobile()
+
+    page.goto(demo["signup_url"] + "?kiosk=1")
+    page.fill("#given_name", "Vorige")
+    page.fill("#family_name", "Klant")
+    page.fill("#email", email)
+    page.fill("#phone", phone)
+    page.check("#consent")
+    page.click("button[type=submit]")
+
+    assert WORDS["nl"]["kiosk"] in page.inner_text("[role=status]")
+    visit.shot("signup-kiosk-after")
+    for field in ("#given_name", "#family_name", "#email", "#phone"):
+        assert page.input_value(field) == ""
+        assert page.get_attribute(field, "autocomplete") == "off"
+    assert not page.is_checked("#consent")
+    content = page.content()
+    for secret in ("Vorige", "Klant", email, phone, "+31" + phone[1:]):
+        assert secret not in content
+    page.go_back()  # the next shopper presses Back: the page is fetched again, empty (no-store)
+    page.wait_for_load_state()
+    for secret in ("Vorige", "Klant", email):
+        assert secret not in page.content()
+    assert visit.hosts() == {urlsplit(api_url).netloc}
+    found = _get_json(f"{api_url}/v1/customers?email={email}", demo["api_key"])["items"]
+    assert [c["source"] for c in found] == ["kiosk"]
