@@ -115,10 +115,10 @@ def _looks_like_html(body: str) -> bool:
 
 def parse_raw(raw: str | bytes) -> dict[str, Any]:
     """subject, from, to, text, html and headers of a raw MIME message."""
-    if isinstance(raw, bytes):
-        message = email.message_from_bytes(raw, policy=email.policy.default)
-    else:
-        message = email.message_from_string(raw, policy=email.policy.default)
+    # moto keeps the raw message as text decoded from UTF-8; parsing bytes (as SES does) keeps 8-bit parts
+    # intact, where the parser of str would turn "€" into "\u20ac".
+    data = raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogateescape")
+    message = email.message_from_bytes(data, policy=email.policy.default)
     assert isinstance(message, EmailMessage)
     headers: dict[str, str] = {}
     for name, value in message.items():

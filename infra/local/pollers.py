@@ -254,15 +254,16 @@ class Pollers:
                 result = poller.poll_once(0, redeliver_failures=redeliver_failures)
                 report.add(result)
                 received = received or bool(result.received)
-            if received:
-                continue
-            counts = [poller.pending() for poller in pollers]
-            if all(waiting == 0 and (in_flight == 0 or not redeliver_failures) for waiting, in_flight in counts):
+            counts = [(0, 0)] if received else [poller.pending() for poller in pollers]
+            if not received and all(
+                waiting == 0 and (in_flight == 0 or not redeliver_failures) for waiting, in_flight in counts
+            ):
                 return report
             if time.monotonic() > deadline:
-                remaining = {poller.queue_id: count for poller, count in zip(pollers, counts, strict=True)}
+                remaining = {poller.queue_id: poller.pending() for poller in pollers}
                 raise DrainTimeout(f"messages still pending after {timeout} s (waiting, in flight): {remaining}")
-            time.sleep(0.05)
+            if not received:
+                time.sleep(0.05)
 
 
 def _lambda_message_attribute(value: dict[str, Any]) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from infra.local.outbox import Outbox
 from infra.local.pollers import Pollers
 from infra.local.runtime import Handler, Runtime
 from infra.local.scheduler import Scheduler
-from infra.local.stack import StackInfo, deploy
+from infra.local.stack import DEFAULT_STACK_NAME, StackInfo, deploy
 from infra.local.template import DEFAULT_TEMPLATE, REPO_ROOT
 
 logger = logging.getLogger(__name__)
@@ -52,6 +52,7 @@ class LocalStack:
     ``create_merchant`` is the seam to the domain's onboarding (``merchants.create_merchant``).
     ``state_dir`` receives ``demo-merchant.json`` and ``stack.json`` (None: write nothing).
     ``background`` starts the pollers and the scheduler threads (tests may prefer ``pollers.drain``).
+    ``stack_name`` names the CloudFormation stack in moto (tests that share one moto use their own).
     """
 
     def __init__(
@@ -68,6 +69,7 @@ class LocalStack:
         create_merchant: Callable[..., dict[str, str]] = merchants.create_merchant,
         state_dir: Path | None = REPO_ROOT / ".local",
         background: bool = True,
+        stack_name: str = DEFAULT_STACK_NAME,
     ) -> None:
         self.host = host
         self.port = port
@@ -80,6 +82,7 @@ class LocalStack:
         self.create_merchant = create_merchant
         self.state_dir = state_dir
         self.background = background
+        self.stack_name = stack_name
 
         self.stack: StackInfo | None = None
         self.runtime: Runtime | None = None
@@ -127,6 +130,7 @@ class LocalStack:
                 self.region,
                 template_path=self.template_path,
                 parameters=self.parameters,
+                stack_name=self.stack_name,
                 public_base_url=self.url,
             )
             self.runtime = Runtime(
@@ -253,7 +257,12 @@ class _RequestHandler(BaseHTTPRequestHandler):
             response = Response(answer.status, [("content-type", "application/json")], answer.body())
         self._send(response)
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve
+    def __getattr__(self, name: str) -> Any:
+        # Every method goes to the gateway, which answers 404 for one no route declares (TRACE, PROPFIND...)
+        # as API Gateway does; the base class would answer 501 in HTML.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
 
     def _read_body(self) -> bytes:
         if self.headers.get("transfer-encoding", "").lower() == "chunked":

@@ -211,7 +211,7 @@ def deploy(
     template: Template | None = None,
     template_path: Path | str = DEFAULT_TEMPLATE,
     parameters: Mapping[str, str] | None = None,
-    stack_name: str = DEFAULT_STACK_NAME,
+    stack_name: str | None = None,
     public_base_url: str = DEFAULT_PUBLIC_BASE_URL,
     include_iam: bool = True,
 ) -> StackInfo:
@@ -221,14 +221,22 @@ def deploy(
     ``include_iam=False`` leaves the functions' IAM roles out (moto does not enforce IAM, and tests that
     only need tables save the time IAM takes to load AWS's managed policies).
     """
+    from infra.local.outbox import install_clock
+
+    install_clock()  # moto records no send times; the outbox's stamps must start before anything is sent
     clients = _Clients(endpoint_url, region)
     account_id = _account_id(clients)
     if template is None:
+        stack_name = stack_name or DEFAULT_STACK_NAME
         template = Template.load(
             template_path, region=region, parameters=parameters, account_id=account_id, stack_name=stack_name
         )
-    elif template.region != region or template.stack_name != stack_name:
-        raise TemplateError("the template was loaded for another region or stack name")
+    else:
+        stack_name = stack_name or template.stack_name
+        if template.region != region or template.stack_name != stack_name:
+            raise TemplateError("the template was loaded for another region or stack name")
+        if parameters is not None and dict(parameters) != template.parameter_overrides:
+            raise TemplateError("pass parameters to Template.load when passing a loaded template")
 
     plan = _Plan.of(template, include_iam=include_iam)
     existing = _existing_stack(clients, stack_name)
@@ -274,14 +282,16 @@ def deploy_into_current_aws(
     template: Template | None = None,
     template_path: Path | str = DEFAULT_TEMPLATE,
     parameters: Mapping[str, str] | None = None,
-    stack_name: str = DEFAULT_STACK_NAME,
+    stack_name: str | None = None,
     public_base_url: str = DEFAULT_PUBLIC_BASE_URL,
     include_iam: bool = False,
 ) -> StackInfo:
     """Deploy with boto3's default endpoint: under ``mock_aws()`` that is moto in-process.
 
     This is how tests create their tables "from the template", so a schema change in ``template.yaml``
-    reaches every test. IAM roles are left out by default (see :func:`deploy`).
+    reaches every test. IAM roles are left out by default (see :func:`deploy`). Loading the template
+    (the SAM transform) takes a few seconds the first time in a process and is cached after that; a
+    test session can also load it once with ``Template.load`` and pass ``template=``.
     """
     return deploy(
         None,

@@ -17,8 +17,12 @@ the physical ids of the deployed stack.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import hashlib
+import importlib.metadata
 import json
+import os
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -85,13 +89,45 @@ def transform(sam: Mapping[str, Any], region: str, parameters: Mapping[str, str]
 
     Code locations (``CodeUri``, ``ContentUri``) are local folders that ``sam build`` would upload; the
     translator only accepts S3 locations, so they are swapped for placeholders before the transform.
+
+    Importing the translator and transforming take seconds, which every test run and every ``make run``
+    would pay again; the result depends only on the template, the region, the parameters and the
+    translator's version, so it is kept in memory and in ``.local/cache`` under a hash of those.
     """
     key = json.dumps(sam, sort_keys=True)
     return copy.deepcopy(_transform_cached(key, region, tuple(sorted((parameters or {}).items()))))
 
 
+def _cache_file(sam_json: str, region: str, parameters: tuple[tuple[str, str], ...]) -> Path | None:
+    try:
+        version = importlib.metadata.version("aws-sam-translator")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    digest = hashlib.sha256(json.dumps([sam_json, region, parameters, version]).encode()).hexdigest()
+    folder = Path(os.environ.get("LOCAL_STACK_CACHE_DIR") or REPO_ROOT / ".local" / "cache")
+    return folder / f"sam-transform-{digest[:32]}.json"
+
+
 @lru_cache(maxsize=8)
 def _transform_cached(sam_json: str, region: str, parameters: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    cache = _cache_file(sam_json, region, parameters)
+    if cache is not None and cache.is_file():
+        with contextlib.suppress(OSError, ValueError):
+            cached: dict[str, Any] = json.loads(cache.read_text(encoding="utf-8"))
+            return cached
+    result = _translate(sam_json, region, parameters)
+    if cache is not None:
+        with contextlib.suppress(OSError):
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            partial = cache.with_suffix(f".{os.getpid()}.tmp")
+            partial.write_text(json.dumps(result), encoding="utf-8")
+            partial.replace(cache)  # atomic: parallel test workers never read half a file
+            for stale in sorted(cache.parent.glob("sam-transform-*.json"), key=lambda f: f.stat().st_mtime)[:-32]:
+                stale.unlink(missing_ok=True)
+    return result
+
+
+def _translate(sam_json: str, region: str, parameters: tuple[tuple[str, str], ...]) -> dict[str, Any]:
     import boto3
     from samtranslator.parser.parser import Parser
     from samtranslator.translator.translator import Translator
