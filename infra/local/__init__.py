@@ -10,5 +10,7 @@
 * ``pollers`` delivers SQS messages to functions in batches, as Lambda's event-source mapping does;
 * ``scheduler`` runs ``Schedule``/``ScheduleV2`` events on time or on demand;
 * ``outbox`` lists the emails and SMS that moto's SES and SNS recorded;
-* ``server`` puts it together behind an HTTP server, with the ``/_local`` routes.
+* ``merchants`` is the one seam to the domain's onboarding (the demo merchant, ``/_local/merchants``);
+* ``local_routes`` serves the ``/_local`` routes (health, merchants, outbox, schedules, Swagger UI);
+* ``server`` puts it all together as :class:`~infra.local.server.LocalStack`, behind an HTTP server.
 """

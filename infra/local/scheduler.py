@@ -213,9 +213,16 @@ class Scheduler:
         self._clock = clock
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # Checked at start-up, not at the first run; a schedule the local scheduler cannot time still runs
+        # on demand.
+        self.untimed: dict[str, str] = {}
         for spec in self.schedules:
-            if rate_interval(spec.expression) is None and not _AT.match(spec.expression.strip()):
-                CronExpression.parse(spec.expression)  # fail at start-up, not at the first run
+            try:
+                reference = datetime.now(UTC)
+                next_run(spec, reference, reference)
+            except (UnsupportedExpression, ValueError, KeyError) as error:
+                self.untimed[f"{spec.function_id}.{spec.event_name}"] = str(error)
+                logger.warning("%s.%s runs only on demand: %s", spec.function_id, spec.event_name, error)
 
     @property
     def names(self) -> list[str]:
@@ -293,7 +300,11 @@ class Scheduler:
 
     def _loop(self) -> None:
         started = self._clock()
-        enabled = [spec for spec in self.schedules if spec.enabled]
+        enabled = [
+            spec
+            for spec in self.schedules
+            if spec.enabled and f"{spec.function_id}.{spec.event_name}" not in self.untimed
+        ]
         upcoming = {id(spec): next_run(spec, started, started) for spec in enabled}
         while not self._stop.is_set():
             due_times = [moment for moment in upcoming.values() if moment is not None]

@@ -118,3 +118,11 @@ def test_the_background_loop_runs_due_schedules(runtime):
         scheduler.stop()
     assert scheduled.EVENTS[0]["source"] == "aws.scheduler"  # the hourly rate fired
     assert scheduled.EVENTS[0]["time"] == "2026-03-04T11:00:00Z"
+
+
+def test_a_schedule_the_local_scheduler_cannot_time_still_runs_on_demand(runtime, monkeypatch):
+    weekdays = ScheduleSpec("ScheduledFunction", "Weekdays", "Schedule", "cron(0 9 15W * ? *)")
+    monkeypatch.setattr(runtime.stack.template, "schedules", [*runtime.stack.template.schedules, weekdays])
+    scheduler = Scheduler(runtime)
+    assert list(scheduler.untimed) == ["ScheduledFunction.Weekdays"]
+    assert scheduler.run("Weekdays", datetime(2026, 3, 16, 9, tzinfo=UTC)) == {"ran_for": "2026-03-16T09:00:00Z"}
