@@ -162,6 +162,12 @@ def test_a_result_without_status_code_is_a_json_200(gateway):
     assert header(response, "content-type") == ["application/json"]
 
 
+def test_a_bare_string_result_is_its_json(tiny_stack):
+    gateway = Gateway(Runtime(tiny_stack, handlers={"BareFunction": lambda event, context: "Hello"}))
+    response = gateway.handle("GET", "/bare")
+    assert (response.status, response.body) == (200, b'"Hello"')
+
+
 def test_a_base64_response_is_decoded(gateway):
     response = gateway.handle("GET", "/image")
     assert response.status == 201 and response.body == base64.b64decode("iVBORw0KGgo=")
