@@ -361,7 +361,7 @@ class Gateway:
 
     # -- the authorizer
 
-    def route_arn(self, request: _Request) -> str:
+    def _route_arn(self, request: _Request) -> str:
         stack = self.runtime.stack
         return (
             f"arn:aws:execute-api:{stack.region}:{stack.account_id}:{self.api_id}/{self.stage}/"
@@ -406,7 +406,7 @@ class Gateway:
         event = self._event(route, request, path_parameters)
         event.pop("isBase64Encoded", None)
         event.pop("body", None)  # authorizers never see the body
-        event.update({"type": "REQUEST", "routeArn": self.route_arn(request), "identitySource": identity})
+        event.update({"type": "REQUEST", "routeArn": self._route_arn(request), "identitySource": identity})
         try:
             result = self.runtime.invoke(authorizer.function_id, event)
             allowed, context = _authorizer_decision(authorizer, result, event["routeArn"])
