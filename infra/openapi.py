@@ -69,6 +69,8 @@ def generate() -> dict[str, Any]:
             security=[{"apiKey": []}],
         ).model_dump(mode="json", by_alias=True, exclude_none=True)
         for path, operations in part.get("paths", {}).items():
+            if not path.startswith("/v1/"):
+                continue  # hosted pages are HTML for people, not part of the merchant API
             for method in operations:
                 if method in paths.get(path, {}):
                     raise SystemExit(f"{method.upper()} {path} is defined by two functions")

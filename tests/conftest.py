@@ -118,9 +118,9 @@ class Stack:
 
     def outbox(self) -> list[dict[str, Any]]:
         """Every email and SMS moto's SES and SNS recorded, newest first."""
-        from infra.local import outbox
+        from infra.local.outbox import Outbox
 
-        return outbox.messages(region=self.info.region)
+        return Outbox(region=self.info.region).messages()
 
     def create_merchant(self, **kwargs: Any) -> dict[str, Any]:
         from clientele.services.onboarding import create_merchant

@@ -255,3 +255,20 @@ class TestNotesAndAudit:
         assert all(e["actor"].startswith("key_") and e["at"] for e in entries)
         for secret in ("audit.me", "Secretname", "+3161111", "private note", "Ana"):
             assert secret not in response.text
+
+
+def test_an_update_keeps_what_sales_recorded_meanwhile(client: ApiClient) -> None:
+    ana = _create(client, given_name="Ana")
+    sale = client.post(
+        "/v1/sales",
+        {"type": "purchase", "total": {"amount": 450, "currency": "EUR"}, "customer_id": ana["id"]},
+        headers={"Idempotency-Key": f"visit-{ana['id']}"},
+    )
+    assert sale.status == 201, sale.text
+    visited = client.get(f"/v1/customers/{ana['id']}").json()
+    assert visited["last_visit_at"] and visited["site_ids"]
+    # The merchant edits from a copy read before the sale: the version still matches, the visit stays.
+    updated = client.patch(f"/v1/customers/{ana['id']}", {"version": ana["version"], "family_name": "Martins"})
+    assert updated.status == 200
+    assert updated.json()["last_visit_at"] == visited["last_visit_at"]
+    assert client.get(f"/v1/customers/{ana['id']}").json()["site_ids"] == visited["site_ids"]

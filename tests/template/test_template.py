@@ -126,7 +126,8 @@ def test_functions_run_python312_on_arm64_with_tracing_and_least_privilege(templ
             for statement in statements:
                 actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
                 assert not any(a == "*" or a.endswith(":*") for a in actions), name
-                assert statement["Resource"] != "*", name
+                # Publishing a text message to a phone number has no resource to name.
+                assert statement["Resource"] != "*" or actions == ["sns:Publish"], name
 
 
 def test_the_shipped_openapi_document_is_what_the_code_generates() -> None:

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 if TYPE_CHECKING:
     from clientele.services.erasure import ErasureService
+    from clientele.services.preferences import PreferencesService
+    from clientele.services.privacy import PrivacyPortal
 
 
 @cache
@@ -83,7 +85,39 @@ def erasure_service() -> ErasureService:
     return ErasureService(ErasureRepository(table()), customers(), app_secret)
 
 
-_PRIVACY_BUILT: tuple[Any, ...] = (erasure_service,)
+@cache
+def privacy_portal() -> PrivacyPortal:
+    from clientele.repositories.one_time_codes import OneTimeCodeRepository
+    from clientele.repositories.rate_limits import RateLimitRepository
+    from clientele.services.privacy import PrivacyPortal
+
+    return PrivacyPortal(
+        OneTimeCodeRepository(table()),
+        customers=customers(),
+        merchants=merchants(),
+        erasure=erasure_service(),
+        limits=RateLimitRepository(table()),
+        signer=signer(),
+        secret=app_secret,
+        send_code=send_one_time_code,
+    )
+
+
+def send_one_time_code(address: Any, code: str, locale: str) -> None:
+    """The portal's code, by email (SES) or text message (SNS), in the visitor's language."""
+    from clientele.services.privacy_notices import send
+
+    send(address, code, locale, sender_address=get_config().sender_email)
+
+
+@cache
+def preferences_service() -> PreferencesService:
+    from clientele.services.preferences import PreferencesService
+
+    return PreferencesService(customers(), merchants(), signer())
+
+
+_PRIVACY_BUILT: tuple[Any, ...] = (erasure_service, privacy_portal, preferences_service)
 
 
 # Hosted signup and message delivery (imported here, not at the top: other functions never load them) --

@@ -14,6 +14,20 @@ from clientele.domain.models import AuditEntry, Customer, Note, Page
 from clientele.repositories import keys
 from clientele.repositories.dynamo import ConditionFailed, Item, Table, TransactionCancelled
 
+# What an administrative change may write (``update``); sales own last_visit_at and site_ids.
+ADMINISTRATIVE_FIELDS = (
+    "given_name",
+    "family_name",
+    "email",
+    "phone",
+    "birthday",
+    "locale",
+    "addresses",
+    "labels",
+    "marketing",
+    "consent",
+)
+
 _META = {"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "entity", "expires_at"}
 
 
@@ -61,6 +75,9 @@ class CustomerRepository:
                 "entity": "guard",
                 "kind": kind,
                 "customer_id": customer_id,
+                # The privacy portal's cross-merchant look-up: a keyed hash, never the address.
+                "GSI1PK": keys.contact_index_pk(kind, value_hash),
+                "GSI1SK": f"{merchant_id}#{customer_id}",
             },
             condition="attribute_not_exists(PK)",
         )
@@ -117,11 +134,11 @@ class CustomerRepository:
     def update(
         self, customer: Customer, expected_version: int, old: ContactHashes, new: ContactHashes, audit: AuditEntry
     ) -> None:
-        """Replace the profile if its version is still ``expected_version``; move guards atomically."""
+        """Write the profile's administrative fields if its version is still ``expected_version``; move the
+        guards atomically. Fields that sales maintain (last visit, sites visited) are left as they are, so a
+        sale recorded between the read and this write is never undone."""
         mid = customer.merchant_id
-        operations = [
-            self.table.put_op(_customer_item(customer), condition="version = :v", vals={":v": expected_version})
-        ]
+        operations = [self._admin_update_op(customer, expected_version)]
         guards: dict[int, str] = {}
         for kind, before, after in (("email", old.email, new.email), ("phone", old.phone, new.phone)):
             if before == after:
@@ -144,6 +161,25 @@ class CustomerRepository:
             self._raise_clash(exc, guards)
             raise
 
+    def _admin_update_op(self, customer: Customer, expected_version: int) -> dict[str, Any]:
+        values = customer.model_dump(mode="json", include=set(ADMINISTRATIVE_FIELDS))
+        names = {f"#f{i}": name for i, name in enumerate(ADMINISTRATIVE_FIELDS)}
+        to_set = [f"#f{i} = :f{i}" for i, name in enumerate(ADMINISTRATIVE_FIELDS) if values.get(name) is not None]
+        to_remove = [f"#f{i}" for i, name in enumerate(ADMINISTRATIVE_FIELDS) if values.get(name) is None]
+        expression = "SET " + ", ".join([*to_set, "version = :next", "updated_at = :updated"])
+        if to_remove:
+            expression += " REMOVE " + ", ".join(to_remove)
+        vals = {f":f{i}": values[name] for i, name in enumerate(ADMINISTRATIVE_FIELDS) if values.get(name) is not None}
+        vals.update({":v": expected_version, ":next": customer.version, ":updated": customer.updated_at})
+        return self.table.update_op(
+            keys.customer_pk(customer.merchant_id, customer.id),
+            keys.CUSTOMER_SK,
+            expression,
+            condition="version = :v",
+            names=names,
+            vals=vals,
+        )
+
     def find_by_contact(self, merchant_id: str, kind: str, value_hash: str) -> Customer | None:
         guard = self.table.get(self._guard_pk(merchant_id, kind, value_hash), keys.GUARD_SK)
         if not guard:
@@ -152,6 +188,18 @@ class CustomerRepository:
             return self.get(merchant_id, guard["customer_id"])
         except NotFound:
             return None
+
+    def holders(self, kind: str, value_hash: str) -> list[tuple[str, str]]:
+        """Every ``(merchant_id, customer_id)`` whose customer has this email or phone (any merchant)."""
+        found: list[tuple[str, str]] = []
+        cursor = None
+        while True:
+            items, cursor = self.table.query(
+                partition=("GSI1PK", keys.contact_index_pk(kind, value_hash)), index="GSI1", limit=100, cursor=cursor
+            )
+            found += [(i["GSI1SK"].split("#", 1)[0], i["customer_id"]) for i in items]
+            if not cursor:
+                return found
 
     def list(
         self, merchant_id: str, *, source: str | None, limit: int, cursor: str | None, newest_first: bool = True

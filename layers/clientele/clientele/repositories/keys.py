@@ -59,6 +59,11 @@ def phone_guard_pk(merchant_id: str, phone_hash: str) -> str:
 GUARD_SK = "GUARD"
 
 
+def contact_index_pk(kind: str, value_hash: str) -> str:
+    """GSI1 of guard items: every merchant's customer with this email or phone (the privacy portal)."""
+    return f"CONTACT#{kind.upper()}#{value_hash}"
+
+
 def note_sk(note_id: str) -> str:
     return f"NOTE#{note_id}"  # note ids sort by time
 
