@@ -57,6 +57,10 @@ def get_terms() -> models.TermsOut:
 def accept_terms(body: models.TermsAcceptIn) -> Response[models.TermsOut]:
     who = caller(app, SettingsPerm, terms=False)
     terms, fresh = wiring.account_service().accept_terms(who, body.version)
+    if fresh:
+        # Customers migrated from an earlier system each get one email asking them to confirm their
+        # preferences (deduplicated: accepting again, or a retry after a failure, sends nothing twice).
+        wiring.legacy_upgrade().notify_all(who.merchant_id)
     return json_response(201 if fresh else 200, _terms(terms).model_dump(mode="json"))
 
 

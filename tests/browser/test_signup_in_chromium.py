@@ -7,17 +7,13 @@ violation on any page shown, and kiosk mode never showing the previous shopper's
 
 from __future__ import annotations
 
-import json
-import time
 import uuid
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
-from urllib.request import Request, urlopen
 
 import pytest
 
-from tests.browser.conftest import OUTPUT, PHONE
+from tests.browser.conftest import axe_violations, get_json, wait_for_email
 
 pytestmark = pytest.mark.browser
 
@@ -49,77 +45,6 @@ WORDS = {
 def _mobile() -> str:
     """A Dutch mobile number no one on the demo list has."""
     return f"061{uuid.uuid4().int % 10**7:07d}"
-
-
-def _get_json(url: str, key: str | None = None) -> Any:
-    headers = {"accept": "application/json"}
-    if key:
-        headers["authorization"] = f"Bearer {key}"
-    with urlopen(Request(url, headers=headers), timeout=10) as response:
-        return json.loads(response.read())
-
-
-def _wait_for_email(api_url: str, to: str, timeout: float = 15) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for message in _get_json(f"{api_url}/_local/outbox"):
-            if message["to"] == to:
-                return dict(message)
-        time.sleep(0.2)
-    raise AssertionError(f"no email to {to} within {timeout} s")
-
-
-class Visit:
-    """One browser context at a phone's size: every request it makes is recorded."""
-
-    def __init__(self, browser: Any, locale: str, *, javascript: bool) -> None:
-        self.context = browser.new_context(
-            viewport=PHONE,
-            locale=locale,
-            java_script_enabled=javascript,
-            bypass_csp=javascript,
-            device_scale_factor=2,
-            is_mobile=True,
-            has_touch=True,
-        )
-        self.requests: list[str] = []
-        self.context.on("request", lambda request: self.requests.append(request.url))
-        self.page = self.context.new_page()
-
-    def hosts(self) -> set[str]:
-        return {urlsplit(url).netloc for url in self.requests if not url.startswith("data:")}
-
-    def shot(self, name: str) -> None:
-        self.page.screenshot(path=str(OUTPUT / f"{name}.png"), full_page=True)
-
-    def close(self) -> None:
-        self.context.close()
-
-
-@pytest.fixture
-def visits(chromium: Any) -> Iterator[Any]:
-    opened: list[Visit] = []
-
-    def open_visit(locale: str, *, javascript: bool = False) -> Visit:
-        visit = Visit(chromium, locale, javascript=javascript)
-        opened.append(visit)
-        return visit
-
-    yield open_visit
-    for visit in opened:
-        visit.close()
-
-
-def _axe_violations(visits: Any, locale: str, url: str, *, submit_empty: bool = False) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    visit = visits(locale, javascript=True)
-    visit.page.goto(url)
-    if submit_empty:
-        visit.page.click("button[type=submit]")
-        visit.page.wait_for_load_state()
-    results = Axe().run(visit.page)
-    return [f"{v['id']}: {v['help']}" for v in results.response["violations"]]
 
 
 @pytest.mark.parametrize("locale", ["en", "fr", "nl"])
@@ -155,12 +80,12 @@ def test_a_shopper_signs_up_on_a_phone(live_stack: dict[str, Any], visits: Any, 
     visit.shot(f"signup-{locale}-4-done")
     assert visit.hosts() == {own_host}, visit.requests
 
-    found = _get_json(f"{api_url}/v1/customers?email={email}", demo["api_key"])["items"]
+    found = get_json(f"{api_url}/v1/customers?email={email}", demo["api_key"])["items"]
     assert [(c["given_name"], c["family_name"], c["locale"], c["source"]) for c in found] == [
         ("Zoë", "O'Brien <b>", locale, "qr_signup")
     ]
     assert sum(1 for state in found[0]["marketing"].values() if state["opted_in"]) == 1
-    welcome = _wait_for_email(api_url, email)
+    welcome = wait_for_email(api_url, email)
     assert welcome["subject"].startswith(words["subject"])
     assert "Zoë" in welcome["text"] and any("/e/" in link for link in welcome["links"])
 
@@ -168,10 +93,10 @@ def test_a_shopper_signs_up_on_a_phone(live_stack: dict[str, Any], visits: Any, 
 @pytest.mark.parametrize("locale", ["en", "fr", "nl"])
 def test_every_page_has_no_axe_violation(live_stack: dict[str, Any], visits: Any, locale: str) -> None:
     url = live_stack["demo"]["signup_url"]
-    assert _axe_violations(visits, locale, url) == []
-    assert _axe_violations(visits, locale, url, submit_empty=True) == []
-    assert _axe_violations(visits, locale, url + "?kiosk=1&done=1") == []
-    assert _axe_violations(visits, locale, url.rsplit("/", 1)[0] + "/not-a-token") == []
+    assert axe_violations(visits, locale, url) == []
+    assert axe_violations(visits, locale, url, submit_empty=True) == []
+    assert axe_violations(visits, locale, url + "?kiosk=1&done=1") == []
+    assert axe_violations(visits, locale, url.rsplit("/", 1)[0] + "/not-a-token") == []
 
 
 def test_kiosk_mode_never_shows_the_previous_shopper(live_stack: dict[str, Any], visits: Any) -> None:
@@ -204,5 +129,5 @@ def test_kiosk_mode_never_shows_the_previous_shopper(live_stack: dict[str, Any],
     for secret in ("Vorige", "Klant", email):
         assert secret not in page.content()
     assert visit.hosts() == {urlsplit(api_url).netloc}
-    found = _get_json(f"{api_url}/v1/customers?email={email}", demo["api_key"])["items"]
+    found = get_json(f"{api_url}/v1/customers?email={email}", demo["api_key"])["items"]
     assert [c["source"] for c in found] == ["kiosk"]

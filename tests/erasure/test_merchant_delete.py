@@ -128,3 +128,43 @@ def test_every_item_type_in_the_data_map_has_an_erasure_rule() -> None:
     assert {"customer", "guard", "note", "audit"} <= entities
     missing = sorted(e for e in entities if e not in RULES)
     assert missing == [], f"item types without an erasure rule: {missing}"
+
+
+def test_an_instant_profile_is_erased_with_everything_its_card_sale_stored(stack: Stack, client: ApiClient) -> None:
+    sale = client.post(
+        "/v1/sales",
+        {
+            "type": "purchase",
+            "total": {"amount": 990, "currency": "EUR"},
+            "card": {
+                "fingerprint": "fp_instant_ottoline",
+                "brand": "mastercard",
+                "last4": "5454",
+                "cardholder_name": "OTTOLINE MORRELLSON",
+            },
+        },
+        headers={"Idempotency-Key": "instant-ottoline"},
+    )
+    assert sale.status == 201, sale.text
+    customer_id = sale.json()["customer_id"]
+    assert client.get(f"/v1/customers/{customer_id}").json()["source"] == "instant_profile"
+    assert find_personal_data(stack.info, ["Morrellson"])  # the scan does see it, idempotency record included
+
+    assert client.delete(f"/v1/customers/{customer_id}").status == 204
+    assert find_personal_data(stack.info, ["Ottoline", "Morrellson", "OTTOLINE MORRELLSON"]) == []
+    # The same card later neither attaches to anyone nor makes a new profile from the holder's name.
+    again = client.post(
+        "/v1/sales",
+        {
+            "type": "purchase",
+            "total": {"amount": 100, "currency": "EUR"},
+            "card": {
+                "fingerprint": "fp_instant_ottoline",
+                "brand": "mastercard",
+                "last4": "5454",
+                "cardholder_name": "OTTOLINE MORRELLSON",
+            },
+        },
+        headers={"Idempotency-Key": "instant-ottoline-2"},
+    )
+    assert again.status == 201 and again.json().get("customer_id") is None

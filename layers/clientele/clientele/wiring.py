@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 if TYPE_CHECKING:
     from clientele.services.erasure import ErasureService
+    from clientele.services.legacy import LegacyUpgrade
     from clientele.services.preferences import PreferencesService
     from clientele.services.privacy import PrivacyPortal
 
@@ -117,7 +118,14 @@ def preferences_service() -> PreferencesService:
     return PreferencesService(customers(), merchants(), signer())
 
 
-_PRIVACY_BUILT: tuple[Any, ...] = (erasure_service, privacy_portal, preferences_service)
+@cache
+def legacy_upgrade() -> LegacyUpgrade:
+    from clientele.services.legacy import LegacyUpgrade
+
+    return LegacyUpgrade(customers(), delivery_service())
+
+
+_PRIVACY_BUILT: tuple[Any, ...] = (erasure_service, privacy_portal, preferences_service, legacy_upgrade)
 
 
 # Hosted signup and message delivery (imported here, not at the top: other functions never load them) --

@@ -96,15 +96,15 @@ class ErasureRepository:
             return
 
     def anonymise_sale(self, merchant_id: str, sale_id: str) -> None:
-        """Keep the sale, so totals stay right; it holds no name or card fingerprint, only the
-        (now dangling) customer id, which is marked as erased."""
+        """Keep the sale, so totals stay right, without the link to the erased customer (a sale holds no
+        name or card fingerprint of its own)."""
         from clientele.repositories.dynamo import ConditionFailed
 
         try:
             self.table.update(
                 keys.sale_pk(merchant_id, sale_id),
                 keys.SALE_SK,
-                "SET customer_erased = :t",
+                "REMOVE customer_id SET customer_erased = :t",
                 condition="attribute_exists(PK)",
                 vals={":t": True},
             )

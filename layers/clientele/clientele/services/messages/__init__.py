@@ -18,6 +18,7 @@ from clientele.domain.models import Customer, Merchant, Sale
 KINDS: dict[str, str] = {
     "welcome": "clientele.services.messages.welcome",
     "already_on_list": "clientele.services.messages.already_on_list",
+    "legacy_upgrade": "clientele.services.messages.legacy_upgrade",
 }
 
 Rendered: TypeAlias = EmailContent | SmsContent
