@@ -44,6 +44,9 @@ class CustomerDraft:
     source: Source = Source.MANUAL
     site_ids: list[str] = field(default_factory=list)
     provided: frozenset[str] = frozenset()
+    # The marketing preference ids come from a form this service's caller signed (the hosted signup):
+    # they were the merchant's own when shown, so they need no second read.
+    preferences_verified: bool = False
 
 
 class CustomerService:
@@ -93,7 +96,8 @@ class CustomerService:
     def create(self, principal: Principal, draft: CustomerDraft) -> Customer:
         email = contact.normalise_email(draft.email) if draft.email else None
         phone = contact.normalise_phone(draft.phone, principal.country) if draft.phone else None
-        self._check_definitions(principal.merchant_id, draft.labels, draft.marketing)
+        self._check_definitions(principal.merchant_id, draft.labels,
+                                {} if draft.preferences_verified else draft.marketing)
         now = clock.now_iso()
         how = draft.source.value
         # Customers saved by an earlier system start opted out until they confirm (SPEC 6.7).

@@ -335,6 +335,7 @@ class SignupService:
             source=source,
             # Every preference shown is recorded: ticked ones opted in, the rest opted out.
             marketing={pid: pid in chosen for pid in offered},
+            preferences_verified=True,  # the offered ids come from the signed form token
         )
 
     def _limit(self, merchant_id: str, client_ip: str) -> None:
