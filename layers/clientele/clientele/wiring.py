@@ -188,6 +188,7 @@ def signup_service() -> SignupService:
         secret=app_secret,
         public_base_url=get_config().public_base_url,
         sale_exists=lambda merchant_id, sale_id: lookup(merchant_id, sale_id) is not None,
+        attach_sale=lambda principal, sale_id, customer_id: sales_service().attach(principal, sale_id, customer_id),
     )
 
 

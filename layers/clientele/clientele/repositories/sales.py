@@ -448,5 +448,33 @@ class SaleRepository:
         except TransactionCancelled as exc:
             raise NotFound("No such card.", field="card_id") from exc
 
+    def attach(self, sale: Sale, customer_id: str, state: CounterState) -> bool:
+        """Give a recorded sale without a customer to ``customer_id`` (a signup from a QR bound to the sale),
+        moving the customer's and merchant's counters in the same transaction. ``False`` when the sale
+        already had a customer: it is attached once, so its counters move once."""
+        attached = sale.model_copy(update={"customer_id": customer_id})
+        write = SaleWrite(
+            sale=attached, request_hash=None, site_currency=sale.total.currency, site_time_zone="", state=state
+        )
+        operations = [
+            self.table.update_op(
+                keys.sale_pk(sale.merchant_id, sale.id),
+                keys.SALE_SK,
+                "SET customer_id = :c",
+                condition="attribute_exists(PK) AND attribute_not_exists(customer_id)",
+                vals={":c": customer_id},
+            ),
+            *[self.table.put_op(item) for item in self._activity_items(attached)],
+            *self._counter_ops(write, new_customer=False),
+        ]
+        try:
+            self.table.transact(operations)
+        except TransactionCancelled as exc:
+            if exc.cancelled.failed(0):
+                return False
+            self._explain(exc, operations, offset=0)
+            raise
+        return True
+
 
 __all__ = ["CardLink", "CounterState", "SaleAlreadyRecorded", "SaleRepository", "SaleWrite", "StaleRead"]

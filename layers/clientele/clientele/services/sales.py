@@ -307,3 +307,20 @@ class SalesService:
         if principal.site_ids is not None:
             page.items = [s for s in page.items if s.site_id in principal.site_ids]
         return page
+
+    def attach(self, principal: Principal, sale_id: str, customer_id: str) -> bool:
+        """Give a recorded sale that has no customer to ``customer_id`` (the shopper who signed up from the
+        QR code printed for that sale). Once only: a sale that already has a customer keeps it."""
+        try:
+            sale = self.sales.get(principal.merchant_id, sale_id)
+        except NotFound:
+            return False  # the signup stands; there is just no sale to attach
+        for _ in range(3):  # another sale of the customer moved the counters meanwhile: read them again
+            if sale.customer_id is not None:
+                return sale.customer_id == customer_id
+            state = self.sales.counter_state(principal.merchant_id, customer_id, sale.site_id)
+            try:
+                return self.sales.attach(sale, customer_id, state)
+            except StaleRead:
+                sale = self.sales.get(principal.merchant_id, sale_id)
+        raise StaleRead("counters")
