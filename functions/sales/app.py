@@ -1,4 +1,5 @@
-"""Sales at the till and the cards that paid them: record (idempotent), read, search; a customer's cards."""
+"""Sales at the till and the cards that paid them: record (idempotent), read, search; a customer's cards;
+the sale's digital receipts: send one by email or SMS (idempotent), list their deliveries."""
 
 from __future__ import annotations
 
@@ -86,6 +87,56 @@ def list_sales(
         who, card_last4=card_last4, customer_id=customer_id, limit=limit, cursor=cursor
     )
     return models.SaleList(items=[models.SaleOut.of(s) for s in page.items], cursor=page.cursor)
+
+
+@app.post(
+    "/v1/sales/<id>/receipts",
+    tags=["Receipts"],
+    summary="Send the sale's receipt to its customer by email or SMS (send an `Idempotency-Key`)",
+    description="Queues the receipt and answers at once (202) with its delivery; follow it on `GET "
+    "/v1/sales/{id}/receipts` from `queued` to `sent` (or `failed`). An email carries the lines, the totals, the "
+    "privacy policy and links to manage preferences or erase; a text message links to the hosted receipt. A sale "
+    "without a customer is 422 `SALE_WITHOUT_CUSTOMER`; a customer without that address is 422 "
+    "`CUSTOMER_WITHOUT_EMAIL` or `CUSTOMER_WITHOUT_PHONE`. A replay with the same key and body answers the first "
+    "delivery; another body under the same key is 422 `IDEMPOTENCY_KEY_REUSED`.",
+    responses={**ERRORS, **responses(409), **success(models.DeliveryOut, 202, "Queued")},
+)
+def send_receipt(id: PathId, body: models.ReceiptIn) -> Response[models.DeliveryOut]:
+    who = caller(app, Permission.SALES_WRITE)
+    key = _idempotency_key()
+
+    def send() -> dict[str, object]:
+        delivery = wiring.receipt_service().send(who, id, body.channel, idempotency_key=key)
+        return models.DeliveryOut.of(delivery).model_dump(mode="json")
+
+    if key is None:
+        payload, replayed = send(), False
+    else:
+        outcome = wiring.idempotency().run(
+            scope="POST /v1/sales/{id}/receipts",
+            merchant_id=who.merchant_id,
+            key=key,
+            payload={"sale_id": id, **body.model_dump(mode="json")},
+            action=send,
+            lambda_context=app.lambda_context,
+        )
+        payload, replayed = outcome.response, outcome.replayed
+    headers = {"Location": f"/v1/sales/{id}/receipts"}
+    if replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return json_response(202, payload, headers=headers)
+
+
+@app.get(
+    "/v1/sales/<id>/receipts",
+    tags=["Receipts"],
+    summary="The sale's receipt deliveries and their status (queued, sent, failed), newest first",
+    responses={**success(models.DeliveryList), **ERRORS},
+)
+def list_receipts(id: PathId, limit: Limit = 50, cursor: Cursor = None) -> models.DeliveryList:
+    who = caller(app, Permission.CUSTOMERS_READ)
+    page = wiring.receipt_service().list(who, id, limit=limit, cursor=cursor)
+    return models.DeliveryList(items=[models.DeliveryOut.of(d) for d in page.items], cursor=page.cursor)
 
 
 @app.get(

@@ -72,3 +72,35 @@ def run(stack: Any, api: Any, counter: Any, measure: Any) -> None:
         lambda: api.get("/v1/insights", params={"site_id": site, "from": "2026-01-01", "to": "2026-01-31"}),
     )
     measure("sales by card last4, page", "1", lambda: api.get("/v1/sales", params={"card_last4": "4242"}))
+    _receipts(stack, api, counter, measure)
+
+
+def _receipts(stack: Any, api: Any, counter: Any, measure: Any) -> None:
+    """A receipt asked for at the till, its status, the consumer's work per message, the hosted page."""
+    from clientele import wiring
+    from clientele.services.receipts import receipt_token
+
+    shopper = api.post(
+        "/v1/customers", {"given_name": "Rita", "email": "rita@example.net", "phone": "+31612340001"}
+    ).json()["id"]
+    line = {"description": "Flat white", "quantity": 5, "unit_price": money(350), "total": money(1750)}
+    body = {"type": "purchase", "total": money(1750), "customer_id": shopper, "lines": [line]}
+    sale = api.post("/v1/sales", body, headers=_key()).json()["id"]
+    path = f"/v1/sales/{sale}/receipts"
+    api.post(path, {"channel": "email"}, headers=_key())  # warm: the delivery service is built
+    stack.drain()
+    measure("send receipt (incl. idempotency)", "<= 6", lambda: api.post(path, {"channel": "email"}, headers=_key()))
+    measure("send receipt, no Idempotency-Key", "<= 4", lambda: api.post(path, {"channel": "sms"}))
+    measure("receipts of a sale, with status", "<= 2", lambda: api.get(path))
+    stack.drain()
+    for channel in ("email", "sms"):
+        api.post(path, {"channel": channel}, headers=_key())
+        with counter.measure() as calls:
+            report = stack.drain()
+        assert not report.failures
+        detail = ", ".join(f"{name} {count}" for name, count in sorted(calls.items()))
+        label = f"receipt consumer, per {channel} message"
+        print(f"   {label:<44} {sum(calls.values()):3d}  (target <= 7)  [{detail}]")
+    merchant_id = api.get("/v1/settings").json()["merchant_id"]
+    hosted = f"/r/{receipt_token(wiring.signer(), merchant_id, sale)}"
+    measure("hosted receipt page", "2", lambda: api.get(hosted, key=""))

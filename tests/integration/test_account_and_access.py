@@ -212,6 +212,7 @@ VALID_BODIES: dict[tuple[str, str], Any] = {
     ("PATCH", "/v1/customers/{id}"): {"version": 1, "given_name": "x"},
     ("POST", "/v1/customers/{id}/notes"): {"text": "x"},
     ("PATCH", "/v1/sites/{id}"): {"name": "x"},
+    ("POST", "/v1/sales/{id}/receipts"): {"channel": "email"},
 }
 
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from clientele.services.delivery import DeliveryService, SaleLookup
     from clientele.services.idempotency import Idempotency
     from clientele.services.insights import InsightsService
+    from clientele.services.receipts import HostedReceipts, ReceiptService
     from clientele.services.sales import SalesService
     from clientele.services.signup import SignupService
 
@@ -244,4 +245,18 @@ def idempotency() -> Idempotency:
     return Idempotency(get_config().idempotency_table_name, client("dynamodb"))
 
 
-_SALES_BUILT = (sales, sales_service, card_service, insights_service, idempotency)
+@cache
+def receipt_service() -> ReceiptService:
+    from clientele.services.receipts import ReceiptService
+
+    return ReceiptService(sales_service(), customers(), deliveries(), delivery_service)
+
+
+@cache
+def hosted_receipts() -> HostedReceipts:
+    from clientele.services.receipts import HostedReceipts
+
+    return HostedReceipts(signer(), merchants(), sales())
+
+
+_SALES_BUILT = (sales, sales_service, card_service, insights_service, idempotency, receipt_service, hosted_receipts)

@@ -19,7 +19,8 @@ from clientele.repositories import keys
 from clientele.repositories.customers import ContactHashes, CustomerRepository
 from clientele.repositories.dynamo import Item, Table, TransactionCancelled
 
-_META = {"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "entity", "expires_at", "request_hash"}
+# ``customer_erased``: set by erasure on the sales it keeps (anonymised); the sale reads the same.
+_META = {"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "entity", "expires_at", "request_hash", "customer_erased"}
 _AMOUNT_OFFSET = 10**15  # amounts (signed, minor units) sort as fixed-width text once offset
 
 

@@ -24,6 +24,7 @@ from clientele.platform.links import LinkSigner
 from clientele.platform.mail import Mailer, OutgoingEmail, SendFailed
 from clientele.platform.observability import logger
 from clientele.platform.queues import Queue
+from clientele.platform.sms import SmsSender
 from clientele.repositories.customers import CustomerRepository
 from clientele.repositories.deliveries import DeliveryRepository
 from clientele.repositories.merchants import MerchantRepository
@@ -84,6 +85,7 @@ class DeliveryService:
         max_receives: int = 5,
         sales: SaleLookup | None = None,
         unsubscribe_mailbox: str | None = None,
+        sms: SmsSender | None = None,
     ) -> None:
         self.deliveries = deliveries
         self.customers = customers
@@ -95,6 +97,7 @@ class DeliveryService:
         self.max_receives = max_receives
         self.sales = sales
         self.unsubscribe_mailbox = unsubscribe_mailbox
+        self.sms = sms or SmsSender()
 
     # Enqueue ------------------------------------------------------------------------------------
     def enqueue(
@@ -109,8 +112,8 @@ class DeliveryService:
     ) -> Delivery:
         """Record a message for ``customer_id`` and queue it. IDs only: the address is read at send time.
 
-        With ``dedupe_key``, a second enqueue with the same key returns the first delivery and queues
-        nothing (e.g. at most one "already on the list" email per customer and day).
+        With ``dedupe_key``, a second enqueue with the same key returns the first delivery and sends
+        nothing more (e.g. at most one "already on the list" email per customer and day).
         """
         if kind not in messages.KINDS:
             raise ValidationFailed(f"Unknown message kind: {kind}.", field="kind", code="UNKNOWN_KIND")
@@ -131,6 +134,10 @@ class DeliveryService:
         )
         existing = self.deliveries.add(delivery)
         if existing is not None:
+            if existing.status is DeliveryStatus.QUEUED:
+                # The first enqueue may have stopped between its record and its queue message (a retried
+                # request): queue it again. A second message for one delivery sends nothing twice.
+                self.queue.send(DeliveryMessage(existing.id, merchant_id, customer_id).as_body())
             return existing
         self.queue.send(DeliveryMessage(delivery.id, merchant_id, customer_id).as_body())
         logger.info("delivery queued", extra={"delivery_id": delivery.id, "kind": kind, "merchant_id": merchant_id})
@@ -193,7 +200,7 @@ class DeliveryService:
         address = customer.email if delivery.channel is Channel.EMAIL else customer.phone
         if not address:
             raise _Undeliverable("NO_ADDRESS")
-        links = self.links(merchant, customer)
+        links = self.links(merchant, customer, delivery)
         context = messages.MessageContext(
             delivery=delivery,
             merchant=merchant,
@@ -206,6 +213,8 @@ class DeliveryService:
             content = messages.render(context)
         except messages.UnknownKind as exc:
             raise _Undeliverable("UNKNOWN_KIND") from exc
+        except messages.Undeliverable as exc:
+            raise _Undeliverable(exc.code) from exc
         return _Prepared(content, address, links, merchant)
 
     def _sale(self, delivery: Delivery) -> Sale | None:
@@ -216,9 +225,8 @@ class DeliveryService:
 
     def _send(self, prepared: _Prepared) -> str:
         content = prepared.content
-        if not isinstance(content, EmailContent):
-            # Text messages go out through SNS once receipts by SMS exist; until then they fail cleanly.
-            raise SendFailed("SMS_UNAVAILABLE", permanent=True)
+        if isinstance(content, SmsContent):
+            return self.sms.send(prepared.address, content.text)
         headers: dict[str, str] = {}
         if content.unsubscribe:
             # RFC 8058: a one-click POST to the preferences link opts out of every marketing preference.
@@ -240,13 +248,25 @@ class DeliveryService:
         )
 
     # Links ------------------------------------------------------------------------------------
-    def links(self, merchant: Merchant, customer: Customer) -> Links:
-        """The preferences and erase links of ``customer`` (purpose-bound tokens), and the privacy policy."""
+    def links(self, merchant: Merchant, customer: Customer, delivery: Delivery | None = None) -> Links:
+        """The preferences and erase links of ``customer`` (purpose-bound tokens), and the privacy policy.
+
+        The erase token names the kind of message it came in (``"v"``), so the erasure's tombstone can
+        say which way was taken; a message about a sale also links to the sale's hosted receipt.
+        """
         payload = {"m": merchant.id, "c": customer.id}
+        erase = {**payload, "v": delivery.kind} if delivery else payload
+        extra: dict[str, str] = {}
+        sale_id = delivery.refs.get("sale_id") if delivery else None
+        if sale_id:
+            from clientele.services.receipts import receipt_token
+
+            extra["receipt"] = f"{self.public_base_url}/r/{receipt_token(self.signer, merchant.id, sale_id)}"
         return Links(
             preferences=f"{self.public_base_url}/p/{self.signer.sign(PREFERENCES_PURPOSE, payload)}",
-            erase=f"{self.public_base_url}/e/{self.signer.sign(ERASE_PURPOSE, payload)}",
+            erase=f"{self.public_base_url}/e/{self.signer.sign(ERASE_PURPOSE, erase)}",
             privacy_policy=merchant.privacy_policy_url,
+            extra=extra,
         )
 
 

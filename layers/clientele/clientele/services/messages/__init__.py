@@ -19,6 +19,7 @@ KINDS: dict[str, str] = {
     "welcome": "clientele.services.messages.welcome",
     "already_on_list": "clientele.services.messages.already_on_list",
     "legacy_upgrade": "clientele.services.messages.legacy_upgrade",
+    "receipt": "clientele.services.messages.receipt",
 }
 
 Rendered: TypeAlias = EmailContent | SmsContent
@@ -27,6 +28,14 @@ Renderer: TypeAlias = Callable[["MessageContext"], Rendered]
 
 class UnknownKind(Exception):
     pass
+
+
+class Undeliverable(Exception):
+    """A renderer's answer when this message can never be made (e.g. its sale is gone): failed, not retried."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,59 @@
+"""The hosted receipt page ``GET /r/{token}``: the receipt a text message links to.
+
+Thin: check the signed link, read the sale, answer with a localised page. A forged link is a 404
+page, an expired one a 410 page, a sale that no longer exists a 404 page; never a stack trace.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+
+from clientele import wiring
+from clientele.api import pages
+from clientele.domain.errors import NotFound
+from clientele.platform.links import InvalidLink
+from clientele.platform.observability import logger
+
+app = APIGatewayHttpResolver()
+
+
+@app.get("/r/<token>", include_in_schema=False)
+def show_receipt(token: str) -> Response[str]:
+    receipt = wiring.hosted_receipts().open(token)
+    locale = pages.language(app, fallback=receipt.merchant.locale)
+    path = f"/r/{quote(token, safe='')}"
+    return pages.page(
+        "pages/receipt.html",
+        locale,
+        merchant=receipt.merchant,
+        sale=receipt.sale,
+        switch=pages.switch_links(path, locale),
+    )
+
+
+@app.exception_handler(InvalidLink)
+def _invalid_link(error: InvalidLink) -> Response[str]:
+    expired = error.reason == "expired"
+    reason = "receipt_expired" if expired else "receipt_invalid"
+    return pages.notice(reason, pages.language(app), 410 if expired else 404)
+
+
+@app.exception_handler(NotFound)
+def _gone(_: NotFound) -> Response[str]:
+    return pages.notice("receipt_invalid", pages.language(app), 404)
+
+
+@app.not_found
+def _no_route(_: Exception) -> Response[str]:
+    return pages.notice("receipt_invalid", pages.language(app), 404)
+
+
+@app.exception_handler(Exception)
+def _unexpected(error: Exception) -> Response[str]:
+    logger.exception("receipt page failed", extra={"error": type(error).__name__})
+    return pages.notice("error", pages.language(app), 500)
+
+
+lambda_handler = pages.page_entry(app)
