@@ -96,8 +96,9 @@ class CustomerService:
     def create(self, principal: Principal, draft: CustomerDraft) -> Customer:
         email = contact.normalise_email(draft.email) if draft.email else None
         phone = contact.normalise_phone(draft.phone, principal.country) if draft.phone else None
-        self._check_definitions(principal.merchant_id, draft.labels,
-                                {} if draft.preferences_verified else draft.marketing)
+        self._check_definitions(
+            principal.merchant_id, draft.labels, {} if draft.preferences_verified else draft.marketing
+        )
         now = clock.now_iso()
         how = draft.source.value
         # Customers saved by an earlier system start opted out until they confirm (SPEC 6.7).
