@@ -29,12 +29,17 @@ Amount = Annotated[int, Field(ge=-(10**12), le=10**12, description="Minor units 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
+class Output(BaseModel):
+    # defer_build: a model's validator is built on first use, not at import (cold start).
+    model_config = ConfigDict(defer_build=True)
+
+
 class Input(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class MoneyIO(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     amount: Amount
     currency: Currency = Field(description="ISO 4217, the site's currency.")
@@ -96,20 +101,20 @@ class SaleIn(Input):
         )
 
 
-class LineOut(BaseModel):
+class LineOut(Output):
     description: str
     quantity: int
     unit_price: Money
     total: Money
 
 
-class CardRefOut(BaseModel):
+class CardRefOut(Output):
     card_id: str
     brand: str
     last4: str
 
 
-class SaleOut(BaseModel):
+class SaleOut(Output):
     id: str
     site_id: str
     type: SaleType
@@ -137,12 +142,12 @@ class SaleOut(BaseModel):
         )
 
 
-class SaleList(BaseModel):
+class SaleList(Output):
     items: list[SaleOut]
     cursor: str | None = Field(default=None, description="Present while more items remain.")
 
 
-class CardOut(BaseModel):
+class CardOut(Output):
     id: str
     brand: str
     last4: str
@@ -160,11 +165,11 @@ class CardOut(BaseModel):
         )
 
 
-class CardList(BaseModel):
+class CardList(Output):
     items: list[CardOut]
 
 
-class InsightsOut(BaseModel):
+class InsightsOut(Output):
     customer_id: str
     total_spent: Money | None = Field(
         description="Purchases less refunds (exchanges count their difference); null before the first sale."
@@ -192,7 +197,7 @@ class InsightsOut(BaseModel):
         )
 
 
-class OverviewOut(BaseModel):
+class OverviewOut(Output):
     total_customers: int = Field(
         description="All time, every site: the customers on the list. For a site or a "
         "period: the customers whose first visit fell there."
@@ -206,7 +211,7 @@ class OverviewOut(BaseModel):
     from_: date | None = Field(default=None, alias="from")
     to: date | None = None
 
-    model_config = ConfigDict(populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True, defer_build=True)
 
     @classmethod
     def of(
@@ -247,7 +252,7 @@ _STATUS: dict[DeliveryStatus, DeliveryState] = {
 }
 
 
-class DeliveryOut(BaseModel):
+class DeliveryOut(Output):
     id: str
     kind: str = Field(description="`receipt`, or `welcome` when the sale came with a signup as its first receipt.")
     channel: Channel
@@ -275,6 +280,6 @@ class DeliveryOut(BaseModel):
         )
 
 
-class DeliveryList(BaseModel):
+class DeliveryList(Output):
     items: list[DeliveryOut]
     cursor: str | None = Field(default=None, description="Present while more items remain.")
