@@ -9,7 +9,7 @@ from datetime import date
 from typing import Annotated, Any
 from zoneinfo import available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints, field_validator
 
 from clientele.domain.models import (
     Address,
@@ -93,7 +93,7 @@ class SettingsOut(Output):
 
 
 class SettingsPatch(Input):
-    version: int = Field(ge=1)
+    version: StrictInt = Field(ge=1)
     business_name: Name | None = None
     contact_email: Annotated[str, StringConstraints(max_length=254)] | None = None
     locale: Locale | None = None
@@ -210,7 +210,7 @@ class CustomerIn(Input):
     locale: Locale | None = None
     addresses: Annotated[list[AddressIn], Field(max_length=5)] = []
     labels: Annotated[list[Id], Field(max_length=50)] = []
-    marketing: Annotated[dict[Id, bool], Field(max_length=20)] = Field(
+    marketing: Annotated[dict[Id, StrictBool], Field(max_length=20)] = Field(
         default={}, description="Marketing preference id -> opted in."
     )
     source: Source = Field(default=Source.MANUAL, description="`manual`, or `legacy` for migrations.")
@@ -226,7 +226,7 @@ class CustomerIn(Input):
 
 
 class CustomerPatch(Input):
-    version: int = Field(ge=1, description="The version you read; a stale one is 409 VERSION_MISMATCH.")
+    version: StrictInt = Field(ge=1, description="The version you read; a stale one is 409 VERSION_MISMATCH.")
     given_name: Name | None = None
     family_name: Name | None = None
     email: Email | None = None
@@ -235,7 +235,7 @@ class CustomerPatch(Input):
     locale: Locale | None = None
     addresses: Annotated[list[AddressIn], Field(max_length=5)] | None = None
     labels: Annotated[list[Id], Field(max_length=50)] | None = None
-    marketing: Annotated[dict[Id, bool], Field(max_length=20)] | None = None
+    marketing: Annotated[dict[Id, StrictBool], Field(max_length=20)] | None = None
 
     _birthday = field_validator("birthday")(_past_date)
 

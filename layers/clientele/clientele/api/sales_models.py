@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 
 from clientele.domain.deliveries import Delivery, DeliveryStatus
 from clientele.domain.models import (
@@ -25,7 +25,7 @@ from clientele.services.cards import CardInput
 from clientele.services.sales import SaleDraft
 
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
-Amount = Annotated[int, Field(ge=-(10**12), le=10**12, description="Minor units (cents), an integer.")]
+Amount = Annotated[StrictInt, Field(ge=-(10**12), le=10**12, description="Minor units (cents), an integer.")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
@@ -50,7 +50,7 @@ class MoneyIO(BaseModel):
 
 class LineIn(Input):
     description: Text
-    quantity: Annotated[int, Field(ge=1, le=10_000)] = 1
+    quantity: Annotated[StrictInt, Field(ge=1, le=10_000)] = 1
     unit_price: MoneyIO
     total: MoneyIO = Field(description="quantity times unit_price.")
 
