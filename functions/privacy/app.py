@@ -14,7 +14,6 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from clientele import wiring
 from clientele.api import pages
 from clientele.domain.errors import NotFound, RateLimited, ValidationFailed, VersionMismatch
-from clientele.platform.links import InvalidLink
 from clientele.platform.observability import logger
 from clientele.services.erasure import ErasurePath
 from clientele.services.preferences import wording
@@ -200,10 +199,7 @@ def _erase_everywhere(fields: dict[str, list[str]], locale: str) -> Response[str
 
 
 # Errors -----------------------------------------------------------------------------------------
-@app.exception_handler(InvalidLink)
-def _invalid_link(error: InvalidLink) -> Response[str]:
-    expired = error.reason == "expired"
-    return pages.notice("link_expired" if expired else "link_invalid", pages.language(app), 410 if expired else 404)
+pages.handle_link_errors(app)
 
 
 @app.exception_handler(NotFound)
@@ -214,16 +210,6 @@ def _gone(_: NotFound) -> Response[str]:
 @app.exception_handler(RateLimited)
 def _rate_limited(_: RateLimited) -> Response[str]:
     return pages.notice("rate_limited", pages.language(app), 429, headers={"Retry-After": "3600"})
-
-
-@app.exception_handler(pages.BadForm)
-def _bad_form(error: pages.BadForm) -> Response[str]:
-    return pages.notice("too_large" if error.status == 413 else "bad_request", pages.language(app), error.status)
-
-
-@app.not_found
-def _not_found(_: Exception) -> Response[str]:
-    return pages.notice("link_invalid", pages.language(app), 404)
 
 
 @app.exception_handler(Exception)

@@ -13,7 +13,6 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from clientele import wiring
 from clientele.api import pages
 from clientele.domain.errors import NotFound
-from clientele.platform.links import InvalidLink
 from clientele.platform.observability import logger
 
 app = APIGatewayHttpResolver()
@@ -33,20 +32,11 @@ def show_receipt(token: str) -> Response[str]:
     )
 
 
-@app.exception_handler(InvalidLink)
-def _invalid_link(error: InvalidLink) -> Response[str]:
-    expired = error.reason == "expired"
-    reason = "receipt_expired" if expired else "receipt_invalid"
-    return pages.notice(reason, pages.language(app), 410 if expired else 404)
+pages.handle_link_errors(app, invalid="receipt_invalid", expired="receipt_expired")
 
 
 @app.exception_handler(NotFound)
 def _gone(_: NotFound) -> Response[str]:
-    return pages.notice("receipt_invalid", pages.language(app), 404)
-
-
-@app.not_found
-def _no_route(_: Exception) -> Response[str]:
     return pages.notice("receipt_invalid", pages.language(app), 404)
 
 

@@ -20,7 +20,6 @@ from clientele.api.app import caller, create_app
 from clientele.api.errors import responses
 from clientele.domain.errors import ErrorDetail
 from clientele.domain.permissions import Permission
-from clientele.platform.links import InvalidLink
 from clientele.platform.observability import logger
 from clientele.services.signup import (
     FormExpired,
@@ -150,10 +149,7 @@ def submit_form(token: str) -> Response[str]:
 
 
 # Errors -----------------------------------------------------------------------------------------
-@app.exception_handler(InvalidLink)
-def _invalid_link(error: InvalidLink) -> Response[str]:
-    expired = error.reason == "expired"
-    return pages.notice("link_expired" if expired else "link_invalid", pages.language(app), 410 if expired else 404)
+pages.handle_link_errors(app)
 
 
 @app.exception_handler(SignupUnavailable)
@@ -164,17 +160,6 @@ def _unavailable(_: SignupUnavailable) -> Response[str]:
 @app.exception_handler(SignupRateLimited)
 def _rate_limited(error: SignupRateLimited) -> Response[str]:
     return pages.notice("rate_limited", pages.language(app), 429, headers={"Retry-After": str(error.retry_after)})
-
-
-@app.exception_handler(pages.BadForm)
-def _bad_form(error: pages.BadForm) -> Response[str]:
-    return pages.notice("too_large" if error.status == 413 else "bad_request", pages.language(app), error.status)
-
-
-@app.not_found
-def _not_found(_: Exception) -> Response[str]:
-    # A token the route does not even match (odd characters): the same page as any dead link.
-    return pages.notice("link_invalid", pages.language(app), 404)
 
 
 @app.exception_handler(Exception)

@@ -132,3 +132,26 @@ def page_entry(app: APIGatewayHttpResolver) -> LambdaHandler:
             return {"statusCode": 500, "headers": page_headers(), "body": _LAST_RESORT}
 
     return handler
+
+
+def handle_link_errors(
+    app: APIGatewayHttpResolver, *, invalid: str = "link_invalid", expired: str = "link_expired"
+) -> None:
+    """What every public page answers to a link that does not work, an unknown path and a body that is
+    no form: a localised notice page (404, 410 for an expired link, 4xx for the body)."""
+    from clientele.platform.links import InvalidLink
+
+    @app.exception_handler(InvalidLink)
+    def _invalid_link(error: InvalidLink) -> Response[str]:
+        if error.reason == "expired":
+            return notice(expired, language(app), 410)
+        return notice(invalid, language(app), 404)
+
+    @app.exception_handler(BadForm)
+    def _bad_form(error: BadForm) -> Response[str]:
+        return notice("too_large" if error.status == 413 else "bad_request", language(app), error.status)
+
+    @app.not_found
+    def _not_found(_: Exception) -> Response[str]:
+        # A token the route does not even match (odd characters): the same page as any dead link.
+        return notice(invalid, language(app), 404)

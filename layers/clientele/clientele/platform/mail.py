@@ -81,18 +81,44 @@ class Mailer:
     def send(self, email: OutgoingEmail) -> str:
         """Send ``email``; SES's message id, or :class:`SendFailed`."""
         raw = build_mime(email, self.sender_address)
-        for attempt in range(self.attempts):
-            try:
-                response = client("ses").send_raw_email(
-                    Source=self.sender_address, Destinations=[email.to], RawMessage={"Data": raw}
-                )
-                return str(response["MessageId"])
-            except ClientError as exc:
-                code = exc.response.get("Error", {}).get("Code", "Unknown")
-                if code in _THROTTLED and attempt + 1 < self.attempts:
-                    self.sleep(self.base_delay * 2**attempt * (1 + random.random()))  # noqa: S311 - jitter
-                    continue
-                raise SendFailed(code, permanent=code in _PERMANENT) from exc
-            except BotoCoreError as exc:
-                raise SendFailed(type(exc).__name__, permanent=False) from exc
-        raise SendFailed("Throttling", permanent=False)  # pragma: no cover - the loop always returns or raises
+
+        def send_once() -> str:
+            response = client("ses").send_raw_email(
+                Source=self.sender_address, Destinations=[email.to], RawMessage={"Data": raw}
+            )
+            return str(response["MessageId"])
+
+        return with_backoff(
+            send_once,
+            attempts=self.attempts,
+            base_delay=self.base_delay,
+            sleep=self.sleep,
+            throttled=_THROTTLED,
+            permanent=_PERMANENT,
+        )
+
+
+def with_backoff(
+    call: Callable[[], str],
+    *,
+    attempts: int,
+    base_delay: float,
+    sleep: Callable[[float], None],
+    throttled: set[str],
+    permanent: set[str],
+) -> str:
+    """``call()``, retried with exponential backoff and jitter while the service throttles; what still fails
+    becomes :class:`SendFailed`, permanent for the error codes in ``permanent``."""
+    code = "Throttling"
+    for attempt in range(attempts):
+        try:
+            return call()
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "Unknown")
+            if code in throttled and attempt + 1 < attempts:
+                sleep(base_delay * 2**attempt * (1 + random.random()))  # noqa: S311 - jitter
+                continue
+            raise SendFailed(code, permanent=code in permanent) from exc
+        except BotoCoreError as exc:
+            raise SendFailed(type(exc).__name__, permanent=False) from exc
+    raise SendFailed(code, permanent=False)  # pragma: no cover - the loop always returns or raises

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from clientele.platform.aws import client
-from clientele.platform.mail import SendFailed
+from clientele.platform.mail import with_backoff
 
 _THROTTLED = {"Throttled", "Throttling", "ThrottlingException", "TooManyRequestsException"}
 _PERMANENT = {"InvalidParameter", "InvalidParameterValue", "OptedOut", "AuthorizationError"}
@@ -34,16 +31,16 @@ class SmsSender:
         attributes = {"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}}
         if self.sender_id:
             attributes["AWS.SNS.SMS.SenderID"] = {"DataType": "String", "StringValue": self.sender_id[:11]}
-        for attempt in range(self.attempts):
-            try:
-                response = client("sns").publish(PhoneNumber=phone_e164, Message=text, MessageAttributes=attributes)
-                return str(response["MessageId"])
-            except ClientError as exc:
-                code = exc.response.get("Error", {}).get("Code", "Unknown")
-                if code in _THROTTLED and attempt + 1 < self.attempts:
-                    self.sleep(self.base_delay * 2**attempt * (1 + random.random()))  # noqa: S311 - jitter
-                    continue
-                raise SendFailed(code, permanent=code in _PERMANENT) from exc
-            except BotoCoreError as exc:
-                raise SendFailed(type(exc).__name__, permanent=False) from exc
-        raise SendFailed("Throttled", permanent=False)  # pragma: no cover
+
+        def send_once() -> str:
+            response = client("sns").publish(PhoneNumber=phone_e164, Message=text, MessageAttributes=attributes)
+            return str(response["MessageId"])
+
+        return with_backoff(
+            send_once,
+            attempts=self.attempts,
+            base_delay=self.base_delay,
+            sleep=self.sleep,
+            throttled=_THROTTLED,
+            permanent=_PERMANENT,
+        )
