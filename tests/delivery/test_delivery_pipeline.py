@@ -78,8 +78,9 @@ class TestSendingOnce:
 
     def test_a_delivery_held_by_another_consumer_is_retried_later(self, stack: Any, merchant: dict[str, Any]) -> None:
         from clientele.kernel import clock
+        from clientele.messaging import keys as delivery_keys
         from clientele.platform.aws import client
-        from clientele.storage import keys
+        from clientele.storage import partitions
         from clientele.storage.table import data_table, serialize
 
         customer = new_customer(merchant)
@@ -107,8 +108,8 @@ class TestSendingOnce:
             TableName=data_table().name,
             Key=serialize(
                 {
-                    "PK": keys.customer_pk(delivery.merchant_id, delivery.customer_id),
-                    "SK": keys.delivery_sk(delivery.id),
+                    "PK": partitions.customer_pk(delivery.merchant_id, delivery.customer_id),
+                    "SK": delivery_keys.delivery_sk(delivery.id),
                 }
             ),
             UpdateExpression="SET lease_until = :past",
@@ -191,14 +192,14 @@ class TestFailures:
 
     def test_an_erased_customers_pending_message_goes_nowhere(self, stack: Any, merchant: dict[str, Any]) -> None:
         from clientele.platform.aws import client
-        from clientele.storage import keys
+        from clientele.storage import partitions
         from clientele.storage.table import data_table
 
         customer = new_customer(merchant)
         delivery_service().enqueue("welcome", merchant["merchant_id"], customer.id, "email")
         # Erasure deletes the customer's partition, pending deliveries included.
         table = data_table().name
-        pk = keys.customer_pk(merchant["merchant_id"], customer.id)
+        pk = partitions.customer_pk(merchant["merchant_id"], customer.id)
         items = client("dynamodb").query(
             TableName=table, KeyConditionExpression="PK = :pk", ExpressionAttributeValues={":pk": {"S": pk}}
         )["Items"]

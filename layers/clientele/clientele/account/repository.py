@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from clientele.account import keys
 from clientele.account.model import ApiKey, Label, MarketingPreferenceDefinition, Merchant, Site
 from clientele.kernel.errors import NotFound, VersionMismatch
 from clientele.kernel.permissions import Principal
-from clientele.storage import keys
+from clientele.storage import partitions
 from clientele.storage.table import ConditionFailed, Item, Table, TransactionCancelled
 
 _ENTITY = "entity"
@@ -32,20 +33,20 @@ class MerchantRepository:
 
     # Merchant ---------------------------------------------------------------------------------
     def create(self, merchant: Merchant, sites: list[Site], owner_key: ApiKey, owner_key_hash: str) -> None:
-        pk = keys.merchant_pk(merchant.id)
+        pk = partitions.merchant_pk(merchant.id)
         operations = [
             self.table.put_op(
                 {"PK": pk, "SK": keys.MERCHANT_SK, _ENTITY: "merchant", **merchant.model_dump(mode="json")},
                 condition="attribute_not_exists(PK)",
             ),
-            self.table.put_op({"PK": pk, "SK": keys.STATS_SK, _ENTITY: "stats", "total_customers": 0}),
+            self.table.put_op({"PK": pk, "SK": partitions.STATS_SK, _ENTITY: "stats", "total_customers": 0}),
         ]
         operations += [self.table.put_op(self._site_item(merchant.id, site)) for site in sites]
         operations += self._key_ops(merchant, owner_key, owner_key_hash)
         self.table.transact(operations)
 
     def get(self, merchant_id: str) -> Merchant:
-        item = self.table.get(keys.merchant_pk(merchant_id), keys.MERCHANT_SK)
+        item = self.table.get(partitions.merchant_pk(merchant_id), keys.MERCHANT_SK)
         if not item:
             raise NotFound("No such merchant.")
         return Merchant.model_validate(_strip(item))
@@ -55,7 +56,7 @@ class MerchantRepository:
         operations = [
             self.table.put_op(
                 {
-                    "PK": keys.merchant_pk(merchant.id),
+                    "PK": partitions.merchant_pk(merchant.id),
                     "SK": keys.MERCHANT_SK,
                     _ENTITY: "merchant",
                     **merchant.model_dump(mode="json"),
@@ -87,7 +88,7 @@ class MerchantRepository:
     @staticmethod
     def _site_item(merchant_id: str, site: Site) -> Item:
         return {
-            "PK": keys.merchant_pk(merchant_id),
+            "PK": partitions.merchant_pk(merchant_id),
             "SK": keys.site_sk(site.id),
             _ENTITY: "site",
             **site.model_dump(mode="json"),
@@ -101,7 +102,7 @@ class MerchantRepository:
             raise NotFound("No such site.") from exc
 
     def get_site(self, merchant_id: str, site_id: str) -> Site:
-        item = self.table.get(keys.merchant_pk(merchant_id), keys.site_sk(site_id))
+        item = self.table.get(partitions.merchant_pk(merchant_id), keys.site_sk(site_id))
         if not item:
             raise NotFound("No such site.", field="id")
         return Site.model_validate(_strip(item))
@@ -113,7 +114,7 @@ class MerchantRepository:
     def put_label(self, merchant_id: str, label: Label) -> None:
         self.table.put(
             {
-                "PK": keys.merchant_pk(merchant_id),
+                "PK": partitions.merchant_pk(merchant_id),
                 "SK": keys.label_sk(label.id),
                 _ENTITY: "label",
                 **label.model_dump(mode="json"),
@@ -126,7 +127,7 @@ class MerchantRepository:
     def put_preference(self, merchant_id: str, preference: MarketingPreferenceDefinition) -> None:
         self.table.put(
             {
-                "PK": keys.merchant_pk(merchant_id),
+                "PK": partitions.merchant_pk(merchant_id),
                 "SK": keys.preference_sk(preference.id),
                 _ENTITY: "preference",
                 **preference.model_dump(mode="json"),
@@ -144,7 +145,7 @@ class MerchantRepository:
         return [
             self.table.put_op(
                 {
-                    "PK": keys.merchant_pk(merchant_id),
+                    "PK": partitions.merchant_pk(merchant_id),
                     "SK": keys.api_key_sk(key.id),
                     _ENTITY: "api_key",
                     "secret_hash": secret_hash,
@@ -177,14 +178,14 @@ class MerchantRepository:
         ]
 
     def revoke_key(self, merchant_id: str, key_id: str, revoked_at: str) -> None:
-        item = self.table.get(keys.merchant_pk(merchant_id), keys.api_key_sk(key_id))
+        item = self.table.get(partitions.merchant_pk(merchant_id), keys.api_key_sk(key_id))
         if not item:
             raise NotFound("No such API key.", field="id")
         try:
             self.table.transact(
                 [
                     self.table.update_op(
-                        keys.merchant_pk(merchant_id),
+                        partitions.merchant_pk(merchant_id),
                         keys.api_key_sk(key_id),
                         "SET revoked_at = if_not_exists(revoked_at, :at)",
                         vals={":at": revoked_at},
@@ -216,7 +217,10 @@ class MerchantRepository:
         cursor = None
         while True:
             items, cursor = self.table.query(
-                partition=("PK", keys.merchant_pk(merchant_id)), begins_with=("SK", prefix), limit=100, cursor=cursor
+                partition=("PK", partitions.merchant_pk(merchant_id)),
+                begins_with=("SK", prefix),
+                limit=100,
+                cursor=cursor,
             )
             found.extend(items)
             if not cursor:

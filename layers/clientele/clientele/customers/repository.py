@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from clientele.customers import keys
 from clientele.customers.model import AuditEntry, Customer, Note
 from clientele.kernel.entity import Page
 from clientele.kernel.errors import AlreadyExists, NotFound, VersionMismatch
-from clientele.storage import keys
-from clientele.storage.table import ConditionFailed, Item, Table, TransactionCancelled
+from clientele.storage import partitions
+from clientele.storage.table import ConditionFailed, Item, Table, Transaction, TransactionCancelled
 
 # What an administrative change may write (``update``); sales own last_visit_at and site_ids.
 ADMINISTRATIVE_FIELDS = (
@@ -43,7 +44,7 @@ class ContactHashes:
 def _customer_item(customer: Customer) -> Item:
     created_key = f"{customer.created_at}#{customer.id}"
     return {
-        "PK": keys.customer_pk(customer.merchant_id, customer.id),
+        "PK": partitions.customer_pk(customer.merchant_id, customer.id),
         "SK": keys.CUSTOMER_SK,
         "entity": "customer",
         "GSI1PK": keys.customers_by_created_pk(customer.merchant_id),
@@ -91,10 +92,10 @@ class CustomerRepository:
             vals={":c": customer_id},
         )
 
-    def _raise_clash(self, exc: TransactionCancelled, guard_positions: dict[int, str]) -> None:
-        for position, kind in guard_positions.items():
-            if exc.cancelled.failed(position):
-                old = exc.cancelled.old(position) or {}
+    def _raise_clash(self, exc: TransactionCancelled) -> None:
+        for kind in ("email", "phone"):
+            if exc.cancelled.failed(f"{kind}_guard"):
+                old = exc.cancelled.old(f"{kind}_guard") or {}
                 existing = old.get("customer_id")
                 raise AlreadyExists(
                     f"Another customer already has this {kind}: {existing}.",
@@ -105,29 +106,30 @@ class CustomerRepository:
 
     # Customers --------------------------------------------------------------------------------
     def create(
-        self, customer: Customer, hashes: ContactHashes, audit: AuditEntry, extra: list[dict[str, Any]] | None = None
+        self, customer: Customer, hashes: ContactHashes, audit: AuditEntry, extra: Transaction | None = None
     ) -> None:
-        """One ``TransactWriteItems``: the profile, its guards, its first audit entry, the counter."""
+        """One ``TransactWriteItems``: the profile, its guards, its first audit entry, the counter (and
+        ``extra``: what a sale that made this profile writes with it)."""
         mid = customer.merchant_id
-        operations = [self.table.put_op(_customer_item(customer), condition="attribute_not_exists(PK)")]
-        guards: dict[int, str] = {}
+        tx = self.table.transaction()
+        tx.put("customer", _customer_item(customer), condition="attribute_not_exists(PK)")
         for kind, value_hash in (("email", hashes.email), ("phone", hashes.phone)):
             if value_hash:
-                guards[len(operations)] = kind
-                operations.append(self._claim(mid, kind, value_hash, customer.id))
-        operations.append(self._audit_op(mid, audit))
-        operations.append(
-            self.table.update_op(keys.merchant_pk(mid), keys.STATS_SK, "ADD total_customers :one", vals={":one": 1})
+                tx.add(f"{kind}_guard", self._claim(mid, kind, value_hash, customer.id))
+        tx.add("audit", self._audit_op(mid, audit))
+        tx.update(
+            "list_size", partitions.merchant_pk(mid), partitions.STATS_SK, "ADD total_customers :one", vals={":one": 1}
         )
-        operations.extend(extra or [])
+        if extra is not None:
+            tx.extend(extra)
         try:
-            self.table.transact(operations)
+            tx.commit()
         except TransactionCancelled as exc:
-            self._raise_clash(exc, guards)
+            self._raise_clash(exc)
             raise
 
     def get(self, merchant_id: str, customer_id: str) -> Customer:
-        item = self.table.get(keys.customer_pk(merchant_id, customer_id), keys.CUSTOMER_SK)
+        item = self.table.get(partitions.customer_pk(merchant_id, customer_id), keys.CUSTOMER_SK)
         if not item:
             raise NotFound("No such customer.", field="id")
         return to_customer(item)
@@ -139,27 +141,25 @@ class CustomerRepository:
         guards atomically. Fields that sales maintain (last visit, sites visited) are left as they are, so a
         sale recorded between the read and this write is never undone."""
         mid = customer.merchant_id
-        operations = [self._admin_update_op(customer, expected_version)]
-        guards: dict[int, str] = {}
+        tx = self.table.transaction().add("customer", self._admin_update_op(customer, expected_version))
         for kind, before, after in (("email", old.email, new.email), ("phone", old.phone, new.phone)):
             if before == after:
                 continue
             if before:
-                operations.append(self._release(mid, kind, before, customer.id))
+                tx.add(f"{kind}_release", self._release(mid, kind, before, customer.id))
             if after:
-                guards[len(operations)] = kind
-                operations.append(self._claim(mid, kind, after, customer.id))
-        operations.append(self._audit_op(mid, audit))
+                tx.add(f"{kind}_guard", self._claim(mid, kind, after, customer.id))
+        tx.add("audit", self._audit_op(mid, audit))
         try:
-            self.table.transact(operations)
+            tx.commit()
         except TransactionCancelled as exc:
-            if exc.cancelled.failed(0):
-                if exc.cancelled.old(0) is None:
+            if exc.cancelled.failed("customer"):
+                if exc.cancelled.old("customer") is None:
                     raise NotFound("No such customer.", field="id") from exc
                 raise VersionMismatch(
                     "The customer was changed meanwhile; read it again and retry.", field="version"
                 ) from exc
-            self._raise_clash(exc, guards)
+            self._raise_clash(exc)
             raise
 
     def _admin_update_op(self, customer: Customer, expected_version: int) -> dict[str, Any]:
@@ -173,7 +173,7 @@ class CustomerRepository:
         vals = {f":f{i}": values[name] for i, name in enumerate(ADMINISTRATIVE_FIELDS) if values.get(name) is not None}
         vals.update({":v": expected_version, ":next": customer.version, ":updated": customer.updated_at})
         return self.table.update_op(
-            keys.customer_pk(customer.merchant_id, customer.id),
+            partitions.customer_pk(customer.merchant_id, customer.id),
             keys.CUSTOMER_SK,
             expression,
             condition="version = :v",
@@ -218,7 +218,7 @@ class CustomerRepository:
 
     # Notes ----------------------------------------------------------------------------------
     def add_note(self, merchant_id: str, note: Note, audit: AuditEntry) -> None:
-        pk = keys.customer_pk(merchant_id, note.customer_id)
+        pk = partitions.customer_pk(merchant_id, note.customer_id)
         try:
             self.table.transact(
                 [
@@ -236,7 +236,7 @@ class CustomerRepository:
 
     def list_notes(self, merchant_id: str, customer_id: str, *, limit: int, cursor: str | None) -> Page[Note]:
         items, next_cursor = self.table.query(
-            partition=("PK", keys.customer_pk(merchant_id, customer_id)),
+            partition=("PK", partitions.customer_pk(merchant_id, customer_id)),
             begins_with=("SK", "NOTE#"),
             limit=limit,
             cursor=cursor,
@@ -248,7 +248,7 @@ class CustomerRepository:
         )
 
     def delete_note(self, merchant_id: str, customer_id: str, note_id: str, audit: AuditEntry) -> None:
-        pk = keys.customer_pk(merchant_id, customer_id)
+        pk = partitions.customer_pk(merchant_id, customer_id)
         try:
             self.table.transact(
                 [
@@ -265,7 +265,7 @@ class CustomerRepository:
     def _audit_op(self, merchant_id: str, audit: AuditEntry) -> dict[str, Any]:
         return self.table.put_op(
             {
-                "PK": keys.customer_pk(merchant_id, audit.customer_id),
+                "PK": partitions.customer_pk(merchant_id, audit.customer_id),
                 "SK": keys.audit_sk(audit.id),
                 "entity": "audit",
                 **audit.model_dump(mode="json"),
@@ -274,7 +274,7 @@ class CustomerRepository:
 
     def list_audit(self, merchant_id: str, customer_id: str, *, limit: int, cursor: str | None) -> Page[AuditEntry]:
         items, next_cursor = self.table.query(
-            partition=("PK", keys.customer_pk(merchant_id, customer_id)),
+            partition=("PK", partitions.customer_pk(merchant_id, customer_id)),
             begins_with=("SK", "AUDIT#"),
             limit=limit,
             cursor=cursor,

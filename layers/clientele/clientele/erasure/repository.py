@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from clientele.storage import keys
+from clientele.customers import keys as customer_keys
+from clientele.sales import keys as sale_keys
+from clientele.sales.repository import add_merchant_counts
+from clientele.sales.rules import MerchantCounts
+from clientele.storage import partitions
 from clientele.storage.table import Item, Table, TransactionCancelled, serialize
 
 TOMBSTONE_SK = "TOMBSTONE"
@@ -22,14 +26,14 @@ class ErasureRepository:
         cursor = None
         while True:
             items, cursor = self.table.query(
-                partition=("PK", keys.customer_pk(merchant_id, customer_id)), limit=100, cursor=cursor
+                partition=("PK", partitions.customer_pk(merchant_id, customer_id)), limit=100, cursor=cursor
             )
             found.extend(items)
             if not cursor:
                 return found
 
     def tombstone(self, merchant_id: str, customer_id: str) -> Item | None:
-        return self.table.get(keys.customer_pk(merchant_id, customer_id), TOMBSTONE_SK, consistent=True)
+        return self.table.get(partitions.customer_pk(merchant_id, customer_id), TOMBSTONE_SK, consistent=True)
 
     def close_profile(
         self,
@@ -38,32 +42,32 @@ class ErasureRepository:
         *,
         guards: list[tuple[str, str]],
         tombstone: dict[str, Any],
-        counters: list[tuple[str, dict[str, int]]],
+        counters: list[MerchantCounts],
     ) -> bool:
-        """Atomically: delete the profile and its guards, write the tombstone, move the counters.
+        """Atomically: delete the profile and its guards, write the tombstone, take the customer out of the
+        list's size and out of the merchant's counters (``counters``, from :func:`sales.rules.erased_customer`).
 
         ``False`` when the profile was already gone (a concurrent or earlier erasure did it).
         """
-        pk = keys.customer_pk(merchant_id, customer_id)
-        operations = [
-            self.table.delete_op(pk, keys.CUSTOMER_SK, condition="attribute_exists(PK)"),
-            self.table.put_op({"PK": pk, "SK": TOMBSTONE_SK, "entity": "tombstone", **tombstone}),
-        ]
+        pk = partitions.customer_pk(merchant_id, customer_id)
+        tx = self.table.transaction()
+        tx.delete("customer", pk, customer_keys.CUSTOMER_SK, condition="attribute_exists(PK)")
+        tx.put("tombstone", {"PK": pk, "SK": TOMBSTONE_SK, "entity": "tombstone", **tombstone})
         for guard_pk, guard_sk in guards:
-            operations.append(
-                self.table.delete_op(guard_pk, guard_sk, condition="customer_id = :c", vals={":c": customer_id})
-            )
-        for sk, moves in counters:
-            names = {f"#c{i}": name for i, name in enumerate(moves)}
-            vals = {f":v{i}": -amount for i, amount in enumerate(moves.values())}
-            expression = "ADD " + ", ".join(f"#c{i} :v{i}" for i in range(len(moves)))
-            operations.append(
-                self.table.update_op(keys.merchant_pk(merchant_id), sk, expression, names=names, vals=vals)
-            )
+            tx.delete("guard", guard_pk, guard_sk, condition="customer_id = :c", vals={":c": customer_id})
+        tx.update(
+            "list_size",
+            partitions.merchant_pk(merchant_id),
+            partitions.STATS_SK,
+            "ADD total_customers :minus",
+            vals={":minus": -1},
+        )
+        for moved in counters:
+            add_merchant_counts(tx, merchant_id, moved)
         try:
-            self.table.transact(operations)
+            tx.commit()
         except TransactionCancelled as exc:
-            if exc.cancelled.failed(0):
+            if exc.cancelled.failed("customer"):
                 return False
             raise
         return True
@@ -86,8 +90,8 @@ class ErasureRepository:
 
         try:
             self.table.update(
-                keys.card_lookup_pk(merchant_id, fingerprint_hash),
-                keys.CARD_LOOKUP_SK,
+                sale_keys.card_lookup_pk(merchant_id, fingerprint_hash),
+                sale_keys.CARD_LOOKUP_SK,
                 "REMOVE customer_id",
                 condition="customer_id = :c",
                 vals={":c": customer_id},
@@ -102,8 +106,8 @@ class ErasureRepository:
 
         try:
             self.table.update(
-                keys.sale_pk(merchant_id, sale_id),
-                keys.SALE_SK,
+                sale_keys.sale_pk(merchant_id, sale_id),
+                sale_keys.SALE_SK,
                 "REMOVE customer_id SET customer_erased = :t",
                 condition="attribute_exists(PK)",
                 vals={":t": True},

@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from clientele.customers import keys as customer_keys
 from clientele.customers.repository import CustomerRepository
 from clientele.erasure.repository import TOMBSTONE_SK, ErasureRepository
 from clientele.kernel import clock, contact
 from clientele.kernel.errors import NotFound
-from clientele.storage import keys
+from clientele.sales import keys as sale_keys
+from clientele.sales import rules
 from clientele.storage.table import Item
 
 
@@ -77,7 +79,7 @@ class ErasureService:
     def erase(self, merchant_id: str, customer_id: str, path: ErasurePath) -> Tombstone:
         """Erase the customer; running it again (or concurrently) is safe and returns the same tombstone."""
         items = self.erasure.partition(merchant_id, customer_id)
-        profile = next((i for i in items if i["SK"] == keys.CUSTOMER_SK), None)
+        profile = next((i for i in items if i["SK"] == customer_keys.CUSTOMER_SK), None)
         if profile is not None:
             self._close(merchant_id, customer_id, profile, items, path)
         tombstone = self.erasure.tombstone(merchant_id, customer_id)
@@ -91,42 +93,48 @@ class ErasureService:
         secret = self._secret() if profile.get("email") or profile.get("phone") else b""
         if profile.get("email"):
             guards.append(
-                (keys.email_guard_pk(merchant_id, contact.email_hash(secret, profile["email"])), keys.GUARD_SK)
+                (
+                    customer_keys.email_guard_pk(merchant_id, contact.email_hash(secret, profile["email"])),
+                    customer_keys.GUARD_SK,
+                )
             )
         if profile.get("phone"):
             guards.append(
-                (keys.phone_guard_pk(merchant_id, contact.phone_hash(secret, profile["phone"])), keys.GUARD_SK)
+                (
+                    customer_keys.phone_guard_pk(merchant_id, contact.phone_hash(secret, profile["phone"])),
+                    customer_keys.GUARD_SK,
+                )
             )
-        counters: list[tuple[str, dict[str, int]]] = [(keys.STATS_SK, {"total_customers": 1})]
-        for item in items:
-            if item.get("entity") != "customer_stats":
-                continue
-            scope = keys.ALL_SITES if item["SK"] == keys.CUSTOMER_STATS_SK else item["SK"].rsplit("#", 1)[-1]
-            moves = {"total_customers": 1} if int(item.get("sale_count", 0)) > 0 else {}
-            if int(item.get("purchase_count", 0)) >= 2:
-                moves["returning_customers"] = 1
-            if moves:
-                counters.append((keys.merchant_counter_sk(scope), moves))
+        # The customer stops counting among each scope's customers and returning customers (sales.rules).
+        counts = [
+            (
+                str(item.get("scope") or sale_keys.customer_stats_scope(item["SK"])),
+                int(item.get("sale_count", 0)),
+                int(item.get("purchase_count", 0)),
+            )
+            for item in items
+            if item.get("entity") == "customer_stats"
+        ]
         self.erasure.close_profile(
             merchant_id,
             customer_id,
             guards=guards,
             tombstone={"customer_id": customer_id, "erased_at": clock.now_iso(), "path": path.value},
-            counters=counters,
+            counters=rules.erased_customer(counts),
         )
 
     def _sweep(self, merchant_id: str, customer_id: str, items: list[Item]) -> None:
         doomed: list[tuple[str, str]] = []
         for item in items:
             entity = str(item.get("entity", ""))
-            if item["SK"] in (keys.CUSTOMER_SK, TOMBSTONE_SK):
+            if item["SK"] in (customer_keys.CUSTOMER_SK, TOMBSTONE_SK):
                 continue
             rule = RULES.get(entity, Rule.DELETE)  # an unknown item in the partition is the person's: delete
             if rule is not Rule.DELETE:
                 continue
             if entity == "card" and item.get("fingerprint_hash"):
                 self.erasure.delete_card_lookup(merchant_id, item["fingerprint_hash"], customer_id)
-            if entity == "activity" and item["SK"].startswith(keys.activity_prefix("all")) and item.get("id"):
+            if entity == "activity" and item["SK"].startswith(sale_keys.activity_prefix("all")) and item.get("id"):
                 self.erasure.anonymise_sale(merchant_id, item["id"])
             doomed.append((item["PK"], item["SK"]))
         self.erasure.delete(doomed)

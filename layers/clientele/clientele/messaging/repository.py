@@ -10,8 +10,9 @@ import contextlib
 from dataclasses import dataclass
 
 from clientele.kernel.entity import Page
+from clientele.messaging import keys
 from clientele.messaging.model import Delivery, DeliveryStatus
-from clientele.storage import keys
+from clientele.storage import partitions
 from clientele.storage.table import ConditionFailed, Item, Table
 
 _META = {"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "entity", "expires_at", "claim", "lease_until"}
@@ -27,7 +28,7 @@ class Claim:
 
 def _item(delivery: Delivery) -> Item:
     item: Item = {
-        "PK": keys.customer_pk(delivery.merchant_id, delivery.customer_id),
+        "PK": partitions.customer_pk(delivery.merchant_id, delivery.customer_id),
         "SK": keys.delivery_sk(delivery.id),
         "entity": "delivery",
         **delivery.model_dump(mode="json", exclude_none=True),
@@ -57,7 +58,7 @@ class DeliveryRepository:
 
     def get(self, merchant_id: str, customer_id: str, delivery_id: str) -> Delivery | None:
         item = self.table.get(
-            keys.customer_pk(merchant_id, customer_id), keys.delivery_sk(delivery_id), consistent=True
+            partitions.customer_pk(merchant_id, customer_id), keys.delivery_sk(delivery_id), consistent=True
         )
         return to_delivery(item) if item else None
 
@@ -75,7 +76,7 @@ class DeliveryRepository:
         """Take a queued (or failed and redriven, or abandoned) delivery for sending."""
         try:
             item = self.table.update(
-                keys.customer_pk(merchant_id, customer_id),
+                partitions.customer_pk(merchant_id, customer_id),
                 keys.delivery_sk(delivery_id),
                 "SET #s = :sending, claim = :claim, lease_until = :lease, updated_at = :now ADD attempts :one",
                 condition="attribute_exists(PK) AND (#s IN (:queued, :failed) OR "
@@ -98,7 +99,7 @@ class DeliveryRepository:
 
     def mark_sent(self, delivery: Delivery, *, claim_id: str, now: str, provider_message_id: str) -> None:
         self.table.update(
-            keys.customer_pk(delivery.merchant_id, delivery.customer_id),
+            partitions.customer_pk(delivery.merchant_id, delivery.customer_id),
             keys.delivery_sk(delivery.id),
             "SET #s = :sent, sent_at = :now, updated_at = :now, provider_message_id = :pid "
             "REMOVE claim, lease_until, #e",
@@ -119,7 +120,7 @@ class DeliveryRepository:
         # Erased meanwhile, or the lease passed to another consumer: theirs to settle.
         with contextlib.suppress(ConditionFailed):
             self.table.update(
-                keys.customer_pk(delivery.merchant_id, delivery.customer_id),
+                partitions.customer_pk(delivery.merchant_id, delivery.customer_id),
                 keys.delivery_sk(delivery.id),
                 "SET #s = :status, #e = :error, updated_at = :now REMOVE claim, lease_until",
                 condition="#s = :sending AND claim = :claim",
@@ -137,7 +138,7 @@ class DeliveryRepository:
         self, merchant_id: str, customer_id: str, *, limit: int = 50, cursor: str | None = None
     ) -> Page[Delivery]:
         items, next_cursor = self.table.query(
-            partition=("PK", keys.customer_pk(merchant_id, customer_id)),
+            partition=("PK", partitions.customer_pk(merchant_id, customer_id)),
             begins_with=("SK", keys.DELIVERY_PREFIX),
             limit=limit,
             cursor=cursor,

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from clientele.customers import keys as customer_keys
 from clientele.kernel.errors import NotFound
+from clientele.sales import keys
 from clientele.sales.model import CustomerInsights, Overview
-from clientele.storage import keys
+from clientele.storage import partitions
 from clientele.storage.table import Item, Table
 
 BATCH_KEYS = 100
@@ -22,9 +24,11 @@ class InsightsRepository:
         self.table = table
 
     def customer(self, merchant_id: str, customer_id: str) -> CustomerInsights:
-        pk = keys.customer_pk(merchant_id, customer_id)
-        found = {i["SK"]: i for i in self.table.batch_get([(pk, keys.CUSTOMER_SK), (pk, keys.CUSTOMER_STATS_SK)])}
-        if keys.CUSTOMER_SK not in found:
+        pk = partitions.customer_pk(merchant_id, customer_id)
+        found = {
+            i["SK"]: i for i in self.table.batch_get([(pk, customer_keys.CUSTOMER_SK), (pk, keys.CUSTOMER_STATS_SK)])
+        }
+        if customer_keys.CUSTOMER_SK not in found:
             raise NotFound("No such customer.", field="id")
         stats = found.get(keys.CUSTOMER_STATS_SK, {})
         spent = {k.removeprefix("spent_"): int(v) for k, v in stats.items() if k.startswith("spent_")}
@@ -39,7 +43,7 @@ class InsightsRepository:
         )
 
     def customer_exists(self, merchant_id: str, customer_id: str) -> bool:
-        return self.table.get(keys.customer_pk(merchant_id, customer_id), keys.CUSTOMER_SK) is not None
+        return self.table.get(partitions.customer_pk(merchant_id, customer_id), customer_keys.CUSTOMER_SK) is not None
 
     def overview(
         self, merchant_id: str, *, site_ids: list[str] | None, first: date | None, last: date | None
@@ -50,7 +54,7 @@ class InsightsRepository:
         the customers whose first visit (first sale linked to them) fell in the scope and period.
         """
         scopes = [keys.ALL_SITES] if site_ids is None else site_ids
-        pk = keys.merchant_pk(merchant_id)
+        pk = partitions.merchant_pk(merchant_id)
         wanted: list[tuple[str, str]] = []
         if first is None or last is None:
             wanted += [(pk, keys.merchant_counter_sk(scope)) for scope in scopes]
@@ -61,18 +65,18 @@ class InsightsRepository:
                 day += timedelta(days=1)
         list_size = scopes == [keys.ALL_SITES] and first is None
         if list_size:
-            wanted.append((pk, keys.STATS_SK))
+            wanted.append((pk, partitions.STATS_SK))
         items: list[Item] = []
         for start in range(0, len(wanted), BATCH_KEYS):
             items += self.table.batch_get(wanted[start : start + BATCH_KEYS])
         overview = Overview()
         for item in items:
-            if item["SK"] == keys.STATS_SK:
+            if item["SK"] == partitions.STATS_SK:
                 continue
             overview.total_sales += int(item.get("total_sales", 0))
             overview.returning_customers += int(item.get("returning_customers", 0))
             overview.total_customers += int(item.get("total_customers", 0))
         if list_size:
-            stats: Item = next((i for i in items if i["SK"] == keys.STATS_SK), {})
+            stats: Item = next((i for i in items if i["SK"] == partitions.STATS_SK), {})
             overview.total_customers = int(stats.get("total_customers", 0))
         return overview

@@ -13,13 +13,17 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from clientele.account import keys as account_keys
+from clientele.customers import keys as customer_keys
 from clientele.customers.model import Customer
 from clientele.customers.repository import ContactHashes, CustomerRepository
 from clientele.kernel.entity import Page
 from clientele.kernel.errors import NotFound
-from clientele.sales.model import Card, Sale, SaleType
-from clientele.storage import keys
-from clientele.storage.table import Item, Table, TransactionCancelled
+from clientele.sales import keys, rules
+from clientele.sales.model import Card, Sale
+from clientele.sales.rules import CounterState
+from clientele.storage import partitions
+from clientele.storage.table import Item, Table, Transaction, TransactionCancelled
 
 # ``customer_erased``: set by erasure on the sales it keeps (anonymised); the sale reads the same.
 _META = {"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "entity", "expires_at", "request_hash", "customer_erased"}
@@ -53,16 +57,6 @@ class StaleRead(Exception):
 
 
 # ------------------------------------------------------------------------------------------ plans
-@dataclass(frozen=True)
-class CounterState:
-    """What a customer's counters held when read (overall and at the sale's site)."""
-
-    sale_count: int = 0
-    purchase_count: int = 0
-    site_sale_count: int = 0
-    site_purchase_count: int = 0
-
-
 @dataclass(frozen=True)
 class CardLink:
     card_id: str
@@ -129,7 +123,7 @@ class SaleRepository:
         for scope in ("all", sale.type.value):
             entries.append(
                 {
-                    "PK": keys.customer_pk(sale.merchant_id, sale.customer_id),
+                    "PK": partitions.customer_pk(sale.merchant_id, sale.customer_id),
                     "SK": keys.activity_sk(scope, sale.occurred_at, sale.id),
                     "entity": "activity",
                     "GSI1PK": keys.activity_by_amount_pk(sale.merchant_id, sale.customer_id, scope),
@@ -192,7 +186,7 @@ class SaleRepository:
             )
         else:
             items, next_cursor = self.table.query(
-                partition=("PK", keys.customer_pk(merchant_id, customer_id)),
+                partition=("PK", partitions.customer_pk(merchant_id, customer_id)),
                 begins_with=("SK", keys.activity_prefix(scope)),
                 limit=limit,
                 cursor=cursor,
@@ -210,7 +204,7 @@ class SaleRepository:
 
     def counter_state(self, merchant_id: str, customer_id: str, site_id: str) -> CounterState:
         """The customer's counters overall and at one site: one ``BatchGetItem``."""
-        pk = keys.customer_pk(merchant_id, customer_id)
+        pk = partitions.customer_pk(merchant_id, customer_id)
         found = {
             i["SK"]: i
             for i in self.table.batch_get([(pk, keys.CUSTOMER_STATS_SK), (pk, keys.customer_site_stats_sk(site_id))])
@@ -225,203 +219,136 @@ class SaleRepository:
         )
 
     # Writes -----------------------------------------------------------------------------------
-    def _counter_ops(self, write: SaleWrite, *, new_customer: bool) -> list[dict[str, Any]]:
+    def _counters(self, write: SaleWrite, tx: Transaction, *, new_customer: bool) -> None:
+        """The counters the sale moves (:func:`rules.effects`), each guarded by what was read."""
         sale = write.sale
         assert sale.customer_id
-        state = write.state or CounterState()
-        mid, cid, site = sale.merchant_id, sale.customer_id, sale.site_id
-        purchase = sale.type is SaleType.PURCHASE
-        signed = -sale.total.amount if sale.type is SaleType.REFUND else sale.total.amount
-        first_visit = state.sale_count == 0
-        first_at_site = state.site_sale_count == 0
-        returning = purchase and state.purchase_count == 1
-        returning_at_site = purchase and state.site_purchase_count == 1
-        pk = keys.customer_pk(mid, cid)
-        ops: list[dict[str, Any]] = []
-
-        # The customer's counters, overall and at the site, each guarded by what was read.
-        for sk, sales_seen, purchases_seen in (
-            (keys.CUSTOMER_STATS_SK, state.sale_count, state.purchase_count),
-            (keys.customer_site_stats_sk(site), state.site_sale_count, state.site_purchase_count),
-        ):
-            names: dict[str, str] = {"#spent": f"spent_{sale.total.currency}"}
+        effects = rules.effects(sale, write.state or CounterState())
+        mid, cid = sale.merchant_id, sale.customer_id
+        pk = partitions.customer_pk(mid, cid)
+        for counts in effects.customer:
+            names: dict[str, str] = {"#spent": f"spent_{counts.currency}"}
             vals: dict[str, Any] = {
                 ":one": 1,
-                ":p": 1 if purchase else 0,
-                ":r": 1 if sale.type is SaleType.REFUND else 0,
-                ":x": 1 if sale.type is SaleType.EXCHANGE else 0,
-                ":amount": signed,
-                ":now": sale.occurred_at,
+                ":p": counts.purchase,
+                ":r": counts.refund,
+                ":x": counts.exchange,
+                ":amount": counts.spent,
+                ":now": counts.at,
                 ":c": cid,
+                ":scope": counts.scope,
                 ":entity": "customer_stats",
             }
             condition = None
             if not new_customer:
-                conditions = [_guard("sale_count", sales_seen, 1, vals, names)]
-                if purchase:
-                    conditions.append(_guard("purchase_count", purchases_seen, 2, vals, names))
-                condition = " AND ".join(conditions)
-            ops.append(
-                self.table.update_op(
-                    pk,
-                    sk,
-                    "ADD sale_count :one, purchase_count :p, refund_count :r, exchange_count :x, #spent :amount "
-                    "SET first_visit_at = if_not_exists(first_visit_at, :now), last_visit_at = :now, "
-                    "customer_id = :c, entity = :entity",
-                    condition=condition,
-                    names=names,
-                    vals=vals,
-                )
-            )
-
-        # The merchant's counters: all sites and this site, all time and this day.
-        for scope, first, became_returning in (
-            (keys.ALL_SITES, first_visit, returning),
-            (site, first_at_site, returning_at_site),
-        ):
-            for day in (None, sale.local_date.isoformat()):
-                expression = "ADD total_sales :one"
-                vals = {":one": 1}
-                if first:
-                    expression += ", total_customers :one"
-                if became_returning:
-                    expression += ", returning_customers :one"
-                ops.append(
-                    self.table.update_op(
-                        keys.merchant_pk(mid),
-                        keys.merchant_counter_sk(scope, day),
-                        expression + " SET entity = :entity",
-                        vals={**vals, ":entity": "counters"},
+                conditions = [_guard("sale_count", counts.sales_seen, 1, vals, names)]
+                if counts.purchase:
+                    conditions.append(
+                        _guard("purchase_count", counts.purchases_seen, rules.RETURNING_AFTER, vals, names)
                     )
-                )
-
+                condition = " AND ".join(conditions)
+            tx.update(
+                "customer_counters",
+                pk,
+                keys.customer_stats_sk(counts.scope),
+                "ADD sale_count :one, purchase_count :p, refund_count :r, exchange_count :x, #spent :amount "
+                "SET first_visit_at = if_not_exists(first_visit_at, :now), last_visit_at = :now, "
+                "customer_id = :c, #scope = :scope, entity = :entity",
+                condition=condition,
+                names={**names, "#scope": "scope"},
+                vals=vals,
+            )
+        for moved in effects.merchant:
+            add_merchant_counts(tx, mid, moved)
         if not new_customer:
             # The profile's last visit and sites visited; the condition makes a missing customer a 404.
             expression = "SET last_visit_at = :now"
             vals = {":now": sale.occurred_at}
-            if first_at_site:
+            if effects.first_at_site:
                 expression += ", site_ids = list_append(if_not_exists(site_ids, :empty), :site)"
-                vals.update({":empty": [], ":site": [site]})
-            ops.append(
-                self.table.update_op(pk, keys.CUSTOMER_SK, expression, condition="attribute_exists(PK)", vals=vals)
+                vals.update({":empty": [], ":site": [sale.site_id]})
+            tx.update(
+                "customer", pk, customer_keys.CUSTOMER_SK, expression, condition="attribute_exists(PK)", vals=vals
             )
-        return ops
 
-    def _card_ops(self, write: SaleWrite) -> list[dict[str, Any]]:
+    def _card(self, write: SaleWrite, tx: Transaction) -> None:
         sale = write.sale
-        ops: list[dict[str, Any]] = []
         if write.new_card is not None:
             card = write.new_card
             lookup_pk = keys.card_lookup_pk(sale.merchant_id, fingerprint_hash(card.fingerprint))
-            ops.append(
-                self.table.put_op(
-                    {
-                        "PK": lookup_pk,
-                        "SK": keys.CARD_LOOKUP_SK,
-                        "entity": "card_lookup",
-                        "card_id": card.id,
-                        "customer_id": card.customer_id,
-                    },
-                    # A card nobody holds yet, or one the merchant unlinked.
-                    condition="attribute_not_exists(PK) OR attribute_not_exists(customer_id)",
-                )
+            tx.put(
+                "card_lookup",
+                {
+                    "PK": lookup_pk,
+                    "SK": keys.CARD_LOOKUP_SK,
+                    "entity": "card_lookup",
+                    "card_id": card.id,
+                    "customer_id": card.customer_id,
+                },
+                # A card nobody holds yet, or one the merchant unlinked.
+                condition="attribute_not_exists(PK) OR attribute_not_exists(customer_id)",
             )
-            ops.append(
-                self.table.put_op(
-                    {
-                        "PK": keys.customer_pk(sale.merchant_id, card.customer_id),
-                        "SK": keys.card_sk(card.id),
-                        "entity": "card",
-                        "fingerprint_hash": fingerprint_hash(card.fingerprint),
-                        **card.model_dump(mode="json", exclude_none=True),
-                    }
-                )
+            tx.put(
+                "card",
+                {
+                    "PK": partitions.customer_pk(sale.merchant_id, card.customer_id),
+                    "SK": keys.card_sk(card.id),
+                    "entity": "card",
+                    "fingerprint_hash": fingerprint_hash(card.fingerprint),
+                    **card.model_dump(mode="json", exclude_none=True),
+                },
             )
         elif write.known_card is not None and sale.card is not None:
             link = write.known_card
             lookup_pk = keys.card_lookup_pk(sale.merchant_id, link.fingerprint_hash)
             if link.customer_id is None:
-                ops.append(
-                    self.table.check_op(
-                        lookup_pk,
-                        keys.CARD_LOOKUP_SK,
-                        "card_id = :card AND attribute_not_exists(customer_id)",
-                        vals={":card": link.card_id},
-                    )
-                )
+                condition, vals = "card_id = :card AND attribute_not_exists(customer_id)", {":card": link.card_id}
             else:
-                ops.append(
-                    self.table.check_op(
-                        lookup_pk,
-                        keys.CARD_LOOKUP_SK,
-                        "card_id = :card AND customer_id = :c",
-                        vals={":card": link.card_id, ":c": link.customer_id},
-                    )
-                )
-        return ops
+                condition = "card_id = :card AND customer_id = :c"
+                vals = {":card": link.card_id, ":c": link.customer_id}
+            tx.check("card_lookup", lookup_pk, keys.CARD_LOOKUP_SK, condition, vals=vals)
 
-    def _operations(self, write: SaleWrite, *, new_customer: bool) -> list[dict[str, Any]]:
+    def _transaction(self, write: SaleWrite, *, new_customer: bool) -> Transaction:
         sale = write.sale
-        ops = [
-            self.table.put_op(self._sale_item(sale, write.request_hash), condition="attribute_not_exists(PK)"),
-            # The site as it was read (possibly from a cache): its currency and time zone still hold.
-            self.table.check_op(
-                keys.merchant_pk(sale.merchant_id),
-                keys.site_sk(sale.site_id),
-                "currency = :cur AND time_zone = :tz",
-                vals={":cur": write.site_currency, ":tz": write.site_time_zone},
-            ),
-        ]
-        ops += self._card_ops(write)
+        tx = self.table.transaction()
+        tx.put("sale", self._sale_item(sale, write.request_hash), condition="attribute_not_exists(PK)")
+        # The site as it was read (possibly from a cache): its currency and time zone still hold.
+        tx.check(
+            "site",
+            partitions.merchant_pk(sale.merchant_id),
+            account_keys.site_sk(sale.site_id),
+            "currency = :cur AND time_zone = :tz",
+            vals={":cur": write.site_currency, ":tz": write.site_time_zone},
+        )
+        self._card(write, tx)
         if sale.customer_id:
-            ops += [self.table.put_op(item) for item in self._activity_items(sale)]
-            ops += self._counter_ops(write, new_customer=new_customer)
-        return ops
+            for item in self._activity_items(sale):
+                tx.put("activity", item)
+            self._counters(write, tx, new_customer=new_customer)
+        return tx
 
     def record(self, write: SaleWrite) -> None:
         """Write the sale and everything it moves, all or nothing."""
-        operations = self._operations(write, new_customer=False)
         try:
-            self.table.transact(operations)
+            self._transaction(write, new_customer=False).commit()
         except TransactionCancelled as exc:
-            self._explain(exc, operations, offset=0)
+            _explain(exc)
             raise
 
     def record_with_instant_profile(self, write: SaleWrite, customer: Customer, audit: Any) -> None:
         """Create the customer from the card and record the sale in the same transaction."""
-        operations = self._operations(write, new_customer=True)
         try:
-            self.customers.create(customer, ContactHashes(None, None), audit, extra=operations)
+            self.customers.create(
+                customer, ContactHashes(None, None), audit, extra=self._transaction(write, new_customer=True)
+            )
         except TransactionCancelled as exc:
-            self._explain(exc, operations, offset=len(exc.cancelled.reasons) - len(operations))
+            _explain(exc)
             raise
-
-    @staticmethod
-    def _explain(exc: TransactionCancelled, operations: list[dict[str, Any]], *, offset: int) -> None:
-        """Turn a cancelled sale transaction into what the caller can act on."""
-        reasons = exc.cancelled.reasons
-        if any(code == "TransactionConflict" for code, _ in reasons):
-            raise StaleRead("conflict") from exc
-        for index, operation in enumerate(operations):
-            position = offset + index
-            if position < 0 or position >= len(reasons) or not exc.cancelled.failed(position):
-                continue
-            kind, body = next(iter(operation.items()))
-            sort_key = body.get("Item", body.get("Key", {})).get("SK", {}).get("S", "")
-            if index == 0:
-                raise SaleAlreadyRecorded(exc.cancelled.old(position)) from exc
-            if sort_key.startswith("SITE#"):
-                raise StaleRead("site") from exc
-            if sort_key == keys.CARD_LOOKUP_SK:
-                raise StaleRead("card") from exc
-            if sort_key == keys.CUSTOMER_SK and kind == "Update":
-                raise NotFound("No such customer.", field="customer_id") from exc
-            raise StaleRead("counters") from exc
 
     # Cards ------------------------------------------------------------------------------------
     def cards(self, merchant_id: str, customer_id: str) -> list[Card]:
         items, _ = self.table.query(
-            partition=("PK", keys.customer_pk(merchant_id, customer_id)), begins_with=("SK", "CARD#"), limit=100
+            partition=("PK", partitions.customer_pk(merchant_id, customer_id)), begins_with=("SK", "CARD#"), limit=100
         )
         return [
             Card.model_validate({k: v for k, v in i.items() if k not in _META and k != "fingerprint_hash"})
@@ -430,7 +357,7 @@ class SaleRepository:
 
     def unlink_card(self, merchant_id: str, customer_id: str, card_id: str) -> None:
         """Remove the card from the customer; its look-up stays as a tombstone so it never attaches again."""
-        pk = keys.customer_pk(merchant_id, customer_id)
+        pk = partitions.customer_pk(merchant_id, customer_id)
         item = self.table.get(pk, keys.card_sk(card_id))
         if not item:
             raise NotFound("No such card.", field="card_id")
@@ -459,25 +386,64 @@ class SaleRepository:
         write = SaleWrite(
             sale=attached, request_hash=None, site_currency=sale.total.currency, site_time_zone="", state=state
         )
-        operations = [
-            self.table.update_op(
-                keys.sale_pk(sale.merchant_id, sale.id),
-                keys.SALE_SK,
-                "SET customer_id = :c",
-                condition="attribute_exists(PK) AND attribute_not_exists(customer_id)",
-                vals={":c": customer_id},
-            ),
-            *[self.table.put_op(item) for item in self._activity_items(attached)],
-            *self._counter_ops(write, new_customer=False),
-        ]
+        tx = self.table.transaction()
+        tx.update(
+            "sale",
+            keys.sale_pk(sale.merchant_id, sale.id),
+            keys.SALE_SK,
+            "SET customer_id = :c",
+            condition="attribute_exists(PK) AND attribute_not_exists(customer_id)",
+            vals={":c": customer_id},
+        )
+        for item in self._activity_items(attached):
+            tx.put("activity", item)
+        self._counters(write, tx, new_customer=False)
         try:
-            self.table.transact(operations)
+            tx.commit()
         except TransactionCancelled as exc:
-            if exc.cancelled.failed(0):
+            if exc.cancelled.failed("sale"):
                 return False
-            self._explain(exc, operations, offset=0)
+            _explain(exc)
             raise
         return True
+
+
+def add_merchant_counts(tx: Transaction, merchant_id: str, moved: rules.MerchantCounts) -> None:
+    """An ``ADD`` to one of the merchant's counter items (a sale's, or erasure taking a customer's back)."""
+    additions = {
+        "total_sales": moved.sales,
+        "total_customers": moved.customers,
+        "returning_customers": moved.returning_customers,
+    }
+    moving = {name: amount for name, amount in additions.items() if amount}
+    names = {f"#c{i}": name for i, name in enumerate(moving)}
+    vals: dict[str, Any] = {f":v{i}": amount for i, amount in enumerate(moving.values())}
+    vals[":entity"] = "counters"
+    tx.update(
+        "merchant_counters",
+        partitions.merchant_pk(merchant_id),
+        keys.merchant_counter_sk(moved.scope, moved.day),
+        "ADD " + ", ".join(f"#c{i} :v{i}" for i in range(len(moving))) + " SET entity = :entity",
+        names=names,
+        vals=vals,
+    )
+
+
+def _explain(exc: TransactionCancelled) -> None:
+    """Turn a cancelled sale transaction into what the caller can act on, by the failed operations' names."""
+    cancelled = exc.cancelled
+    if cancelled.conflict:
+        raise StaleRead("conflict") from exc
+    if cancelled.failed("sale"):
+        raise SaleAlreadyRecorded(cancelled.old("sale")) from exc
+    if cancelled.failed("site"):
+        raise StaleRead("site") from exc
+    if cancelled.failed("card_lookup"):
+        raise StaleRead("card") from exc
+    if cancelled.failed("customer"):
+        raise NotFound("No such customer.", field="customer_id") from exc
+    if cancelled.failures():
+        raise StaleRead("counters") from exc
 
 
 __all__ = ["CardLink", "CounterState", "SaleAlreadyRecorded", "SaleRepository", "SaleWrite", "StaleRead"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from clientele.storage import keys
+from clientele.storage import partitions
 from clientele.storage.table import Table, TransactionCancelled
 
 
@@ -39,8 +39,8 @@ class RateLimitRepository:
             window = now_epoch - now_epoch % bucket.window_seconds
             operations.append(
                 self.table.update_op(
-                    keys.rate_limit_pk(bucket.scope, bucket.subject),
-                    keys.rate_limit_sk(window),
+                    partitions.rate_limit_pk(bucket.scope, bucket.subject),
+                    partitions.rate_limit_sk(window),
                     "ADD #n :one SET expires_at = :expires, entity = :entity",
                     condition="attribute_not_exists(#n) OR #n < :limit",
                     names={"#n": "count"},

@@ -63,15 +63,38 @@ def values(mapping: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Cancelled:
-    """Why a transaction was cancelled: per operation, its reason code and old item if returned."""
+    """Why a transaction was cancelled: per operation, its reason code and old item if returned.
+
+    Operations are found by position, or by the name they were given in a :class:`Transaction`.
+    """
 
     reasons: list[tuple[str, Item | None]]
+    names: tuple[str, ...] = ()
 
-    def failed(self, index: int) -> bool:
-        return self.reasons[index][0] == "ConditionalCheckFailed"
+    def _positions(self, which: int | str) -> list[int]:
+        if isinstance(which, int):
+            return [which] if 0 <= which < len(self.reasons) else []
+        return [i for i, name in enumerate(self.names) if name == which and i < len(self.reasons)]
 
-    def old(self, index: int) -> Item | None:
-        return self.reasons[index][1]
+    def failed(self, which: int | str) -> bool:
+        """Whether the condition of that operation (of any operation of that name) failed."""
+        return any(self.reasons[i][0] == "ConditionalCheckFailed" for i in self._positions(which))
+
+    def old(self, which: int | str) -> Item | None:
+        """The item as it was, for the (first failed) operation of that position or name."""
+        for i in self._positions(which):
+            if self.reasons[i][0] == "ConditionalCheckFailed" or isinstance(which, int):
+                return self.reasons[i][1]
+        return None
+
+    @property
+    def conflict(self) -> bool:
+        """Another transaction was writing the same items at the same time: read again and retry."""
+        return any(code == "TransactionConflict" for code, _ in self.reasons)
+
+    def failures(self) -> list[str]:
+        """The names of the operations whose condition failed, in order."""
+        return [self.names[i] for i in range(min(len(self.names), len(self.reasons))) if self.failed(i)]
 
 
 class TransactionCancelled(Exception):
@@ -227,7 +250,7 @@ class Table:
         items = [deserialize(raw) for raw in response.get("Items", [])]
         return items, encode_cursor(response.get("LastEvaluatedKey"))
 
-    def transact(self, operations: list[dict[str, Any]]) -> None:
+    def transact(self, operations: list[dict[str, Any]], names: tuple[str, ...] = ()) -> None:
         """Run operations built with :func:`put_op`, :func:`update_op`, … all or nothing."""
         try:
             self._client.transact_write_items(TransactItems=operations)
@@ -236,7 +259,10 @@ class Table:
                 raise
             raw_reasons: Any = exc.response.get("CancellationReasons", [])
             reasons = [(r.get("Code", "None"), deserialize(r["Item"]) if r.get("Item") else None) for r in raw_reasons]
-            raise TransactionCancelled(Cancelled(reasons)) from exc
+            raise TransactionCancelled(Cancelled(reasons, names)) from exc
+
+    def transaction(self) -> Transaction:
+        return Transaction(self)
 
     # Builders of transaction operations -----------------------------------------------------
     def put_op(
@@ -293,6 +319,45 @@ class Table:
         op: dict[str, Any] = {"TableName": self.name, "Key": serialize({"PK": pk, "SK": sk})}
         _with_condition(op, condition, names, vals)
         return {"ConditionCheck": op}
+
+
+class Transaction:
+    """A ``TransactWriteItems`` of named operations: a cancellation says which ones failed by name, so
+    callers never decode what went wrong from a key's shape or an operation's position."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.operations: list[dict[str, Any]] = []
+        self.names: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self.operations)
+
+    def add(self, name: str, operation: dict[str, Any]) -> Transaction:
+        self.names.append(name)
+        self.operations.append(operation)
+        return self
+
+    def extend(self, other: Transaction) -> Transaction:
+        self.names += other.names
+        self.operations += other.operations
+        return self
+
+    def put(self, name: str, item: Item, condition: str | None = None, **kwargs: Any) -> Transaction:
+        return self.add(name, self.table.put_op(item, condition, **kwargs))
+
+    def update(self, name: str, pk: str, sk: str, expression: str, **kwargs: Any) -> Transaction:
+        return self.add(name, self.table.update_op(pk, sk, expression, **kwargs))
+
+    def delete(self, name: str, pk: str, sk: str, **kwargs: Any) -> Transaction:
+        return self.add(name, self.table.delete_op(pk, sk, **kwargs))
+
+    def check(self, name: str, pk: str, sk: str, condition: str, **kwargs: Any) -> Transaction:
+        return self.add(name, self.table.check_op(pk, sk, condition, **kwargs))
+
+    def commit(self) -> None:
+        """All or nothing; :class:`TransactionCancelled` names the operations that failed."""
+        self.table.transact(self.operations, tuple(self.names))
 
 
 def _with_condition(

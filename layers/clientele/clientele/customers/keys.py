@@ -1,0 +1,37 @@
+"""Key layouts of the customer list (docs/data-model.md, "Customers")."""
+
+from __future__ import annotations
+
+CUSTOMER_SK = "PROFILE"
+
+
+def customers_by_created_pk(merchant_id: str) -> str:
+    return f"MERCHANT#{merchant_id}#CUSTOMERS"
+
+
+def customers_by_source_pk(merchant_id: str, source: str) -> str:
+    return f"MERCHANT#{merchant_id}#SOURCE#{source}"
+
+
+def email_guard_pk(merchant_id: str, email_hash: str) -> str:
+    return f"MERCHANT#{merchant_id}#EMAIL#{email_hash}"
+
+
+def phone_guard_pk(merchant_id: str, phone_hash: str) -> str:
+    return f"MERCHANT#{merchant_id}#PHONE#{phone_hash}"
+
+
+GUARD_SK = "GUARD"
+
+
+def contact_index_pk(kind: str, value_hash: str) -> str:
+    """GSI1 of guard items: every merchant's customer with this email or phone (the privacy portal)."""
+    return f"CONTACT#{kind.upper()}#{value_hash}"
+
+
+def note_sk(note_id: str) -> str:
+    return f"NOTE#{note_id}"  # note ids sort by time
+
+
+def audit_sk(audit_id: str) -> str:
+    return f"AUDIT#{audit_id}"  # audit ids sort by time

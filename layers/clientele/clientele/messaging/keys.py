@@ -1,0 +1,14 @@
+"""Key layouts of deliveries (docs/data-model.md, "Deliveries")."""
+
+from __future__ import annotations
+
+
+def delivery_sk(delivery_id: str) -> str:
+    return f"DELIVERY#{delivery_id}"  # in the customer's partition, so erasure takes pending messages along
+
+
+DELIVERY_PREFIX = "DELIVERY#"
+
+
+def deliveries_by_sale_pk(merchant_id: str, sale_id: str) -> str:
+    return f"MERCHANT#{merchant_id}#SALE#{sale_id}#DELIVERIES"  # GSI1: a sale's deliveries, by time
