@@ -83,7 +83,7 @@ def patch_settings(body: models.SettingsPatch) -> models.SettingsOut:
 )
 def list_sites() -> models.SiteList:
     sites = account_service().sites(principal(app))
-    return models.SiteList(items=[models.SiteOut.model_validate(s.model_dump()) for s in sites])
+    return models.SiteList(items=[models.SiteOut.of(s) for s in sites])
 
 
 @app.post(
@@ -92,7 +92,7 @@ def list_sites() -> models.SiteList:
 def create_site(body: models.SiteIn) -> Response[models.SiteOut]:
     who = caller(app, SettingsPerm, terms=False)
     site = account_service().create_site(who, **body.model_dump())
-    return json_response(201, site.model_dump(mode="json"))
+    return json_response(201, models.SiteOut.of(site).model_dump(mode="json"))
 
 
 @app.patch(
@@ -104,7 +104,7 @@ def create_site(body: models.SiteIn) -> Response[models.SiteOut]:
 def patch_site(id: PathId, body: models.SitePatch) -> models.SiteOut:
     who = caller(app, SettingsPerm, terms=False)
     site = account_service().update_site(who, id, body.changes())
-    return models.SiteOut.model_validate(site.model_dump())
+    return models.SiteOut.of(site)
 
 
 @app.get(
@@ -115,9 +115,7 @@ def patch_site(id: PathId, body: models.SitePatch) -> models.SiteOut:
 )
 def list_keys() -> models.ApiKeyList:
     who = caller(app, SettingsPerm, terms=False)
-    return models.ApiKeyList(
-        items=[models.ApiKeyOut.model_validate(k.model_dump()) for k in account_service().keys(who)]
-    )
+    return models.ApiKeyList(items=[models.ApiKeyOut.of(k) for k in account_service().keys(who)])
 
 
 @app.post(
@@ -129,7 +127,7 @@ def list_keys() -> models.ApiKeyList:
 def create_key(body: models.ApiKeyIn) -> Response[models.ApiKeyCreated]:
     who = caller(app, SettingsPerm, terms=False)
     issued = account_service().create_key(who, role=body.role, site_ids=body.site_ids, name=body.name)
-    out = models.ApiKeyCreated(**issued.key.model_dump(), secret=issued.secret)
+    out = models.ApiKeyCreated.issued(issued.key, issued.secret)
     return json_response(201, out.model_dump(mode="json"))
 
 
@@ -148,9 +146,7 @@ def revoke_key(id: PathId) -> Response[None]:
 @app.get("/v1/labels", tags=["Account"], summary="Label definitions", responses={**success(models.LabelList), **ERRORS})
 def list_labels() -> models.LabelList:
     who = caller(app, ReadPerm, terms=False)
-    return models.LabelList(
-        items=[models.LabelOut.model_validate(x.model_dump()) for x in account_service().labels(who)]
-    )
+    return models.LabelList(items=[models.LabelOut.of(x) for x in account_service().labels(who)])
 
 
 @app.post(
@@ -162,7 +158,7 @@ def list_labels() -> models.LabelList:
 def create_label(body: models.LabelIn) -> Response[models.LabelOut]:
     who = caller(app, SettingsPerm, terms=False)
     label = account_service().create_label(who, body.name)
-    return json_response(201, label.model_dump(mode="json"))
+    return json_response(201, models.LabelOut.of(label).model_dump(mode="json"))
 
 
 @app.get(
@@ -173,9 +169,7 @@ def create_label(body: models.LabelIn) -> Response[models.LabelOut]:
 )
 def list_preferences() -> models.PreferenceList:
     who = caller(app, ReadPerm, terms=False)
-    return models.PreferenceList(
-        items=[models.PreferenceOut.model_validate(x.model_dump()) for x in account_service().preferences(who)]
-    )
+    return models.PreferenceList(items=[models.PreferenceOut.of(x) for x in account_service().preferences(who)])
 
 
 @app.post(
@@ -189,7 +183,7 @@ def create_preference(body: models.PreferenceIn) -> Response[models.PreferenceOu
     preference = account_service().create_preference(
         who, name=body.name, channel=body.channel, description=body.description
     )
-    return json_response(201, preference.model_dump(mode="json"))
+    return json_response(201, models.PreferenceOut.of(preference).model_dump(mode="json"))
 
 
 lambda_handler = lambda_entry(app)

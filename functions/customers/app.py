@@ -10,7 +10,6 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from clientele.account.wiring import terms_gate
 from clientele.customers import schemas as models
 from clientele.customers.model import Source
-from clientele.customers.service import CustomerDraft
 from clientele.customers.wiring import customer_service
 from clientele.erasure.wiring import erasure_service
 from clientele.http.app import caller, create_app, json_response, lambda_entry
@@ -58,11 +57,7 @@ def list_customers(
 )
 def create_customer(body: models.CustomerIn) -> Response[models.CustomerOut]:
     who = caller(app, Permission.CUSTOMERS_WRITE, terms=body.source is not Source.LEGACY)
-    draft = CustomerDraft(
-        **{k: v for k, v in body.model_dump().items() if k != "addresses"},
-        addresses=[a.to_domain() for a in body.addresses],
-    )
-    customer = customer_service().create(who, draft)
+    customer = customer_service().create(who, body.to_draft())
     return json_response(
         201, _out(who, customer).model_dump(mode="json"), headers={"Location": f"/v1/customers/{customer.id}"}
     )
@@ -87,18 +82,9 @@ def get_customer(id: PathId) -> models.CustomerOut:
 )
 def patch_customer(id: PathId, body: models.CustomerPatch) -> models.CustomerOut:
     who = caller(app, Permission.CUSTOMERS_WRITE)
-    provided = body.model_fields_set - {"version"}
-    if provided & {"email", "phone", "addresses"}:
+    draft = body.to_draft()
+    if draft.provided & {"email", "phone", "addresses"}:
         caller(app, Permission.CUSTOMERS_CONTACT)
-    values = body.model_dump(exclude={"version", "addresses"})
-    draft = CustomerDraft(
-        **{k: v for k, v in values.items() if v is not None},
-        addresses=[a.to_domain() for a in body.addresses or []],
-        provided=frozenset(provided),
-    )
-    for name in provided:
-        if values.get(name) is None and name != "addresses":
-            setattr(draft, name, None)
     return _out(who, customer_service().update(who, id, body.version, draft))
 
 
@@ -126,9 +112,7 @@ def erase_customer(id: PathId) -> Response[None]:
 def list_notes(id: PathId, limit: Limit = 50, cursor: Cursor = None) -> models.NoteList:
     who = caller(app, Permission.CUSTOMERS_READ)
     page = customer_service().notes(who, id, limit=limit, cursor=cursor)
-    return models.NoteList(
-        items=[models.NoteOut.model_validate(n.model_dump()) for n in page.items], cursor=page.cursor
-    )
+    return models.NoteList(items=[models.NoteOut.of(n) for n in page.items], cursor=page.cursor)
 
 
 @app.post(
@@ -140,7 +124,7 @@ def list_notes(id: PathId, limit: Limit = 50, cursor: Cursor = None) -> models.N
 def add_note(id: PathId, body: models.NoteIn) -> Response[models.NoteOut]:
     who = caller(app, Permission.CUSTOMERS_WRITE)
     note = customer_service().add_note(who, id, body.text)
-    return json_response(201, note.model_dump(mode="json"))
+    return json_response(201, models.NoteOut.of(note).model_dump(mode="json"))
 
 
 @app.delete(
@@ -164,9 +148,7 @@ def delete_note(id: PathId, note_id: PathId) -> Response[None]:
 def get_audit(id: PathId, limit: Limit = 50, cursor: Cursor = None) -> models.AuditList:
     who = caller(app, Permission.CUSTOMERS_READ)
     page = customer_service().audit(who, id, limit=limit, cursor=cursor)
-    return models.AuditList(
-        items=[models.AuditOut.model_validate(a.model_dump()) for a in page.items], cursor=page.cursor
-    )
+    return models.AuditList(items=[models.AuditOut.of(a) for a in page.items], cursor=page.cursor)
 
 
 lambda_handler = lambda_entry(app)

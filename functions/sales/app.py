@@ -9,9 +9,9 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from clientele.account.wiring import terms_gate
-from clientele.http.app import caller, create_app, json_response, lambda_entry
+from clientele.http.app import caller, create_app, lambda_entry
 from clientele.http.errors import no_content, responses, success
-from clientele.http.idempotency import check_key, idempotency
+from clientele.http.idempotency import idempotent_post
 from clientele.kernel.permissions import Permission
 from clientele.messaging import schemas as receipts
 from clientele.messaging.wiring import receipt_service
@@ -23,11 +23,6 @@ ERRORS = responses(400, 401, 403, 404, 413, 415, 422)
 PathId = Annotated[str, Path(min_length=1, max_length=64)]
 Limit = Annotated[int, Query(ge=1, le=100, description="Page size, 1-100.")]
 Cursor = Annotated[str | None, Query(max_length=2048, description="Opaque cursor from the previous page.")]
-IDEMPOTENCY_HEADER = "Idempotency-Key"
-
-
-def _idempotency_key() -> str | None:
-    return check_key(app.current_event.headers.get(IDEMPOTENCY_HEADER.lower()))
 
 
 @app.post(
@@ -42,29 +37,20 @@ def _idempotency_key() -> str | None:
 )
 def record_sale(body: models.SaleIn) -> Response[models.SaleOut]:
     who = caller(app, Permission.SALES_WRITE)
-    key = _idempotency_key()
     draft = body.to_draft()
 
-    def record() -> dict[str, object]:
-        sale = sales_service().record(who, draft, idempotency_key=key)
-        return models.SaleOut.of(sale).model_dump(mode="json")
+    def record(key: str | None) -> dict[str, object]:
+        return models.SaleOut.of(sales_service().record(who, draft, idempotency_key=key)).model_dump(mode="json")
 
-    if key is None:
-        payload, replayed = record(), False
-    else:
-        outcome = idempotency().run(
-            scope="POST /v1/sales",
-            merchant_id=who.merchant_id,
-            key=key,
-            payload=body.model_dump(mode="json"),
-            action=record,
-            lambda_context=app.lambda_context,
-        )
-        payload, replayed = outcome.response, outcome.replayed
-    headers = {"Location": f"/v1/sales/{payload['id']}"}
-    if replayed:
-        headers["Idempotent-Replayed"] = "true"
-    return json_response(201, payload, headers=headers)
+    return idempotent_post(
+        app,
+        scope="POST /v1/sales",
+        merchant_id=who.merchant_id,
+        payload=body.model_dump(mode="json"),
+        action=record,
+        status=201,
+        location=lambda sale: f"/v1/sales/{sale['id']}",
+    )
 
 
 @app.get("/v1/sales/<id>", tags=["Sales"], summary="Read a sale", responses={**success(models.SaleOut), **ERRORS})
@@ -104,28 +90,20 @@ def list_sales(
 )
 def send_receipt(id: PathId, body: receipts.ReceiptIn) -> Response[receipts.DeliveryOut]:
     who = caller(app, Permission.SALES_WRITE)
-    key = _idempotency_key()
 
-    def send() -> dict[str, object]:
+    def send(key: str | None) -> dict[str, object]:
         delivery = receipt_service().send(who, id, body.channel, idempotency_key=key)
         return receipts.DeliveryOut.of(delivery).model_dump(mode="json")
 
-    if key is None:
-        payload, replayed = send(), False
-    else:
-        outcome = idempotency().run(
-            scope="POST /v1/sales/{id}/receipts",
-            merchant_id=who.merchant_id,
-            key=key,
-            payload={"sale_id": id, **body.model_dump(mode="json")},
-            action=send,
-            lambda_context=app.lambda_context,
-        )
-        payload, replayed = outcome.response, outcome.replayed
-    headers = {"Location": f"/v1/sales/{id}/receipts"}
-    if replayed:
-        headers["Idempotent-Replayed"] = "true"
-    return json_response(202, payload, headers=headers)
+    return idempotent_post(
+        app,
+        scope="POST /v1/sales/{id}/receipts",
+        merchant_id=who.merchant_id,
+        payload={"sale_id": id, **body.model_dump(mode="json")},
+        action=send,
+        status=202,
+        location=lambda _: f"/v1/sales/{id}/receipts",
+    )
 
 
 @app.get(

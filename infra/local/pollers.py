@@ -23,6 +23,7 @@ from typing import Any
 
 from infra.local.runtime import InvocationError, Runtime
 from infra.local.stack import QueueInfo, client
+from infra.local.streams import StreamPoller
 from infra.local.template import QueueEventSource
 
 logger = logging.getLogger(__name__)
@@ -208,23 +209,41 @@ class QueuePoller:
 
 
 class Pollers:
-    """Every SQS event source of the template."""
+    """Every SQS and DynamoDB stream event source of the template."""
 
     def __init__(self, runtime: Runtime, *, wait_seconds: int = 1) -> None:
         self.runtime = runtime
         self.pollers = [
             QueuePoller(runtime, source, wait_seconds=wait_seconds) for source in runtime.stack.template.queue_sources
         ]
+        self.streams = [StreamPoller(runtime, source) for source in runtime.stack.template.stream_sources]
 
     def start(self) -> None:
-        for poller in self.pollers:
+        for poller in self._all():
             poller.start()
 
     def stop(self) -> None:
-        for poller in self.pollers:
+        for poller in self._all():
             poller._stop.set()
-        for poller in self.pollers:
+        for poller in self._all():
             poller.stop()
+
+    def _all(self) -> list[QueuePoller | StreamPoller]:
+        return [*self.pollers, *self.streams]
+
+    def drain_streams(self, *, timeout: float = 10.0) -> int:
+        """Deliver every stream record written so far (retries included); the records delivered."""
+        delivered = 0
+        deadline = time.monotonic() + timeout
+        for poller in self.streams:
+            while True:
+                result = poller.poll_once()
+                delivered += result.delivered
+                if not result.read:
+                    break
+                if time.monotonic() > deadline:
+                    raise DrainTimeout(f"{poller.name}: stream records still pending after {timeout} s")
+        return delivered
 
     def select(self, queue: str | None) -> list[QueuePoller]:
         """Pollers of ``queue`` (a queue's logical id, or a function id), or all when None."""
@@ -249,6 +268,8 @@ class Pollers:
         report = DrainReport()
         deadline = time.monotonic() + timeout
         while True:
+            if queue is None:  # stream records first: what they publish may land in the queues
+                self.drain_streams(timeout=max(0.1, deadline - time.monotonic()))
             received = False
             for poller in pollers:
                 result = poller.poll_once(0, redeliver_failures=redeliver_failures)

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore.config import Config
 
 from infra.local.template import (
     DEFAULT_ACCOUNT_ID,
@@ -328,9 +329,12 @@ def client(service: str, *, region: str, endpoint_url: str | None) -> Any:
         if endpoint_url
         else {}
     )
+    # botocore sends stream calls naming a stream ARN to an account-based host (ACCOUNT.streams-ddb.REGION)
+    # that moto does not route (it answers 404 "Not yet implemented"); the regional host works the same.
+    options = {"config": Config(account_id_endpoint_mode="disabled")} if service == "dynamodbstreams" else {}
     with _SESSION_LOCK:
         return session.client(  # type: ignore[call-overload]
-            service, region_name=region, endpoint_url=endpoint_url, **credentials
+            service, region_name=region, endpoint_url=endpoint_url, **credentials, **options
         )
 
 

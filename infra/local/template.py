@@ -419,6 +419,22 @@ class QueueEventSource:
 
 
 @dataclass(frozen=True)
+class StreamEventSource:
+    """One ``DynamoDB`` event: a table's stream read for a function, as Lambda's event-source mapping does."""
+
+    function_id: str
+    event_name: str
+    table_id: str  # logical id of the table whose stream is read
+    batch_size: int = 100
+    starting_position: str = "TRIM_HORIZON"
+    maximum_retry_attempts: int = -1  # -1: until the record expires, as in Lambda
+    report_batch_item_failures: bool = False
+    filters: tuple[dict[str, Any], ...] = ()  # Lambda event filter patterns (any one must match)
+    on_failure_queue_id: str | None = None  # where a batch given up on is described
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
 class ScheduleSpec:
     """One ``Schedule`` (EventBridge rule) or ``ScheduleV2`` (EventBridge Scheduler) event."""
 
@@ -461,6 +477,7 @@ class Template:
         self.authorizers = self._authorizers()
         self.routes = self._routes()
         self.queue_sources = self._queue_sources()
+        self.stream_sources = self._stream_sources()
         self.schedules = self._schedules()
 
     @classmethod
@@ -661,6 +678,31 @@ class Template:
                     batch_size=int(self._static(properties.get("BatchSize", 10))),
                     maximum_batching_window_s=int(self._static(properties.get("MaximumBatchingWindowInSeconds", 0))),
                     report_batch_item_failures="ReportBatchItemFailures" in response_types,
+                    enabled=_truthy(self._static(properties.get("Enabled", True))),
+                )
+            )
+        return sources
+
+    def _stream_sources(self) -> list[StreamEventSource]:
+        sources: list[StreamEventSource] = []
+        for function_id, event_name, properties in self.function_events("DynamoDB"):
+            table_id = _target_of(properties.get("Stream"))
+            if table_id is None:
+                raise TemplateError(f"{function_id}.{event_name}: the stream must be one of the template's tables")
+            filters = (self._static(properties.get("FilterCriteria") or {})).get("Filters", [])
+            destination = (properties.get("DestinationConfig") or {}).get("OnFailure", {}).get("Destination")
+            response_types = self._static(properties.get("FunctionResponseTypes", []))
+            sources.append(
+                StreamEventSource(
+                    function_id=function_id,
+                    event_name=event_name,
+                    table_id=table_id,
+                    batch_size=int(self._static(properties.get("BatchSize", 100))),
+                    starting_position=str(self._static(properties.get("StartingPosition", "TRIM_HORIZON"))),
+                    maximum_retry_attempts=int(self._static(properties.get("MaximumRetryAttempts", -1))),
+                    report_batch_item_failures="ReportBatchItemFailures" in response_types,
+                    filters=tuple(json.loads(str(f["Pattern"])) for f in filters),
+                    on_failure_queue_id=_target_of(destination) if destination is not None else None,
                     enabled=_truthy(self._static(properties.get("Enabled", True))),
                 )
             )

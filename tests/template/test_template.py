@@ -109,6 +109,12 @@ def test_tables_are_recoverable_encrypted_and_expire_items(template: dict[str, A
 def test_every_work_queue_has_a_dead_letter_queue(template: dict[str, Any]) -> None:
     queues = {n: r["Properties"] for n, r in template["Resources"].items() if r["Type"] == "AWS::SQS::Queue"}
     dead_letter = {str(q["RedrivePolicy"]["deadLetterTargetArn"]) for q in queues.values() if "RedrivePolicy" in q}
+    # Stream event sources send what they gave up on to an on-failure destination: a dead-letter queue too.
+    for resource in template["Resources"].values():
+        for event in resource.get("Properties", {}).get("Events", {}).values():
+            on_failure = event.get("Properties", {}).get("DestinationConfig", {}).get("OnFailure")
+            if event.get("Type") in ("DynamoDB", "Kinesis") and on_failure:
+                dead_letter.add(str(on_failure["Destination"]))
     work = [n for n in queues if not any(n in target for target in dead_letter)]
     assert work
     for name in work:

@@ -76,12 +76,6 @@ class TestDetection:
         for text in ["", "Ana Martins", "VISA", "2 x 350 = 700", "2026-03-14 12:30", "+31 6 1234 567"]:
             assert not looks_like_card_number(text, strict=True)
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="bug: the digit-run pattern is greedy, so a card number followed (or preceded) by a few digits "
-        "with a single separator is read as one longer run that fails the Luhn check, and slips through "
-        "non-strict checking (line descriptions, fingerprints)",
-    )
     @pytest.mark.parametrize(
         "written", ["4111 1111 1111 1111 123", "4111111111111111 12/27", "1 4111111111111111", "order 12 " + VISA]
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import ConfigDict, Field, StrictInt, StringConstraints, field_validator
+from pydantic import Field, StrictInt, StringConstraints, field_validator
 
 from clientele.account.model import ApiKey, Label, MarketingPreferenceDefinition, Merchant, Site
 from clientele.http.schemas import Country, Currency, Id, Input, Locale, Name, Output, ShortText, Url, known_time_zone
@@ -87,8 +87,24 @@ class SitePatch(Input):
         return {k: getattr(self, k) for k in self.model_fields_set if getattr(self, k) is not None}
 
 
-class SiteOut(Site):
-    model_config = ConfigDict(extra="ignore", defer_build=True)
+class SiteOut(Output):
+    id: str
+    name: str
+    country: str
+    time_zone: str
+    currency: str
+    created_at: str
+
+    @classmethod
+    def of(cls, site: Site) -> SiteOut:
+        return cls(
+            id=site.id,
+            name=site.name,
+            country=site.country,
+            time_zone=site.time_zone,
+            currency=site.currency,
+            created_at=site.created_at,
+        )
 
 
 class SiteList(Output):
@@ -101,12 +117,36 @@ class ApiKeyIn(Input):
     name: ShortText | None = None
 
 
-class ApiKeyOut(ApiKey):
-    model_config = ConfigDict(extra="ignore", defer_build=True)
+class ApiKeyOut(Output):
+    id: str
+    name: str | None = None
+    role: Role
+    site_ids: list[str] | None = None
+    hint: str = Field(description="The last characters of the secret, to recognise it in a list.")
+    created_at: str
+    created_by: str | None = None
+    revoked_at: str | None = None
+
+    @classmethod
+    def of(cls, key: ApiKey) -> ApiKeyOut:
+        return cls(
+            id=key.id,
+            name=key.name,
+            role=key.role,
+            site_ids=key.site_ids,
+            hint=key.hint,
+            created_at=key.created_at,
+            created_by=key.created_by,
+            revoked_at=key.revoked_at,
+        )
 
 
 class ApiKeyCreated(ApiKeyOut):
     secret: str = Field(description="The API key. Shown once: store it now.")
+
+    @classmethod
+    def issued(cls, key: ApiKey, secret: str) -> ApiKeyCreated:
+        return cls(**ApiKeyOut.of(key).model_dump(), secret=secret)
 
 
 class ApiKeyList(Output):
@@ -117,8 +157,14 @@ class LabelIn(Input):
     name: Name
 
 
-class LabelOut(Label):
-    model_config = ConfigDict(extra="ignore", defer_build=True)
+class LabelOut(Output):
+    id: str
+    name: str
+    created_at: str
+
+    @classmethod
+    def of(cls, label: Label) -> LabelOut:
+        return cls(id=label.id, name=label.name, created_at=label.created_at)
 
 
 class LabelList(Output):
@@ -131,8 +177,22 @@ class PreferenceIn(Input):
     description: Annotated[str, StringConstraints(max_length=500)] | None = None
 
 
-class PreferenceOut(MarketingPreferenceDefinition):
-    model_config = ConfigDict(extra="ignore", defer_build=True)
+class PreferenceOut(Output):
+    id: str
+    name: str
+    channel: Channel
+    description: str | None = None
+    created_at: str
+
+    @classmethod
+    def of(cls, preference: MarketingPreferenceDefinition) -> PreferenceOut:
+        return cls(
+            id=preference.id,
+            name=preference.name,
+            channel=preference.channel,
+            description=preference.description,
+            created_at=preference.created_at,
+        )
 
 
 class PreferenceList(Output):

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from pydantic import ConfigDict, Field, StrictBool, StrictInt, StringConstraints, field_validator
+from pydantic import Field, StrictBool, StrictInt, StringConstraints, field_validator
 
 from clientele.customers.model import Address, AuditEntry, Customer, Note, Source
+from clientele.customers.service import CustomerDraft
 from clientele.http.schemas import Country, Id, Input, Locale, Name, Output, ShortText
 
 
@@ -56,6 +57,12 @@ class CustomerIn(Input):
 
     _birthday = field_validator("birthday")(_past_date)
 
+    def to_draft(self) -> CustomerDraft:
+        return CustomerDraft(
+            **{k: v for k, v in self.model_dump().items() if k != "addresses"},
+            addresses=[a.to_domain() for a in self.addresses],
+        )
+
 
 class CustomerPatch(Input):
     version: StrictInt = Field(ge=1, description="The version you read; a stale one is 409 VERSION_MISMATCH.")
@@ -70,6 +77,20 @@ class CustomerPatch(Input):
     marketing: Annotated[dict[Id, StrictBool], Field(max_length=20)] | None = None
 
     _birthday = field_validator("birthday")(_past_date)
+
+    def to_draft(self) -> CustomerDraft:
+        """The changes: only the fields sent (``provided``); a field sent as null is cleared."""
+        provided = self.model_fields_set - {"version"}
+        values = self.model_dump(exclude={"version", "addresses"})
+        draft = CustomerDraft(
+            **{k: v for k, v in values.items() if v is not None},
+            addresses=[a.to_domain() for a in self.addresses or []],
+            provided=frozenset(provided),
+        )
+        for name in provided:
+            if values.get(name) is None and name != "addresses":
+                setattr(draft, name, None)
+        return draft
 
 
 class PreferenceState(Output):
@@ -131,8 +152,22 @@ class NoteIn(Input):
     text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
 
-class NoteOut(Note):
-    model_config = ConfigDict(extra="ignore", defer_build=True)
+class NoteOut(Output):
+    id: str
+    customer_id: str
+    text: str
+    created_at: str
+    created_by: str = Field(description="The API key that wrote it.")
+
+    @classmethod
+    def of(cls, note: Note) -> NoteOut:
+        return cls(
+            id=note.id,
+            customer_id=note.customer_id,
+            text=note.text,
+            created_at=note.created_at,
+            created_by=note.created_by,
+        )
 
 
 class NoteList(Output):
@@ -140,8 +175,26 @@ class NoteList(Output):
     cursor: str | None = None
 
 
-class AuditOut(AuditEntry):
-    model_config = ConfigDict(extra="ignore", defer_build=True)
+class AuditOut(Output):
+    """An administrative change: who, when, which fields (names only, never values)."""
+
+    id: str
+    customer_id: str
+    at: str
+    actor: str
+    action: str
+    fields: list[str] = []
+
+    @classmethod
+    def of(cls, entry: AuditEntry) -> AuditOut:
+        return cls(
+            id=entry.id,
+            customer_id=entry.customer_id,
+            at=entry.at,
+            actor=entry.actor,
+            action=entry.action,
+            fields=list(entry.fields),
+        )
 
 
 class AuditList(Output):

@@ -60,6 +60,7 @@ RULES: dict[str, Rule] = {
     "api_key_lookup": Rule.KEEP,
     "rate_limit": Rule.KEEP,
     "one_time_code": Rule.KEEP,  # a keyed hash of the address and of the code; gone by TTL in 10 minutes
+    "inbox": Rule.KEEP,  # a consumer's marker of an event it handled: sale and customer ids, gone by TTL
 }
 
 

@@ -22,7 +22,7 @@ from clientele.platform.config import Settings, settings
 from clientele.platform.providers import provider
 
 RECORD_SECONDS = 48 * 3600
-_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no spaces: UUIDs, ULIDs, till receipt numbers
+_KEY = re.compile(r"[\x21-\x7e]{1,255}")  # printable ASCII, no spaces: UUIDs, ULIDs, till receipt numbers
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class Outcome:
 def check_key(key: str | None) -> str | None:
     if key is None:
         return None
-    if not _KEY.match(key):
+    if not _KEY.fullmatch(key):
         raise BadRequest(
             "Idempotency-Key must be 1 to 255 printable ASCII characters without spaces.",
             field="Idempotency-Key",
@@ -105,6 +105,43 @@ class Idempotency:
             ) from exc
         replayed = bool(response.pop("__replayed", False))
         return Outcome(response=response, replayed=replayed)
+
+
+HEADER = "Idempotency-Key"
+
+
+def idempotent_post(
+    app: Any,
+    *,
+    scope: str,
+    merchant_id: str,
+    payload: Any,
+    action: Callable[[str | None], dict[str, Any]],
+    status: int,
+    location: Callable[[dict[str, Any]], str],
+) -> Any:
+    """The one way a POST that creates money, messages or points runs: ``action(key)`` once per
+    ``Idempotency-Key`` (when the request sends one; services derive ids from it too), a replay answered with
+    the first response and ``Idempotent-Replayed: true``."""
+    from clientele.http.app import json_response
+
+    key = check_key(app.current_event.headers.get(HEADER.lower()))
+    if key is None:
+        response, replayed = action(None), False
+    else:
+        outcome = idempotency().run(
+            scope=scope,
+            merchant_id=merchant_id,
+            key=key,
+            payload=payload,
+            action=lambda: action(key),
+            lambda_context=app.lambda_context,
+        )
+        response, replayed = outcome.response, outcome.replayed
+    headers = {"Location": location(response)}
+    if replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return json_response(status, response, headers=headers)
 
 
 class IdempotencySettings(Settings):

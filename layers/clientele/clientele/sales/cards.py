@@ -17,7 +17,7 @@ from clientele.sales.model import Card
 from clientele.sales.repository import SaleRepository
 
 # 13 to 19 digits, possibly grouped by spaces, dots or dashes (how card numbers are written).
-_DIGIT_RUN = re.compile(r"\d(?:[ .\-]?\d){12,18}")
+_DIGIT_RUN = re.compile(r"\d+(?:[ .\-]\d+)*")  # digit groups joined by single separators
 
 
 @dataclass(frozen=True)
@@ -41,12 +41,25 @@ def _luhn(digits: str) -> bool:
 
 
 def looks_like_card_number(text: str, *, strict: bool) -> bool:
-    """A run of 13-19 digits. ``strict``: any such run; otherwise only one that passes the Luhn check
-    (so a 13-digit barcode in a line description is not mistaken for a card number)."""
-    for match in _DIGIT_RUN.finditer(text):
-        digits = re.sub(r"\D", "", match.group())
-        if strict or _luhn(digits):
+    """A run of 13-19 digits. ``strict``: any such run (or a longer one); otherwise only one that passes the
+    Luhn check (so a 13-digit barcode in a line description is not mistaken for a card number).
+
+    Digits are read in groups (``4111 1111 1111 1111 123``): every stretch of consecutive groups holding
+    13-19 digits is a candidate, so a card number written beside a CVV, an expiry or an order number is
+    still found, while a long barcode is not cut into a number that passes by chance.
+    """
+    for run in _DIGIT_RUN.finditer(text):
+        groups = re.findall(r"\d+", run.group())
+        if strict and sum(len(g) for g in groups) >= 13:
             return True
+        for first in range(len(groups)):
+            digits = ""
+            for group in groups[first:]:
+                digits += group
+                if len(digits) > 19:
+                    break
+                if len(digits) >= 13 and (strict or _luhn(digits)):
+                    return True
     return False
 
 

@@ -27,3 +27,8 @@ def rate_limit_sk(window_start: int) -> str:
 
 # In the merchant's partition: the list's size (``total_customers``), moved by customer creation and erasure.
 STATS_SK = "STATS"
+
+
+def inbox_pk(merchant_id: str, consumer: str) -> str:
+    """A consumer's markers of the events it has handled (``SK``: the event's key, IDs only)."""
+    return f"MERCHANT#{merchant_id}#INBOX#{consumer}"

@@ -1,0 +1,39 @@
+"""The sales context's relay: the data table's stream in, ``SaleRecorded`` events out on the topic.
+
+Lambda reads the stream (template.yaml filters it to sale items) and retries a batch from the first
+record that failed (partial batch responses), so an event is never lost when a function dies right after
+a sale's transaction committed: the record stays in the stream until this relay has published it.
+Publishing is at least once; consumers are idempotent by the event's key (``storage.inbox``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from clientele.platform.observability import logger, metrics, tracer
+from clientele.sales.events import sale_recorded
+from clientele.sales.wiring import sale_events_topic
+
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+
+
+def relay(record: DynamoDBRecord) -> None:
+    event = sale_recorded(record.raw_event)
+    if event is None:
+        return
+    sale_events_topic().publish(event.to_message(), event_type=event.TYPE)
+    logger.info("sale recorded", extra={"merchant_id": event.merchant_id, "sale_id": event.sale_id})
+    metrics.add_metric(name="SaleRecorded", unit=MetricUnit.Count, value=1)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    response = process_partial_response(event=event, record_handler=relay, processor=processor, context=context)
+    return dict(response)

@@ -1,0 +1,56 @@
+"""Facts one context tells the others, carrying IDs only (never a name, an email or a phone).
+
+A recorded sale is the hub that loyalty ("accrue once per sale"), groups ("current within seconds of a
+sale") and later consumers hang on. It reaches them as :class:`SaleRecorded` (docs/architecture.md):
+the sale item's own write in the data table is the outbox, DynamoDB Streams carries it to the sales
+context's relay, which publishes it on an SNS topic; each consumer reads its own SQS queue. Delivery is
+at least once at every hop, so every consumer is idempotent by :attr:`SaleRecorded.key`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True)
+class SaleRecorded:
+    """A sale now belongs to a customer's history: recorded with a customer, or given one afterwards."""
+
+    TYPE: ClassVar[str] = "SaleRecorded"
+
+    merchant_id: str
+    sale_id: str
+    site_id: str
+    sale_type: str  # purchase, refund or exchange
+    occurred_at: str
+    customer_id: str | None = None  # None: a sale without a customer (consumers may still count it)
+
+    @property
+    def key(self) -> str:
+        """What consumers deduplicate on: the same sale given to the same customer is one fact."""
+        return f"{self.sale_id}#{self.customer_id or '-'}"
+
+    def to_message(self) -> str:
+        return json.dumps({"type": self.TYPE, **asdict(self)}, separators=(",", ":"), sort_keys=True)
+
+    @classmethod
+    def from_message(cls, body: str | dict[str, Any]) -> SaleRecorded:
+        """The event in a queue message (raw SNS delivery) or an SNS notification's ``Message``."""
+        data = json.loads(body) if isinstance(body, str) else dict(body)
+        if "Message" in data and "type" not in data:  # an SNS envelope (raw delivery off)
+            data = json.loads(data["Message"])
+        if data.pop("type", None) != cls.TYPE:
+            raise ValueError("not a SaleRecorded event")
+        try:
+            return cls(
+                merchant_id=str(data["merchant_id"]),
+                sale_id=str(data["sale_id"]),
+                site_id=str(data["site_id"]),
+                sale_type=str(data["sale_type"]),
+                occurred_at=str(data["occurred_at"]),
+                customer_id=str(data["customer_id"]) if data.get("customer_id") else None,
+            )
+        except KeyError as exc:
+            raise ValueError(f"a SaleRecorded event without {exc}") from exc
