@@ -112,11 +112,10 @@ def _use_deployed(stack_name: str, region: str) -> None:
 
 
 def _owner(merchant_id: str) -> Any:
-    from clientele import wiring
-    from clientele.domain.models import Principal
-    from clientele.domain.permissions import Role
+    from clientele.account.wiring import merchants
+    from clientele.kernel.permissions import Principal, Role
 
-    merchant = wiring.merchants().get(merchant_id)
+    merchant = merchants().get(merchant_id)
     return merchant, Principal(
         merchant_id=merchant.id,
         key_id="admin-cli",
@@ -128,7 +127,7 @@ def _owner(merchant_id: str) -> Any:
 
 
 def create_merchant(args: argparse.Namespace) -> dict[str, Any]:
-    from clientele.services.onboarding import create_merchant as onboard
+    from infra.onboarding import create_merchant as onboard
 
     return onboard(
         name=args.name,
@@ -142,11 +141,11 @@ def create_merchant(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def create_key(args: argparse.Namespace) -> dict[str, Any]:
-    from clientele import wiring
-    from clientele.domain.permissions import Role
+    from clientele.account.wiring import account_service
+    from clientele.kernel.permissions import Role
 
     merchant, _ = _owner(args.merchant_id)
-    issued = wiring.account_service().issue_key(
+    issued = account_service().issue_key(
         None, merchant, role=Role(args.role), site_ids=args.site_id or None, name=args.name
     )
     return {
@@ -161,10 +160,10 @@ def migrate_legacy(args: argparse.Namespace) -> dict[str, Any]:
     """One customer per CSV row, source ``legacy``; a per-row report. Rows that clash are skipped."""
     from pydantic import ValidationError
 
-    from clientele import wiring
-    from clientele.domain.errors import DomainError
-    from clientele.domain.models import Source
-    from clientele.services.customers import CustomerDraft
+    from clientele.customers.model import Source
+    from clientele.customers.service import CustomerDraft
+    from clientele.customers.wiring import customer_service
+    from clientele.kernel.errors import DomainError
 
     _, owner = _owner(args.merchant_id)
     report: list[dict[str, Any]] = []
@@ -180,7 +179,7 @@ def migrate_legacy(args: argparse.Namespace) -> dict[str, Any]:
         for row_number, row in enumerate(reader, start=2):
             fields = {k: (row.get(k) or "").strip() or None for k in LEGACY_COLUMNS}
             try:
-                customer = wiring.customer_service().create(
+                customer = customer_service().create(
                     owner, CustomerDraft(**{k: v for k, v in fields.items() if v}, source=Source.LEGACY)
                 )
             except DomainError as error:
@@ -256,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-    from clientele.domain.errors import DomainError
+    from clientele.kernel.errors import DomainError
 
     try:
         if args.stack:

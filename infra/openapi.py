@@ -1,6 +1,6 @@
 """Generate the merchant API's OpenAPI document from the routes of every function.
 
-``python -m infra.openapi`` writes ``layers/clientele/clientele/api/openapi.json`` (served by the
+``python -m infra.openapi`` writes ``layers/clientele/clientele/http/openapi.json`` (served by the
 docs function); ``--check`` fails when the shipped document differs from what the code generates.
 Powertools' own 422 body (``HTTPValidationError``) is replaced by the spec's error shape, because
 that is what the API really answers.
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGET = ROOT / "layers" / "clientele" / "clientele" / "api" / "openapi.json"
+TARGET = ROOT / "layers" / "clientele" / "clientele" / "http" / "openapi.json"
 ERROR_REF = "#/components/schemas/ErrorResponse"
 PUBLIC_PATHS = {"/v1/openapi.json"}
 
@@ -56,7 +56,7 @@ def _function_apps() -> list[Any]:
 def generate() -> dict[str, Any]:
     from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
-    from clientele.api.errors import ErrorResponse
+    from clientele.http.errors import ErrorResponse
 
     paths: dict[str, Any] = {}
     schemas: dict[str, Any] = {}

@@ -123,7 +123,7 @@ class Stack:
         return Outbox(region=self.info.region).messages()
 
     def create_merchant(self, **kwargs: Any) -> dict[str, Any]:
-        from clientele.services.onboarding import create_merchant
+        from infra.onboarding import create_merchant
 
         kwargs.setdefault("name", f"Shop {uuid.uuid4().hex[:6]}")
         kwargs.setdefault("email", None)
@@ -136,7 +136,7 @@ class Stack:
 def stack() -> Iterator[Stack]:
     from moto import mock_aws
 
-    from clientele import wiring
+    from clientele.platform import providers
     from clientele.platform.aws import reset_clients
     from infra.local.gateway import Gateway
     from infra.local.pollers import Pollers
@@ -145,7 +145,7 @@ def stack() -> Iterator[Stack]:
 
     with mock_aws():
         reset_clients()
-        wiring.reset()
+        providers.reset()
         info = deploy_into_current_aws("eu-west-1")
         runtime = Runtime(info)
         # Code that runs outside any one function in tests (seeding, direct service calls) sees the
@@ -153,7 +153,7 @@ def stack() -> Iterator[Stack]:
         os.environ.update(runtime.shared_environment())
         yield Stack(info, runtime, Gateway(runtime), Pollers(runtime))
         reset_clients()
-        wiring.reset()
+        providers.reset()
 
 
 @pytest.fixture

@@ -7,14 +7,14 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from clientele import wiring
-from clientele.api import models
-from clientele.api.app import caller, create_app, json_response, lambda_entry, principal
-from clientele.api.errors import no_content, responses, success
-from clientele.domain.permissions import Permission
-from clientele.services.account import Terms
+from clientele.account import schemas as models
+from clientele.account.service import Terms
+from clientele.account.wiring import account_service, terms_gate
+from clientele.http.app import caller, create_app, json_response, lambda_entry, principal
+from clientele.http.errors import no_content, responses, success
+from clientele.kernel.permissions import Permission
 
-app = create_app()
+app = create_app(terms_gate)
 ERRORS = responses(400, 401, 403, 413, 415, 422)
 NOT_FOUND = responses(404)
 SettingsPerm = Permission.SETTINGS_MANAGE
@@ -41,7 +41,7 @@ def _terms(terms: Terms) -> models.TermsOut:
     responses={**success(models.TermsOut), **ERRORS},
 )
 def get_terms() -> models.TermsOut:
-    return _terms(wiring.account_service().terms(principal(app)))
+    return _terms(account_service().terms(principal(app)))
 
 
 @app.post(
@@ -56,11 +56,7 @@ def get_terms() -> models.TermsOut:
 )
 def accept_terms(body: models.TermsAcceptIn) -> Response[models.TermsOut]:
     who = caller(app, SettingsPerm, terms=False)
-    terms, fresh = wiring.account_service().accept_terms(who, body.version)
-    if fresh:
-        # Customers migrated from an earlier system each get one email asking them to confirm their
-        # preferences (deduplicated: accepting again, or a retry after a failure, sends nothing twice).
-        wiring.legacy_upgrade().notify_all(who.merchant_id)
+    terms, fresh = account_service().accept_terms(who, body.version)
     return json_response(201 if fresh else 200, _terms(terms).model_dump(mode="json"))
 
 
@@ -68,7 +64,7 @@ def accept_terms(body: models.TermsAcceptIn) -> Response[models.TermsOut]:
     "/v1/settings", tags=["Account"], summary="Business settings", responses={**success(models.SettingsOut), **ERRORS}
 )
 def get_settings() -> models.SettingsOut:
-    return models.SettingsOut.of(wiring.account_service().settings(principal(app)))
+    return models.SettingsOut.of(account_service().settings(principal(app)))
 
 
 @app.patch(
@@ -79,14 +75,14 @@ def get_settings() -> models.SettingsOut:
 )
 def patch_settings(body: models.SettingsPatch) -> models.SettingsOut:
     who = caller(app, SettingsPerm, terms=False)
-    return models.SettingsOut.of(wiring.account_service().update_settings(who, body.version, body.changes()))
+    return models.SettingsOut.of(account_service().update_settings(who, body.version, body.changes()))
 
 
 @app.get(
     "/v1/sites", tags=["Account"], summary="Sites this key may see", responses={**success(models.SiteList), **ERRORS}
 )
 def list_sites() -> models.SiteList:
-    sites = wiring.account_service().sites(principal(app))
+    sites = account_service().sites(principal(app))
     return models.SiteList(items=[models.SiteOut.model_validate(s.model_dump()) for s in sites])
 
 
@@ -95,7 +91,7 @@ def list_sites() -> models.SiteList:
 )
 def create_site(body: models.SiteIn) -> Response[models.SiteOut]:
     who = caller(app, SettingsPerm, terms=False)
-    site = wiring.account_service().create_site(who, **body.model_dump())
+    site = account_service().create_site(who, **body.model_dump())
     return json_response(201, site.model_dump(mode="json"))
 
 
@@ -107,7 +103,7 @@ def create_site(body: models.SiteIn) -> Response[models.SiteOut]:
 )
 def patch_site(id: PathId, body: models.SitePatch) -> models.SiteOut:
     who = caller(app, SettingsPerm, terms=False)
-    site = wiring.account_service().update_site(who, id, body.changes())
+    site = account_service().update_site(who, id, body.changes())
     return models.SiteOut.model_validate(site.model_dump())
 
 
@@ -120,7 +116,7 @@ def patch_site(id: PathId, body: models.SitePatch) -> models.SiteOut:
 def list_keys() -> models.ApiKeyList:
     who = caller(app, SettingsPerm, terms=False)
     return models.ApiKeyList(
-        items=[models.ApiKeyOut.model_validate(k.model_dump()) for k in wiring.account_service().keys(who)]
+        items=[models.ApiKeyOut.model_validate(k.model_dump()) for k in account_service().keys(who)]
     )
 
 
@@ -132,7 +128,7 @@ def list_keys() -> models.ApiKeyList:
 )
 def create_key(body: models.ApiKeyIn) -> Response[models.ApiKeyCreated]:
     who = caller(app, SettingsPerm, terms=False)
-    issued = wiring.account_service().create_key(who, role=body.role, site_ids=body.site_ids, name=body.name)
+    issued = account_service().create_key(who, role=body.role, site_ids=body.site_ids, name=body.name)
     out = models.ApiKeyCreated(**issued.key.model_dump(), secret=issued.secret)
     return json_response(201, out.model_dump(mode="json"))
 
@@ -145,7 +141,7 @@ def create_key(body: models.ApiKeyIn) -> Response[models.ApiKeyCreated]:
 )
 def revoke_key(id: PathId) -> Response[None]:
     who = caller(app, SettingsPerm, terms=False)
-    wiring.account_service().revoke_key(who, id)
+    account_service().revoke_key(who, id)
     return Response(status_code=204)
 
 
@@ -153,7 +149,7 @@ def revoke_key(id: PathId) -> Response[None]:
 def list_labels() -> models.LabelList:
     who = caller(app, ReadPerm, terms=False)
     return models.LabelList(
-        items=[models.LabelOut.model_validate(x.model_dump()) for x in wiring.account_service().labels(who)]
+        items=[models.LabelOut.model_validate(x.model_dump()) for x in account_service().labels(who)]
     )
 
 
@@ -165,7 +161,7 @@ def list_labels() -> models.LabelList:
 )
 def create_label(body: models.LabelIn) -> Response[models.LabelOut]:
     who = caller(app, SettingsPerm, terms=False)
-    label = wiring.account_service().create_label(who, body.name)
+    label = account_service().create_label(who, body.name)
     return json_response(201, label.model_dump(mode="json"))
 
 
@@ -178,7 +174,7 @@ def create_label(body: models.LabelIn) -> Response[models.LabelOut]:
 def list_preferences() -> models.PreferenceList:
     who = caller(app, ReadPerm, terms=False)
     return models.PreferenceList(
-        items=[models.PreferenceOut.model_validate(x.model_dump()) for x in wiring.account_service().preferences(who)]
+        items=[models.PreferenceOut.model_validate(x.model_dump()) for x in account_service().preferences(who)]
     )
 
 
@@ -190,7 +186,7 @@ def list_preferences() -> models.PreferenceList:
 )
 def create_preference(body: models.PreferenceIn) -> Response[models.PreferenceOut]:
     who = caller(app, SettingsPerm, terms=False)
-    preference = wiring.account_service().create_preference(
+    preference = account_service().create_preference(
         who, name=body.name, channel=body.channel, description=body.description
     )
     return json_response(201, preference.model_dump(mode="json"))

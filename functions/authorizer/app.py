@@ -11,13 +11,13 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from clientele import wiring
-from clientele.platform.crypto import api_key_hash
+from clientele.account.wiring import merchants
+from clientele.kernel.crypto import api_key_hash
 from clientele.platform.observability import logger
 
 # An unknown key is let through *without* an identity rather than denied: HTTP APIs answer a
 # deny with a bare 403, while the spec wants 401 in its error shape, which the handler then gives
-# (clientele.api.app.principal). Routes never act without the identity.
+# (clientele.http.app.principal). Routes never act without the identity.
 ANONYMOUS: dict[str, Any] = {"isAuthorized": True, "context": {"authenticated": False}}
 
 
@@ -37,7 +37,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     secret = _bearer(event)
     if secret is None or len(secret) > 200:
         return ANONYMOUS
-    principal = wiring.merchants().principal_for(api_key_hash(secret))
+    principal = merchants().principal_for(api_key_hash(secret))
     if principal is None:
         logger.info("api key refused")
         return ANONYMOUS

@@ -7,15 +7,17 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from clientele import wiring
-from clientele.api import models
-from clientele.api.app import caller, create_app, json_response, lambda_entry
-from clientele.api.errors import no_content, responses, success
-from clientele.domain.models import Principal, Source
-from clientele.domain.permissions import Permission
-from clientele.services.customers import CustomerDraft
+from clientele.account.wiring import terms_gate
+from clientele.customers import schemas as models
+from clientele.customers.model import Source
+from clientele.customers.service import CustomerDraft
+from clientele.customers.wiring import customer_service
+from clientele.erasure.wiring import erasure_service
+from clientele.http.app import caller, create_app, json_response, lambda_entry
+from clientele.http.errors import no_content, responses, success
+from clientele.kernel.permissions import Permission, Principal
 
-app = create_app()
+app = create_app(terms_gate)
 ERRORS = responses(400, 401, 403, 404, 413, 415, 422)
 PathId = Annotated[str, Path(min_length=1, max_length=64)]
 Limit = Annotated[int, Query(ge=1, le=100, description="Page size, 1-100.")]
@@ -42,7 +44,7 @@ def list_customers(
     who = caller(app, Permission.CUSTOMERS_READ)
     if (email or phone) and not who.can(Permission.CUSTOMERS_CONTACT):
         caller(app, Permission.CUSTOMERS_CONTACT)
-    page = wiring.customer_service().list(
+    page = customer_service().list(
         who, email=email, phone=phone, source=source.value if source else None, limit=limit, cursor=cursor
     )
     return models.CustomerList(items=[_out(who, c) for c in page.items], cursor=page.cursor)
@@ -60,7 +62,7 @@ def create_customer(body: models.CustomerIn) -> Response[models.CustomerOut]:
         **{k: v for k, v in body.model_dump().items() if k != "addresses"},
         addresses=[a.to_domain() for a in body.addresses],
     )
-    customer = wiring.customer_service().create(who, draft)
+    customer = customer_service().create(who, draft)
     return json_response(
         201, _out(who, customer).model_dump(mode="json"), headers={"Location": f"/v1/customers/{customer.id}"}
     )
@@ -74,7 +76,7 @@ def create_customer(body: models.CustomerIn) -> Response[models.CustomerOut]:
 )
 def get_customer(id: PathId) -> models.CustomerOut:
     who = caller(app, Permission.CUSTOMERS_READ)
-    return _out(who, wiring.customer_service().get(who, id))
+    return _out(who, customer_service().get(who, id))
 
 
 @app.patch(
@@ -97,7 +99,7 @@ def patch_customer(id: PathId, body: models.CustomerPatch) -> models.CustomerOut
     for name in provided:
         if values.get(name) is None and name != "addresses":
             setattr(draft, name, None)
-    return _out(who, wiring.customer_service().update(who, id, body.version, draft))
+    return _out(who, customer_service().update(who, id, body.version, draft))
 
 
 @app.delete(
@@ -107,11 +109,11 @@ def patch_customer(id: PathId, body: models.CustomerPatch) -> models.CustomerOut
     responses={**ERRORS, **no_content("Erased")},
 )
 def erase_customer(id: PathId) -> Response[None]:
-    from clientele.services.erasure import ErasurePath
+    from clientele.erasure.service import ErasurePath
 
     who = caller(app, Permission.CUSTOMERS_DELETE)
-    wiring.customer_service().get(who, id)
-    wiring.erasure_service().erase(who.merchant_id, id, ErasurePath.MERCHANT)
+    customer_service().get(who, id)
+    erasure_service().erase(who.merchant_id, id, ErasurePath.MERCHANT)
     return Response(status_code=204)
 
 
@@ -123,7 +125,7 @@ def erase_customer(id: PathId) -> Response[None]:
 )
 def list_notes(id: PathId, limit: Limit = 50, cursor: Cursor = None) -> models.NoteList:
     who = caller(app, Permission.CUSTOMERS_READ)
-    page = wiring.customer_service().notes(who, id, limit=limit, cursor=cursor)
+    page = customer_service().notes(who, id, limit=limit, cursor=cursor)
     return models.NoteList(
         items=[models.NoteOut.model_validate(n.model_dump()) for n in page.items], cursor=page.cursor
     )
@@ -137,7 +139,7 @@ def list_notes(id: PathId, limit: Limit = 50, cursor: Cursor = None) -> models.N
 )
 def add_note(id: PathId, body: models.NoteIn) -> Response[models.NoteOut]:
     who = caller(app, Permission.CUSTOMERS_WRITE)
-    note = wiring.customer_service().add_note(who, id, body.text)
+    note = customer_service().add_note(who, id, body.text)
     return json_response(201, note.model_dump(mode="json"))
 
 
@@ -149,7 +151,7 @@ def add_note(id: PathId, body: models.NoteIn) -> Response[models.NoteOut]:
 )
 def delete_note(id: PathId, note_id: PathId) -> Response[None]:
     who = caller(app, Permission.CUSTOMERS_WRITE)
-    wiring.customer_service().delete_note(who, id, note_id)
+    customer_service().delete_note(who, id, note_id)
     return Response(status_code=204)
 
 
@@ -161,7 +163,7 @@ def delete_note(id: PathId, note_id: PathId) -> Response[None]:
 )
 def get_audit(id: PathId, limit: Limit = 50, cursor: Cursor = None) -> models.AuditList:
     who = caller(app, Permission.CUSTOMERS_READ)
-    page = wiring.customer_service().audit(who, id, limit=limit, cursor=cursor)
+    page = customer_service().audit(who, id, limit=limit, cursor=cursor)
     return models.AuditList(
         items=[models.AuditOut.model_validate(a.model_dump()) for a in page.items], cursor=page.cursor
     )

@@ -15,9 +15,9 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from clientele import wiring
+from clientele.messaging.delivery import DeliveryMessage
+from clientele.messaging.wiring import delivery_service
 from clientele.platform.observability import logger, metrics, tracer
-from clientele.services.delivery import DeliveryMessage
 
 # A batch whose every record must be retried is still a normal answer, not a function error.
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
@@ -27,7 +27,7 @@ def deliver(record: SQSRecord) -> str:
     message = DeliveryMessage.from_body(json.loads(record.body))
     receive_count = int(record.attributes.approximate_receive_count or "1")
     logger.append_keys(delivery_id=message.delivery_id, merchant_id=message.merchant_id)
-    outcome = wiring.delivery_service().deliver(message, receive_count=receive_count)
+    outcome = delivery_service().deliver(message, receive_count=receive_count)
     metrics.add_metric(name=f"Delivery_{outcome.value}", unit=MetricUnit.Count, value=1)
     return outcome.value
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-_DOCUMENT = files("clientele.api").joinpath("openapi.json").read_text(encoding="utf-8")
+_DOCUMENT = files("clientele.http").joinpath("openapi.json").read_text(encoding="utf-8")
 
 
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

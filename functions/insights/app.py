@@ -8,13 +8,14 @@ from typing import Annotated, Literal
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from clientele import wiring
-from clientele.api import sales_models as models
-from clientele.api.app import caller, create_app, json_response, lambda_entry
-from clientele.api.errors import responses, success
-from clientele.domain.permissions import Permission
+from clientele.account.wiring import terms_gate
+from clientele.http.app import caller, create_app, json_response, lambda_entry
+from clientele.http.errors import responses, success
+from clientele.kernel.permissions import Permission
+from clientele.sales import schemas as models
+from clientele.sales.wiring import insights_service
 
-app = create_app()
+app = create_app(terms_gate)
 ERRORS = responses(400, 401, 403, 404, 413, 415, 422)
 PathId = Annotated[str, Path(min_length=1, max_length=64)]
 Limit = Annotated[int, Query(ge=1, le=100, description="Page size, 1-100.")]
@@ -30,7 +31,7 @@ ActivityType = Literal["purchase", "refund", "exchange", "purchases", "refunds",
 )
 def customer_insights(id: PathId) -> models.InsightsOut:
     who = caller(app, Permission.CUSTOMERS_READ)
-    return models.InsightsOut.of(wiring.insights_service().customer(who, id))
+    return models.InsightsOut.of(insights_service().customer(who, id))
 
 
 @app.get(
@@ -49,7 +50,7 @@ def customer_activity(
     cursor: Cursor = None,
 ) -> models.SaleList:
     who = caller(app, Permission.CUSTOMERS_READ)
-    page = wiring.insights_service().activity(
+    page = insights_service().activity(
         who,
         id,
         sale_type=type.removesuffix("s") if type else None,
@@ -73,7 +74,7 @@ def overview(
     to: Annotated[date | None, Query(description="Last day, included (default: today).")] = None,
 ) -> Response[models.OverviewOut]:
     who = caller(app, Permission.CUSTOMERS_READ)
-    figures, window, sites = wiring.insights_service().overview(who, site_id=site_id, first=from_, last=to)
+    figures, window, sites = insights_service().overview(who, site_id=site_id, first=from_, last=to)
     out = models.OverviewOut.of(figures, site_id=site_id, site_ids=sites, first=window.first, last=window.last)
     return json_response(200, out.model_dump(mode="json", by_alias=True))
 

@@ -11,19 +11,14 @@ from urllib.parse import quote
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
-from clientele import wiring
-from clientele.api import pages
-from clientele.domain.errors import NotFound, RateLimited, ValidationFailed, VersionMismatch
+from clientele.http import pages
+from clientele.kernel.errors import NotFound, RateLimited, ValidationFailed, VersionMismatch
 from clientele.platform.observability import logger
-from clientele.services.erasure import ErasurePath
-from clientele.services.preferences import wording
-from clientele.services.privacy import CodeUnusable, WrongCode
+from clientele.privacy import wiring as privacy
+from clientele.privacy.portal import CodeUnusable, WrongCode
+from clientele.privacy.preferences import wording
 
 app = APIGatewayHttpResolver()
-ERASE_PURPOSE = "erase"
-ERASE_LINK_DAYS = 730
-# Which email carried the erase link (the token's "v"), recorded on the tombstone.
-ERASE_PATHS = {"welcome": ErasurePath.WELCOME_LINK, "receipt": ErasurePath.RECEIPT_LINK}
 COUNTRIES = (
     "NL",
     "BE",
@@ -52,27 +47,18 @@ def _ip() -> str:
 
 
 # Erase my data -----------------------------------------------------------------------------------
-def _erase_target(token: str) -> tuple[str, str, ErasurePath]:
-    payload = wiring.signer().verify(ERASE_PURPOSE, token, max_age_seconds=ERASE_LINK_DAYS * 86_400)
-    merchant_id, customer_id = str(payload.get("m", "")), str(payload.get("c", ""))
-    return merchant_id, customer_id, ERASE_PATHS.get(str(payload.get("v", "")), ErasurePath.RECEIPT_LINK)
-
-
 @app.get("/e/<token>")
 def confirm_erase(token: str) -> Response[str]:
-    merchant_id, customer_id, _ = _erase_target(token)
+    view = privacy.erase_links().open(token)
     locale = pages.language(app)
-    merchant = wiring.merchants().get(merchant_id)
-    try:
-        wiring.customers().get(merchant_id, customer_id)
-    except NotFound:
-        return pages.page("pages/erase.html", locale, status=410, state="gone", merchant=merchant)
+    if not view.held:
+        return pages.page("pages/erase.html", locale, status=410, state="gone", merchant=view.merchant)
     path = f"/e/{quote(token, safe='')}"
     return pages.page(
         "pages/erase.html",
         locale,
         state="confirm",
-        merchant=merchant,
+        merchant=view.merchant,
         action=path,
         switch=pages.switch_links(path, locale),
     )
@@ -80,21 +66,17 @@ def confirm_erase(token: str) -> Response[str]:
 
 @app.post("/e/<token>")
 def erase(token: str) -> Response[str]:
-    merchant_id, customer_id, path = _erase_target(token)
     fields = pages.form(app)
     locale = pages.language(app, pages.first(fields, "locale", limit=16))
-    merchant = wiring.merchants().get(merchant_id)
-    try:
-        wiring.customers().get(merchant_id, customer_id)
-    except NotFound:  # a used link: already erased, by this link or another way
-        return pages.page("pages/erase.html", locale, status=410, state="gone", merchant=merchant)
-    wiring.erasure_service().erase(merchant_id, customer_id, path)
-    return pages.page("pages/erase.html", locale, state="done", merchant=merchant)
+    view = privacy.erase_links().erase(token)
+    if not view.held:  # a used link: already erased, by this link or another way
+        return pages.page("pages/erase.html", locale, status=410, state="gone", merchant=view.merchant)
+    return pages.page("pages/erase.html", locale, state="done", merchant=view.merchant)
 
 
 # Marketing preferences ---------------------------------------------------------------------------
 def _show_preferences(token: str, locale: str, *, saved: bool = False, status: int = 200) -> Response[str]:
-    view = wiring.preferences_service().view(token)
+    view = privacy.preferences_service().view(token)
     path = f"/p/{quote(token, safe='')}"
     choices = [(d, wording(d), view.opted_in(d.id)) for d in view.definitions]
     return pages.page(
@@ -117,7 +99,7 @@ def preferences(token: str) -> Response[str]:
 @app.post("/p/<token>")
 def change_preferences(token: str) -> Response[str]:
     fields = pages.form(app)
-    service = wiring.preferences_service()
+    service = privacy.preferences_service()
     if pages.first(fields, "List-Unsubscribe") == "One-Click":
         # RFC 8058: a mail client unsubscribes without a page; it only needs a success status.
         service.opt_out_of_everything(token)
@@ -167,7 +149,7 @@ def _request_code(fields: dict[str, list[str]], locale: str) -> Response[str]:
     raw = pages.first(fields, "contact", limit=254)
     country = pages.first(fields, "country", limit=2).upper()
     values = {"contact": raw, "country": country}
-    service = wiring.privacy_portal()
+    service = privacy.privacy_portal()
     try:
         address = service.address(raw, country=country if country in COUNTRIES else "NL")
         pending = service.request_code(address, client_ip=_ip(), locale=locale)
@@ -178,7 +160,7 @@ def _request_code(fields: dict[str, list[str]], locale: str) -> Response[str]:
 
 def _verify(fields: dict[str, list[str]], locale: str) -> Response[str]:
     pending = pages.first(fields, "pending", limit=2000)
-    service = wiring.privacy_portal()
+    service = privacy.privacy_portal()
     try:
         session = service.verify(pending, pages.first(fields, "code", limit=20))
     except WrongCode as wrong:
@@ -192,7 +174,7 @@ def _verify(fields: dict[str, list[str]], locale: str) -> Response[str]:
 
 def _erase_everywhere(fields: dict[str, list[str]], locale: str) -> Response[str]:
     try:
-        erased = wiring.privacy_portal().erase_everywhere(pages.first(fields, "session", limit=2000))
+        erased = privacy.privacy_portal().erase_everywhere(pages.first(fields, "session", limit=2000))
     except CodeUnusable:
         return _portal(locale, "start", status=410, problem="session_expired")
     return _portal(locale, "erased", erased=erased)

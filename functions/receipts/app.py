@@ -10,9 +10,9 @@ from urllib.parse import quote
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
-from clientele import wiring
-from clientele.api import pages
-from clientele.domain.errors import NotFound
+from clientele.http import pages
+from clientele.kernel.errors import NotFound
+from clientele.messaging.wiring import hosted_receipts
 from clientele.platform.observability import logger
 
 app = APIGatewayHttpResolver()
@@ -20,7 +20,7 @@ app = APIGatewayHttpResolver()
 
 @app.get("/r/<token>", include_in_schema=False)
 def show_receipt(token: str) -> Response[str]:
-    receipt = wiring.hosted_receipts().open(token)
+    receipt = hosted_receipts().open(token)
     locale = pages.language(app, fallback=receipt.merchant.locale)
     path = f"/r/{quote(token, safe='')}"
     return pages.page(

@@ -8,14 +8,17 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from clientele import wiring
-from clientele.api import sales_models as models
-from clientele.api.app import caller, create_app, json_response, lambda_entry
-from clientele.api.errors import no_content, responses, success
-from clientele.domain.permissions import Permission
-from clientele.services.idempotency import check_key
+from clientele.account.wiring import terms_gate
+from clientele.http.app import caller, create_app, json_response, lambda_entry
+from clientele.http.errors import no_content, responses, success
+from clientele.http.idempotency import check_key, idempotency
+from clientele.kernel.permissions import Permission
+from clientele.messaging import schemas as receipts
+from clientele.messaging.wiring import receipt_service
+from clientele.sales import schemas as models
+from clientele.sales.wiring import card_service, sales_service
 
-app = create_app()
+app = create_app(terms_gate)
 ERRORS = responses(400, 401, 403, 404, 413, 415, 422)
 PathId = Annotated[str, Path(min_length=1, max_length=64)]
 Limit = Annotated[int, Query(ge=1, le=100, description="Page size, 1-100.")]
@@ -43,13 +46,13 @@ def record_sale(body: models.SaleIn) -> Response[models.SaleOut]:
     draft = body.to_draft()
 
     def record() -> dict[str, object]:
-        sale = wiring.sales_service().record(who, draft, idempotency_key=key)
+        sale = sales_service().record(who, draft, idempotency_key=key)
         return models.SaleOut.of(sale).model_dump(mode="json")
 
     if key is None:
         payload, replayed = record(), False
     else:
-        outcome = wiring.idempotency().run(
+        outcome = idempotency().run(
             scope="POST /v1/sales",
             merchant_id=who.merchant_id,
             key=key,
@@ -67,7 +70,7 @@ def record_sale(body: models.SaleIn) -> Response[models.SaleOut]:
 @app.get("/v1/sales/<id>", tags=["Sales"], summary="Read a sale", responses={**success(models.SaleOut), **ERRORS})
 def get_sale(id: PathId) -> models.SaleOut:
     who = caller(app, Permission.CUSTOMERS_READ)
-    return models.SaleOut.of(wiring.sales_service().get(who, id))
+    return models.SaleOut.of(sales_service().get(who, id))
 
 
 @app.get(
@@ -83,9 +86,7 @@ def list_sales(
     cursor: Cursor = None,
 ) -> models.SaleList:
     who = caller(app, Permission.CUSTOMERS_READ)
-    page = wiring.sales_service().search(
-        who, card_last4=card_last4, customer_id=customer_id, limit=limit, cursor=cursor
-    )
+    page = sales_service().search(who, card_last4=card_last4, customer_id=customer_id, limit=limit, cursor=cursor)
     return models.SaleList(items=[models.SaleOut.of(s) for s in page.items], cursor=page.cursor)
 
 
@@ -99,20 +100,20 @@ def list_sales(
     "without a customer is 422 `SALE_WITHOUT_CUSTOMER`; a customer without that address is 422 "
     "`CUSTOMER_WITHOUT_EMAIL` or `CUSTOMER_WITHOUT_PHONE`. A replay with the same key and body answers the first "
     "delivery; another body under the same key is 422 `IDEMPOTENCY_KEY_REUSED`.",
-    responses={**ERRORS, **responses(409), **success(models.DeliveryOut, 202, "Queued")},
+    responses={**ERRORS, **responses(409), **success(receipts.DeliveryOut, 202, "Queued")},
 )
-def send_receipt(id: PathId, body: models.ReceiptIn) -> Response[models.DeliveryOut]:
+def send_receipt(id: PathId, body: receipts.ReceiptIn) -> Response[receipts.DeliveryOut]:
     who = caller(app, Permission.SALES_WRITE)
     key = _idempotency_key()
 
     def send() -> dict[str, object]:
-        delivery = wiring.receipt_service().send(who, id, body.channel, idempotency_key=key)
-        return models.DeliveryOut.of(delivery).model_dump(mode="json")
+        delivery = receipt_service().send(who, id, body.channel, idempotency_key=key)
+        return receipts.DeliveryOut.of(delivery).model_dump(mode="json")
 
     if key is None:
         payload, replayed = send(), False
     else:
-        outcome = wiring.idempotency().run(
+        outcome = idempotency().run(
             scope="POST /v1/sales/{id}/receipts",
             merchant_id=who.merchant_id,
             key=key,
@@ -131,12 +132,12 @@ def send_receipt(id: PathId, body: models.ReceiptIn) -> Response[models.Delivery
     "/v1/sales/<id>/receipts",
     tags=["Receipts"],
     summary="The sale's receipt deliveries and their status (queued, sent, failed), newest first",
-    responses={**success(models.DeliveryList), **ERRORS},
+    responses={**success(receipts.DeliveryList), **ERRORS},
 )
-def list_receipts(id: PathId, limit: Limit = 50, cursor: Cursor = None) -> models.DeliveryList:
+def list_receipts(id: PathId, limit: Limit = 50, cursor: Cursor = None) -> receipts.DeliveryList:
     who = caller(app, Permission.CUSTOMERS_READ)
-    page = wiring.receipt_service().list(who, id, limit=limit, cursor=cursor)
-    return models.DeliveryList(items=[models.DeliveryOut.of(d) for d in page.items], cursor=page.cursor)
+    page = receipt_service().list(who, id, limit=limit, cursor=cursor)
+    return receipts.DeliveryList(items=[receipts.DeliveryOut.of(d) for d in page.items], cursor=page.cursor)
 
 
 @app.get(
@@ -148,7 +149,7 @@ def list_receipts(id: PathId, limit: Limit = 50, cursor: Cursor = None) -> model
 def list_cards(id: PathId) -> models.CardList:
     who = caller(app, Permission.CUSTOMERS_READ)
     contact = who.can(Permission.CUSTOMERS_CONTACT)
-    return models.CardList(items=[models.CardOut.of(c, contact=contact) for c in wiring.card_service().cards(who, id)])
+    return models.CardList(items=[models.CardOut.of(c, contact=contact) for c in card_service().cards(who, id)])
 
 
 @app.delete(
@@ -159,7 +160,7 @@ def list_cards(id: PathId) -> models.CardList:
 )
 def unlink_card(id: PathId, card_id: PathId) -> Response[None]:
     who = caller(app, Permission.CUSTOMERS_WRITE)
-    wiring.card_service().unlink(who, id, card_id)
+    card_service().unlink(who, id, card_id)
     return Response(status_code=204)
 
 

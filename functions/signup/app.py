@@ -14,14 +14,14 @@ from urllib.parse import quote, urlencode
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from clientele import wiring
-from clientele.api import errors, pages
-from clientele.api.app import caller, create_app
-from clientele.api.errors import responses
-from clientele.domain.errors import ErrorDetail
-from clientele.domain.permissions import Permission
+from clientele.account.wiring import terms_gate
+from clientele.http import errors, pages
+from clientele.http.app import caller, create_app
+from clientele.http.errors import responses
+from clientele.kernel.errors import ErrorDetail
+from clientele.kernel.permissions import Permission
 from clientele.platform.observability import logger
-from clientele.services.signup import (
+from clientele.signup.service import (
     FormExpired,
     SignupPage,
     SignupRateLimited,
@@ -29,8 +29,9 @@ from clientele.services.signup import (
     SignupSubmission,
     SignupUnavailable,
 )
+from clientele.signup.wiring import signup_service
 
-app = create_app()
+app = create_app(terms_gate)
 FIELDS = ("given_name", "family_name", "email", "phone")
 
 
@@ -55,7 +56,7 @@ def _show(
 ) -> Response[str]:
     kiosk = _flag("kiosk")
     path = _path(token)
-    service = wiring.signup_service()
+    service = signup_service()
     return pages.page(
         "pages/signup.html",
         locale,
@@ -94,7 +95,7 @@ def signup_qr(
     ] = None,
 ):  # no return annotation: Powertools would serialise the image bytes as JSON text
     who = caller(app, Permission.CUSTOMERS_WRITE)
-    code = wiring.signup_service().qr_code(who, format, sale_id=sale_id)
+    code = signup_service().qr_code(who, format, sale_id=sale_id)
     return Response(
         status_code=200,
         content_type=code.content_type,
@@ -106,7 +107,7 @@ def signup_qr(
 # The page -----------------------------------------------------------------------------------------
 @app.get("/s/<token>", include_in_schema=False)
 def show_form(token: str) -> Response[str]:
-    signup = wiring.signup_service().open(token)
+    signup = signup_service().open(token)
     return _show(token, signup, pages.language(app, fallback=signup.locale), done=_flag("done"))
 
 
@@ -121,7 +122,7 @@ def submit_form(token: str) -> Response[str]:
         form_token=pages.first(fields, "form_token", limit=4000),
         honeypot=pages.first(fields, "website"),
     )
-    service = wiring.signup_service()
+    service = signup_service()
     kiosk = _flag("kiosk")
     locale = pages.language(app, submission.locale)
     values = {

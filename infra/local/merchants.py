@@ -29,7 +29,7 @@ def create_merchant(
     Runs in the caller's environment: call it inside ``Runtime.environment_of(...)`` so the domain finds
     the stack's tables and secret.
     """
-    from clientele.services.onboarding import create_merchant as onboard
+    from infra.onboarding import create_merchant as onboard
 
     created = onboard(
         name=name,

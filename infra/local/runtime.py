@@ -42,7 +42,7 @@ logger = logging.getLogger(__name__)
 Handler = Callable[[Any, Any], Any]
 
 # Per-container caches of the shared layer, reset by Runtime.cold_start().
-_COLD_START_RESETS = ("clientele.wiring:reset", "clientele.platform.aws:reset_clients")
+_COLD_START_RESETS = ("clientele.platform.providers:reset", "clientele.platform.aws:reset_clients")
 
 # One lock for every invocation in the process (see the module docstring).
 _INVOCATION_LOCK = threading.RLock()

@@ -73,7 +73,7 @@ def aws_calls() -> None:
     conftest = importlib.import_module("tests.conftest")
     from moto import mock_aws
 
-    from clientele import wiring
+    from clientele.platform import providers
     from clientele.platform.aws import reset_clients
     from infra.local.gateway import Gateway
     from infra.local.pollers import Pollers
@@ -84,7 +84,7 @@ def aws_calls() -> None:
     print("\n== AWS calls per operation (warm; through the gateway and the real handlers on moto)")
     with mock_aws():
         reset_clients()
-        wiring.reset()
+        providers.reset()
         info = deploy_into_current_aws("eu-west-1")
         runtime = Runtime(info)
         os.environ.update(runtime.shared_environment())
@@ -128,7 +128,7 @@ def aws_calls() -> None:
                 continue
             module.run(stack, api, counter, measure)
         reset_clients()
-        wiring.reset()
+        providers.reset()
 
 
 def main() -> None:

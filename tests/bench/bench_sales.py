@@ -77,8 +77,7 @@ def run(stack: Any, api: Any, counter: Any, measure: Any) -> None:
 
 def _receipts(stack: Any, api: Any, counter: Any, measure: Any) -> None:
     """A receipt asked for at the till, its status, the consumer's work per message, the hosted page."""
-    from clientele import wiring
-    from clientele.services.receipts import receipt_token
+    from clientele.platform.secrets import link_signer
 
     shopper = api.post(
         "/v1/customers", {"given_name": "Rita", "email": "rita@example.net", "phone": "+31612340001"}
@@ -102,5 +101,5 @@ def _receipts(stack: Any, api: Any, counter: Any, measure: Any) -> None:
         label = f"receipt consumer, per {channel} message"
         print(f"   {label:<44} {sum(calls.values()):3d}  (target <= 7)  [{detail}]")
     merchant_id = api.get("/v1/settings").json()["merchant_id"]
-    hosted = f"/r/{receipt_token(wiring.signer(), merchant_id, sale)}"
+    hosted = f"/r/{link_signer().receipt_token(merchant_id, sale)}"
     measure("hosted receipt page", "2", lambda: api.get(hosted, key=""))

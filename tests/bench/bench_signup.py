@@ -99,15 +99,15 @@ def report(figures: dict[str, Any]) -> str:
 
 def run(stack: Any, api: Any, counter: Any, measure: Any) -> None:
     """``make bench``: the figures of a plain merchant, and of one whose shopper ticks a preference."""
-    from clientele import wiring
-    from clientele.domain.models import Channel, Principal
-    from clientele.domain.permissions import Role
+    from clientele.account.wiring import account_service
+    from clientele.kernel.contact import Channel
+    from clientele.kernel.permissions import Principal, Role
 
     plain = stack.create_merchant()
     print(report(signup_figures(api, plain["signup_url"])).replace("signup ", "   signup ", 1).replace("\n", "\n   "))
     with_preferences = stack.create_merchant()
     owner = Principal(merchant_id=with_preferences["merchant_id"], key_id="bench", role=Role.OWNER, terms_accepted=True)
-    wiring.account_service().create_preference(owner, name="Newsletter", channel=Channel.EMAIL, description=None)
+    account_service().create_preference(owner, name="Newsletter", channel=Channel.EMAIL, description=None)
     figures = signup_figures(api, with_preferences["signup_url"], marketing=True)
     print(
         f"   signup POST with a marketing preference ticked: {figures['aws_calls_signup_post']} AWS calls "

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from clientele import wiring
-from clientele.domain.models import Principal
-from clientele.domain.permissions import Role
-from clientele.services.customers import CustomerDraft
+from clientele.customers.service import CustomerDraft
+from clientele.customers.wiring import customer_service
+from clientele.kernel.permissions import Principal, Role
+from clientele.messaging.wiring import delivery_service
 
 DRAIN_SECONDS = 60  # a busy test worker may have many messages queued by earlier tests
 
@@ -28,7 +28,7 @@ def new_customer(merchant: dict[str, Any], *, email: bool = True, **fields: Any)
         email=f"c.{uuid.uuid4().hex[:10]}@example.net" if email else None,
         **fields,
     )
-    return wiring.customer_service().create(owner(merchant), draft)
+    return customer_service().create(owner(merchant), draft)
 
 
 def queue_url(stack: Any, logical_id: str = "DeliveryQueue") -> str:
@@ -83,5 +83,5 @@ def ses_failing(stack: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         monkeypatch.setattr(mail, "client", lambda service: fake if service == "ses" else client(service))
         return fake
 
-    monkeypatch.setattr(wiring.delivery_service().mailer, "sleep", lambda seconds: None)
+    monkeypatch.setattr(delivery_service().mailer, "sleep", lambda seconds: None)
     yield install

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from clientele.domain.deliveries import EmailContent
-from clientele.services.messages import MessageContext
+from clientele.messaging.messages import MessageContext
+from clientele.messaging.model import EmailContent
 
 
 def render(context: MessageContext) -> EmailContent:

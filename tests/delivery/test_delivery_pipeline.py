@@ -6,23 +6,24 @@ from typing import Any
 
 import pytest
 
-from clientele import wiring
-from clientele.domain.deliveries import DeliveryStatus
-from clientele.domain.errors import ValidationFailed
-from clientele.domain.models import Channel
-from clientele.services.delivery import DeliveryMessage, Outcome, RetryLater
+from clientele.kernel.contact import Channel
+from clientele.kernel.errors import ValidationFailed
+from clientele.messaging.delivery import DeliveryMessage, Outcome, RetryLater
+from clientele.messaging.model import DeliveryStatus
+from clientele.messaging.wiring import deliveries, delivery_service
+from clientele.platform.secrets import link_signer
 from tests.delivery.conftest import DRAIN_SECONDS, new_customer, peek, sent_to
 
 
 def _record(delivery: Any) -> Any:
-    return wiring.deliveries().get(delivery.merchant_id, delivery.customer_id, delivery.id)
+    return deliveries().get(delivery.merchant_id, delivery.customer_id, delivery.id)
 
 
 class TestEnqueue:
     def test_records_a_queued_delivery_and_queues_ids_only(self, stack: Any, merchant: dict[str, Any]) -> None:
         customer = new_customer(merchant)
 
-        delivery = wiring.delivery_service().enqueue("welcome", merchant["merchant_id"], customer.id, "email")
+        delivery = delivery_service().enqueue("welcome", merchant["merchant_id"], customer.id, "email")
 
         assert _record(delivery).status is DeliveryStatus.QUEUED
         bodies = [b for b in peek(stack) if b.get("delivery_id") == delivery.id]
@@ -34,11 +35,11 @@ class TestEnqueue:
 
     def test_an_unknown_kind_is_refused(self, merchant: dict[str, Any]) -> None:
         with pytest.raises(ValidationFailed):
-            wiring.delivery_service().enqueue("nonsense", merchant["merchant_id"], "cus_x", Channel.EMAIL)
+            delivery_service().enqueue("nonsense", merchant["merchant_id"], "cus_x", Channel.EMAIL)
 
     def test_a_dedupe_key_queues_once(self, stack: Any, merchant: dict[str, Any]) -> None:
         customer = new_customer(merchant)
-        service = wiring.delivery_service()
+        service = delivery_service()
         first = service.enqueue("already_on_list", merchant["merchant_id"], customer.id, "email", dedupe_key="d1")
         second = service.enqueue("already_on_list", merchant["merchant_id"], customer.id, "email", dedupe_key="d1")
         assert first.id == second.id
@@ -49,7 +50,7 @@ class TestEnqueue:
 class TestSendingOnce:
     def test_sends_and_marks_sent(self, stack: Any, merchant: dict[str, Any]) -> None:
         customer = new_customer(merchant, given_name="Zoë")
-        delivery = wiring.delivery_service().enqueue("welcome", merchant["merchant_id"], customer.id, "email")
+        delivery = delivery_service().enqueue("welcome", merchant["merchant_id"], customer.id, "email")
 
         stack.pollers.drain(timeout=DRAIN_SECONDS)
 
@@ -63,7 +64,7 @@ class TestSendingOnce:
         from clientele.platform.queues import Queue
 
         customer = new_customer(merchant)
-        service = wiring.delivery_service()
+        service = delivery_service()
         delivery = service.enqueue("welcome", merchant["merchant_id"], customer.id, "email")
         stack.pollers.drain(timeout=DRAIN_SECONDS)
         message = DeliveryMessage(delivery.id, merchant["merchant_id"], customer.id)
@@ -76,17 +77,16 @@ class TestSendingOnce:
         assert _record(delivery).attempts == 1
 
     def test_a_delivery_held_by_another_consumer_is_retried_later(self, stack: Any, merchant: dict[str, Any]) -> None:
-        from clientele.platform import clock
+        from clientele.kernel import clock
         from clientele.platform.aws import client
-        from clientele.platform.config import get_config
-        from clientele.repositories import keys
-        from clientele.repositories.dynamo import serialize
+        from clientele.storage import keys
+        from clientele.storage.table import data_table, serialize
 
         customer = new_customer(merchant)
-        service = wiring.delivery_service()
+        service = delivery_service()
         delivery = service.enqueue("welcome", merchant["merchant_id"], customer.id, "email")
         now = clock.utcnow()
-        claim = wiring.deliveries().claim(
+        claim = deliveries().claim(
             delivery.merchant_id,
             delivery.customer_id,
             delivery.id,
@@ -104,7 +104,7 @@ class TestSendingOnce:
 
         # The other consumer died mid-send: once its lease is over, the queued message takes over.
         client("dynamodb").update_item(
-            TableName=get_config().table_name,
+            TableName=data_table().name,
             Key=serialize(
                 {
                     "PK": keys.customer_pk(delivery.merchant_id, delivery.customer_id),
@@ -126,9 +126,9 @@ class TestFailures:
     ) -> None:
         fake = ses_failing(["Throttling", "Throttling"])
         delays: list[float] = []
-        monkeypatch.setattr(wiring.delivery_service().mailer, "sleep", delays.append)
+        monkeypatch.setattr(delivery_service().mailer, "sleep", delays.append)
         customer = new_customer(merchant)
-        delivery = wiring.delivery_service().enqueue("welcome", merchant["merchant_id"], customer.id, "email")
+        delivery = delivery_service().enqueue("welcome", merchant["merchant_id"], customer.id, "email")
 
         stack.pollers.drain(timeout=DRAIN_SECONDS)
 
@@ -140,10 +140,10 @@ class TestFailures:
     def test_lasting_throttling_comes_back_through_the_queue(
         self, stack: Any, merchant: dict[str, Any], ses_failing: Any
     ) -> None:
-        attempts = wiring.delivery_service().mailer.attempts
+        attempts = delivery_service().mailer.attempts
         ses_failing(["Throttling"] * attempts)  # one whole receive throttled, the next one goes through
         customer = new_customer(merchant)
-        delivery = wiring.delivery_service().enqueue("welcome", merchant["merchant_id"], customer.id, "email")
+        delivery = delivery_service().enqueue("welcome", merchant["merchant_id"], customer.id, "email")
 
         report = stack.pollers.drain(timeout=DRAIN_SECONDS)
 
@@ -157,13 +157,13 @@ class TestFailures:
     ) -> None:
         ses_failing(["Throttling"] * 100)
         customer = new_customer(merchant)
-        delivery = wiring.delivery_service().enqueue("welcome", merchant["merchant_id"], customer.id, "email")
+        delivery = delivery_service().enqueue("welcome", merchant["merchant_id"], customer.id, "email")
 
         stack.pollers.drain(timeout=DRAIN_SECONDS)
 
         record = _record(delivery)
         assert record.status is DeliveryStatus.FAILED and record.error == "Throttling"
-        assert record.attempts == wiring.delivery_service().max_receives
+        assert record.attempts == delivery_service().max_receives
         assert not sent_to(stack, customer.email)
         dead = [b for b in peek(stack, "DeliveryDeadLetterQueue") if b.get("delivery_id") == delivery.id]
         assert len(dead) == 1
@@ -173,7 +173,7 @@ class TestFailures:
     ) -> None:
         fake = ses_failing(["MessageRejected"])
         customer = new_customer(merchant)
-        delivery = wiring.delivery_service().enqueue("welcome", merchant["merchant_id"], customer.id, "email")
+        delivery = delivery_service().enqueue("welcome", merchant["merchant_id"], customer.id, "email")
 
         report = stack.pollers.drain(timeout=DRAIN_SECONDS)
 
@@ -183,7 +183,7 @@ class TestFailures:
 
     def test_a_customer_without_an_address_fails_cleanly(self, stack: Any, merchant: dict[str, Any]) -> None:
         customer = new_customer(merchant, email=False, phone="+31612345670")
-        delivery = wiring.delivery_service().enqueue("welcome", merchant["merchant_id"], customer.id, "email")
+        delivery = delivery_service().enqueue("welcome", merchant["merchant_id"], customer.id, "email")
         report = stack.pollers.drain(timeout=DRAIN_SECONDS)
         assert not report.failures
         record = _record(delivery)
@@ -191,13 +191,13 @@ class TestFailures:
 
     def test_an_erased_customers_pending_message_goes_nowhere(self, stack: Any, merchant: dict[str, Any]) -> None:
         from clientele.platform.aws import client
-        from clientele.platform.config import get_config
-        from clientele.repositories import keys
+        from clientele.storage import keys
+        from clientele.storage.table import data_table
 
         customer = new_customer(merchant)
-        wiring.delivery_service().enqueue("welcome", merchant["merchant_id"], customer.id, "email")
+        delivery_service().enqueue("welcome", merchant["merchant_id"], customer.id, "email")
         # Erasure deletes the customer's partition, pending deliveries included.
-        table = get_config().table_name
+        table = data_table().name
         pk = keys.customer_pk(merchant["merchant_id"], customer.id)
         items = client("dynamodb").query(
             TableName=table, KeyConditionExpression="PK = :pk", ExpressionAttributeValues={":pk": {"S": pk}}
@@ -218,7 +218,7 @@ class TestFailures:
 
         ses_failing(["Throttling"] * 100)
         customer = new_customer(merchant)
-        service = wiring.delivery_service()
+        service = delivery_service()
         delivery = service.enqueue("welcome", merchant["merchant_id"], customer.id, "email")
         stack.pollers.drain(timeout=DRAIN_SECONDS)
         assert _record(delivery).status is DeliveryStatus.FAILED
@@ -236,7 +236,7 @@ class TestFailures:
 class TestEmails:
     def test_the_welcome_email_links_and_unsubscribe_headers(self, stack: Any, merchant: dict[str, Any]) -> None:
         customer = new_customer(merchant, locale="nl")
-        wiring.delivery_service().enqueue("welcome", merchant["merchant_id"], customer.id, "email")
+        delivery_service().enqueue("welcome", merchant["merchant_id"], customer.id, "email")
         stack.pollers.drain(timeout=DRAIN_SECONDS)
         [email] = sent_to(stack, customer.email)
 
@@ -245,7 +245,7 @@ class TestEmails:
         preferences = next(link for link in email["links"] if "/p/" in link)
         erase = next(link for link in email["links"] if "/e/" in link)
         payload = {"m": merchant["merchant_id"], "c": customer.id}
-        signer = wiring.signer()
+        signer = link_signer()
         assert signer.verify("preferences", preferences.rsplit("/", 1)[1], max_age_seconds=60) == payload
         # The erase link says which email it came in, for the erasure's tombstone.
         assert signer.verify("erase", erase.rsplit("/", 1)[1], max_age_seconds=60) == {**payload, "v": "welcome"}
@@ -255,7 +255,7 @@ class TestEmails:
 
     def test_the_already_on_the_list_email(self, stack: Any, merchant: dict[str, Any]) -> None:
         customer = new_customer(merchant, locale="fr")
-        wiring.delivery_service().enqueue("already_on_list", merchant["merchant_id"], customer.id, "email")
+        delivery_service().enqueue("already_on_list", merchant["merchant_id"], customer.id, "email")
         stack.pollers.drain(timeout=DRAIN_SECONDS)
         [email] = sent_to(stack, customer.email)
         assert email["subject"].startswith("Vous êtes déjà sur la liste de Shop")
@@ -264,11 +264,11 @@ class TestEmails:
     def test_a_new_kind_needs_only_its_renderer(
         self, stack: Any, merchant: dict[str, Any], monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        from clientele.services import messages
+        from clientele.messaging import messages
 
         monkeypatch.setitem(messages.KINDS, "test_note", "tests.delivery.note_kind")
         customer = new_customer(merchant)
-        wiring.delivery_service().enqueue("test_note", merchant["merchant_id"], customer.id, "email", {"note": "n1"})
+        delivery_service().enqueue("test_note", merchant["merchant_id"], customer.id, "email", {"note": "n1"})
         stack.pollers.drain(timeout=DRAIN_SECONDS)
         [email] = sent_to(stack, customer.email)
         assert email["subject"] == "A note: n1"

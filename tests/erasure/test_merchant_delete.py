@@ -93,13 +93,13 @@ def test_erasing_twice_is_a_404_and_changes_nothing_more(client: ApiClient) -> N
 
 
 def test_the_service_itself_is_safe_to_run_twice(stack: Stack, client: ApiClient, merchant: dict[str, Any]) -> None:
-    from clientele import wiring
-    from clientele.services.erasure import ErasurePath
+    from clientele.erasure.service import ErasurePath
+    from clientele.erasure.wiring import erasure_service
 
     customer = client.post("/v1/customers", {"given_name": "Again", "email": "again@example.com"}).json()
     with stack.runtime.environment_of(stack.runtime.shared_environment()):
-        first = wiring.erasure_service().erase(merchant["merchant_id"], customer["id"], ErasurePath.PORTAL)
-        second = wiring.erasure_service().erase(merchant["merchant_id"], customer["id"], ErasurePath.MERCHANT)
+        first = erasure_service().erase(merchant["merchant_id"], customer["id"], ErasurePath.PORTAL)
+        second = erasure_service().erase(merchant["merchant_id"], customer["id"], ErasurePath.MERCHANT)
     assert first == second and first.path == "portal"
 
 
@@ -116,7 +116,7 @@ def test_staff_cannot_erase_and_foreign_customers_are_404(stack: Stack, api: Api
 def test_every_item_type_in_the_data_map_has_an_erasure_rule() -> None:
     from pathlib import Path
 
-    from clientele.services.erasure import RULES
+    from clientele.erasure.service import RULES
 
     text = (Path(__file__).resolve().parents[2] / "docs" / "data-model.md").read_text()
     entities = set()

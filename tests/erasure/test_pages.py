@@ -15,10 +15,10 @@ FORM = {"content-type": "application/x-www-form-urlencoded"}
 
 
 def _token(stack: Stack, purpose: str, payload: dict[str, str]) -> str:
-    from clientele import wiring
+    from clientele.platform.secrets import link_signer
 
     with stack.runtime.environment_of(stack.runtime.shared_environment()):
-        return wiring.signer().sign(purpose, payload)
+        return link_signer().sign(purpose, payload)
 
 
 def _post(api: ApiClient, path: str, fields: dict[str, Any], **headers: str) -> Any:

@@ -16,21 +16,25 @@ from tests.erasure.scan import find_personal_data
 
 @pytest.fixture
 def portal(stack: Stack) -> Iterator[tuple[Any, list[tuple[Any, str]]]]:
-    from clientele import wiring
-    from clientele.repositories.one_time_codes import OneTimeCodeRepository
-    from clientele.repositories.rate_limits import RateLimitRepository
-    from clientele.services.privacy import PrivacyPortal
+    from clientele.account.wiring import merchants
+    from clientele.customers.wiring import customers
+    from clientele.erasure.wiring import erasure_service
+    from clientele.platform.secrets import app_secret, link_signer
+    from clientele.privacy.one_time_codes import OneTimeCodeRepository
+    from clientele.privacy.portal import PrivacyPortal
+    from clientele.storage.rate_limits import RateLimitRepository
+    from clientele.storage.table import data_table
 
     sent: list[tuple[Any, str]] = []
     with stack.runtime.environment_of(stack.runtime.shared_environment()):
         service = PrivacyPortal(
-            OneTimeCodeRepository(wiring.table()),
-            customers=wiring.customers(),
-            merchants=wiring.merchants(),
-            erasure=wiring.erasure_service(),
-            limits=RateLimitRepository(wiring.table()),
-            signer=wiring.signer(),
-            secret=wiring.app_secret,
+            OneTimeCodeRepository(data_table()),
+            customers=customers(),
+            merchants=merchants(),
+            erasure=erasure_service(),
+            limits=RateLimitRepository(data_table()),
+            signer=link_signer(),
+            secret=app_secret,
             send_code=lambda address, code, locale: sent.append((address, code)),
         )
         yield service, sent
@@ -64,7 +68,7 @@ def test_a_code_proves_control_and_erases_everywhere(stack: Stack, api: ApiClien
 
 
 def test_a_code_works_once(portal: Any) -> None:
-    from clientele.services.privacy import CodeUnusable
+    from clientele.privacy.portal import CodeUnusable
 
     service, sent = portal
     pending = service.request_code(
@@ -76,7 +80,7 @@ def test_a_code_works_once(portal: Any) -> None:
 
 
 def test_five_wrong_codes_use_the_code_up(portal: Any) -> None:
-    from clientele.services.privacy import CodeUnusable, WrongCode
+    from clientele.privacy.portal import CodeUnusable, WrongCode
 
     service, sent = portal
     pending = service.request_code(
@@ -97,15 +101,15 @@ def test_five_wrong_codes_use_the_code_up(portal: Any) -> None:
 
 
 def test_a_code_expires_after_ten_minutes(portal: Any) -> None:
-    from clientele.platform import clock
-    from clientele.services.privacy import CodeUnusable
+    from clientele.kernel import clock
+    from clientele.privacy.portal import CodeUnusable
 
     service, sent = portal
     pending = service.request_code(
         service.address("late@example.com", country="NL"), client_ip="203.0.113.3", locale="en"
     )
     later = clock.utcnow() + timedelta(minutes=11)
-    with mock.patch("clientele.services.privacy.clock.utcnow", return_value=later), pytest.raises(CodeUnusable):
+    with mock.patch("clientele.privacy.portal.clock.utcnow", return_value=later), pytest.raises(CodeUnusable):
         service.verify(pending, sent[-1][1])
 
 
@@ -140,7 +144,7 @@ def test_the_answer_is_the_same_whether_or_not_anyone_holds_the_address(
 
 
 def test_asking_for_codes_is_rate_limited(portal: Any) -> None:
-    from clientele.domain.errors import RateLimited
+    from clientele.kernel.errors import RateLimited
 
     service, _ = portal
     address = service.address("spam@example.com", country="NL")
@@ -151,7 +155,7 @@ def test_asking_for_codes_is_rate_limited(portal: Any) -> None:
 
 
 def test_forged_tokens_are_refused(portal: Any) -> None:
-    from clientele.services.privacy import CodeUnusable
+    from clientele.privacy.portal import CodeUnusable
 
     service, _ = portal
     with pytest.raises(CodeUnusable):

@@ -39,7 +39,7 @@ def test_bad_requests(body: bytes, status: int, code: str, field: str | None):
 
 
 def test_domain_errors_keep_their_status_and_code():
-    from clientele.domain.errors import ValidationFailed
+    from clientele.kernel.errors import ValidationFailed
 
     mapped = domain_error(ValidationFailed("Not a phone number.", field="phone", code="INVALID_PHONE"))
     assert mapped is not None and (mapped.status, mapped.code, mapped.field) == (422, "INVALID_PHONE", "phone")

@@ -32,7 +32,7 @@ class FakeOnboarding:
 
     def __call__(self, **kwargs: Any) -> dict[str, str]:
         if kwargs["name"] == "No domain":
-            raise ImportError("clientele.services.onboarding")
+            raise ImportError("clientele.account.onboarding")
         if kwargs["name"] == "Rejected":
             raise _DomainError()
         # The domain runs with the stack's configuration, as the functions do.

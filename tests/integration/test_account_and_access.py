@@ -201,7 +201,7 @@ class TestBadRequests:
 
     def test_a_base64_json_body_is_understood(self, client: ApiClient, stack: Stack) -> None:
         # API Gateway base64-encodes bodies it does not treat as text; the handler decodes them.
-        from clientele.api.app import _precheck
+        from clientele.http.app import _precheck
 
         event = {"body": base64.b64encode(json.dumps({"a": 1}).encode()).decode(), "isBase64Encoded": True}
         assert _precheck(event) is None and json.loads(event["body"]) == {"a": 1}

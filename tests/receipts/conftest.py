@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from clientele import wiring
+from clientele.messaging.wiring import delivery_service
 from tests.conftest import ApiClient, ApiResponse
 from tests.sales.helpers import money, record
 
@@ -74,7 +74,7 @@ def shop(stack: Any, client: ApiClient, merchant: dict[str, Any]) -> Shop:
 @pytest.fixture
 def no_backoff(stack: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """Throttling backoff takes no time (the waits are still asked for)."""
-    service = wiring.delivery_service()
+    service = delivery_service()
     monkeypatch.setattr(service.mailer, "sleep", lambda seconds: None)
     monkeypatch.setattr(service.sms, "sleep", lambda seconds: None)
 

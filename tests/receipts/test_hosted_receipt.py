@@ -6,14 +6,14 @@ from typing import Any
 
 import pytest
 
-from clientele import wiring
-from clientele.services.receipts import RECEIPT_LINK_DAYS, receipt_token
+from clientele.kernel.links import LIFETIME_SECONDS, Link
+from clientele.platform.secrets import link_signer
 from tests.conftest import ApiClient
 from tests.receipts.conftest import Shop, change_settings
 
 
 def _path(shop: Shop) -> str:
-    return f"/r/{receipt_token(wiring.signer(), shop.merchant['merchant_id'], shop.sale['id'])}"
+    return f"/r/{link_signer().receipt_token(shop.merchant['merchant_id'], shop.sale['id'])}"
 
 
 class TestThePage:
@@ -58,7 +58,7 @@ class TestThePage:
 
 class TestBadLinks:
     def test_a_forged_token_is_a_404_page(self, stack: Any, shop: Shop, api: ApiClient) -> None:
-        token = receipt_token(wiring.signer(), shop.merchant["merchant_id"], shop.sale["id"])
+        token = link_signer().receipt_token(shop.merchant["merchant_id"], shop.sale["id"])
         for bad in (token[:-2] + ("AA" if not token.endswith("AA") else "BB"), "nonsense", "x" * 300):
             page = api.get(f"/r/{bad}", headers={"accept-language": "fr"})
             assert page.status == 404, bad
@@ -66,11 +66,11 @@ class TestBadLinks:
             assert "Ce lien ne fonctionne pas" in page.text
 
     def test_another_purposes_token_is_a_404_page(self, stack: Any, shop: Shop, api: ApiClient) -> None:
-        erase = wiring.signer().sign("erase", {"m": shop.merchant["merchant_id"], "s": shop.sale["id"]})
+        erase = link_signer().sign("erase", {"m": shop.merchant["merchant_id"], "s": shop.sale["id"]})
         assert api.get(f"/r/{erase}").status == 404
 
     def test_a_missing_sale_is_a_404_page(self, stack: Any, shop: Shop, api: ApiClient) -> None:
-        token = receipt_token(wiring.signer(), shop.merchant["merchant_id"], "sale_missing")
+        token = link_signer().receipt_token(shop.merchant["merchant_id"], "sale_missing")
         page = api.get(f"/r/{token}")
         assert page.status == 404 and "This link does not work" in page.text
 
@@ -79,9 +79,9 @@ class TestBadLinks:
     ) -> None:
         import time
 
-        issued = time.time() - (RECEIPT_LINK_DAYS + 1) * 86_400
+        issued = time.time() - LIFETIME_SECONDS[Link.RECEIPT] - 86_400
         monkeypatch.setattr(time, "time", lambda: issued)
-        token = receipt_token(wiring.signer(), shop.merchant["merchant_id"], shop.sale["id"])
+        token = link_signer().receipt_token(shop.merchant["merchant_id"], shop.sale["id"])
         monkeypatch.undo()
         page = api.get(f"/r/{token}", headers={"accept-language": "nl"})
         assert page.status == 410 and "Deze link is verlopen" in page.text

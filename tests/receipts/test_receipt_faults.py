@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from clientele import wiring
+from clientele.messaging.delivery import DeliveryMessage, Outcome
+from clientele.messaging.wiring import delivery_service
 from clientele.platform.queues import Queue
-from clientele.services.delivery import DeliveryMessage, Outcome
 from tests.conftest import ApiClient
 from tests.receipts.conftest import new_shopper, sale_for
 
@@ -32,7 +32,7 @@ class TestThrottling:
     def test_every_receipt_goes_out_exactly_once_when_ses_and_sns_throttle_the_first_attempts(
         self, stack: Any, client: ApiClient, throttle: Any
     ) -> None:
-        attempts = wiring.delivery_service().mailer.attempts
+        attempts = delivery_service().mailer.attempts
         # More refusals than one receive tries: some receipts come back through the queue, too.
         ses = throttle("ses", "SendRawEmail", "Throttling", attempts + 2)
         sns = throttle("sns", "Publish", "Throttled", attempts + 2)
@@ -57,7 +57,7 @@ class TestThrottling:
         assert ses.calls == ses.throttled + len(shoppers) and sns.calls == sns.throttled + len(shoppers)
 
     def test_backoff_grows_between_throttled_attempts(self, stack: Any, client: ApiClient, throttle: Any) -> None:
-        service = wiring.delivery_service()
+        service = delivery_service()
         waits: list[float] = []
         service.sms.sleep = waits.append
         throttle("sns", "Publish", "Throttled", 2)
@@ -80,7 +80,7 @@ class TestExactlyOnce:
         email = _ask(client, sale["id"], "email")
         text = _ask(client, sale["id"], "sms")
         stack.drain()
-        service = wiring.delivery_service()
+        service = delivery_service()
         for delivery in (email, text):
             message = DeliveryMessage(delivery["id"], merchant["merchant_id"], shopper["id"])
             Queue(service.queue.url).send(message.as_body())  # SQS delivers at least once
@@ -112,7 +112,7 @@ class TestLastingFailures:
 
         [listed] = client.get(f"/v1/sales/{sale['id']}/receipts").json()["items"]
         assert listed["status"] == "failed" and listed["error"] == "Throttled"
-        assert listed["attempts"] == wiring.delivery_service().max_receives
+        assert listed["attempts"] == delivery_service().max_receives
         assert not _to(stack, shopper["phone"])
         assert [b for b in _dead_letters(stack) if b.get("delivery_id") == delivery["id"]]
 

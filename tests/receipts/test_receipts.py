@@ -7,7 +7,8 @@ import re
 import uuid
 from typing import Any
 
-from clientele import wiring
+from clientele.messaging.wiring import delivery_service
+from clientele.platform.secrets import link_signer
 from clientele.rendering import sms
 from tests.conftest import ApiClient
 from tests.receipts.conftest import Shop, change_settings, new_shopper, sale_for
@@ -73,7 +74,7 @@ class TestAskingForAReceipt:
         assert len(_to(stack, shop.customer["email"])) == 2
 
     def test_a_receipt_lists_with_the_welcome_email_that_carried_the_same_sale(self, stack: Any, shop: Shop) -> None:
-        wiring.delivery_service().enqueue(
+        delivery_service().enqueue(
             "welcome", shop.merchant["merchant_id"], shop.customer["id"], "email", {"sale_id": shop.sale["id"]}
         )
         assert shop.ask("sms").status == 202
@@ -164,7 +165,7 @@ class TestTheEmail:
         preferences = next(link for link in links if "/p/" in link)
         erase = next(link for link in links if "/e/" in link)
         online = next(link for link in links if "/r/" in link)
-        signer = wiring.signer()
+        signer = link_signer()
         mid, cid, sid = shop.merchant["merchant_id"], shop.customer["id"], shop.sale["id"]
         assert signer.verify("preferences", _token(preferences, "/p/"), max_age_seconds=60) == {"m": mid, "c": cid}
         assert signer.verify("erase", _token(erase, "/e/"), max_age_seconds=60) == {"m": mid, "c": cid, "v": "receipt"}
@@ -211,7 +212,7 @@ class TestTheTextMessage:
         assert sms.is_gsm7(text) and sms.segments(text) <= 2
         link = re.search(r"https?://\S+/r/(\S+)$", text)
         assert link, text
-        payload = wiring.signer().verify("receipt", link.group(1), max_age_seconds=60)
+        payload = link_signer().verify("receipt", link.group(1), max_age_seconds=60)
         assert payload == {"m": shop.merchant["merchant_id"], "s": shop.sale["id"]}
         page = shop.client.get(f"/r/{link.group(1)}")
         assert page.status == 200 and "Croissant aux amandes" in page.text

@@ -6,9 +6,10 @@ from datetime import date
 
 import pytest
 
-from clientele.domain.models import Money, Sale, SaleType
+from clientele.kernel.money import Money
+from clientele.messaging.messages.receipt import text_message
 from clientele.rendering import sms
-from clientele.services.messages.receipt import text_message
+from clientele.sales.model import Sale, SaleType
 
 LINK = "https://abcdefghij.execute-api.eu-west-1.amazonaws.com/r/" + "x" * 134  # a real token's length
 

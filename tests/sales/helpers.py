@@ -44,7 +44,7 @@ def new_customer(client: ApiClient, **fields: Any) -> str:
 @contextlib.contextmanager
 def frozen_time(monkeypatch: Any, moment: str) -> Iterator[None]:
     """Pretend ``now`` is ``moment`` (RFC 3339) for everything that asks the clock."""
-    from clientele.platform import clock
+    from clientele.kernel import clock
 
     at = datetime.fromisoformat(moment.replace("Z", "+00:00")).astimezone(UTC)
     with monkeypatch.context() as patch:

@@ -62,8 +62,7 @@ class TestOverviewPerSiteAndDay:
 
 
 def _principal(merchant: dict[str, Any]) -> Any:
-    from clientele.domain.models import Principal
-    from clientele.domain.permissions import Role
+    from clientele.kernel.permissions import Principal, Role
 
     return Principal(merchant_id=merchant["merchant_id"], key_id="till", role=Role.OWNER, terms_accepted=True)
 
@@ -74,10 +73,12 @@ class TestExactlyOnce:
     ) -> None:
         """Given 12 tills posting sales for one new customer at once, each sale sent three times in parallel
         under its own Idempotency-Key, then every counter equals what the distinct sales say."""
-        from clientele import wiring
-        from clientele.domain.errors import Conflict
-        from clientele.domain.models import Money, SaleType
-        from clientele.services.sales import SaleDraft
+        from clientele.http.idempotency import idempotency
+        from clientele.kernel.errors import Conflict
+        from clientele.kernel.money import Money
+        from clientele.sales.model import SaleType
+        from clientele.sales.service import SaleDraft
+        from clientele.sales.wiring import sales, sales_service
 
         customer = new_customer(client)
         who = _principal(merchant)
@@ -85,11 +86,11 @@ class TestExactlyOnce:
         answers: dict[str, set[str]] = {key: set() for key, _, _ in plan}
         failures: list[BaseException] = []
         contended: list[str] = []
-        repository = wiring.sales()
+        repository = sales()
         original = repository.record
 
         def record_noting_contention(write: Any) -> None:
-            from clientele.repositories.sales import SaleAlreadyRecorded, StaleRead
+            from clientele.sales.repository import SaleAlreadyRecorded, StaleRead
 
             try:
                 original(write)
@@ -105,12 +106,12 @@ class TestExactlyOnce:
             try:
                 for _ in range(200):
                     try:
-                        outcome = wiring.idempotency().run(
+                        outcome = idempotency().run(
                             scope="POST /v1/sales",
                             merchant_id=who.merchant_id,
                             key=key,
                             payload={"amount": amount, "type": kind.value},
-                            action=lambda: {"id": wiring.sales_service().record(who, draft, idempotency_key=key).id},
+                            action=lambda: {"id": sales_service().record(who, draft, idempotency_key=key).id},
                         )
                         answers[key].add(outcome.response["id"])
                         return
@@ -142,9 +143,10 @@ class TestExactlyOnce:
     def test_parallel_first_sales_of_many_customers_count_each_once(
         self, client: ApiClient, merchant: dict[str, Any]
     ) -> None:
-        from clientele import wiring
-        from clientele.domain.models import Money, SaleType
-        from clientele.services.sales import SaleDraft
+        from clientele.kernel.money import Money
+        from clientele.sales.model import SaleType
+        from clientele.sales.service import SaleDraft
+        from clientele.sales.wiring import sales_service
 
         customers = [new_customer(client, given_name=f"C{i}") for i in range(5)]
         who = _principal(merchant)
@@ -156,7 +158,7 @@ class TestExactlyOnce:
                     draft = SaleDraft(
                         type=SaleType.PURCHASE, total=Money(amount=500, currency="EUR"), customer_id=customer
                     )
-                    wiring.sales_service().record(who, draft, idempotency_key=uuid.uuid4().hex)
+                    sales_service().record(who, draft, idempotency_key=uuid.uuid4().hex)
             except BaseException as exc:
                 failures.append(exc)
 

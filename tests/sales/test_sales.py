@@ -172,9 +172,9 @@ class TestIdempotency:
         assert reused.status == 422 and reused.error_codes() == ["IDEMPOTENCY_KEY_REUSED"]
 
     def test_a_request_still_in_progress_is_409(self, client: ApiClient, monkeypatch: pytest.MonkeyPatch) -> None:
-        from clientele import wiring
+        from clientele.sales.wiring import sales_service
 
-        service = wiring.sales_service()
+        service = sales_service()
         original = service.record
         nested: dict[str, Any] = {}
 

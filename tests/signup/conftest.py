@@ -55,9 +55,9 @@ def shopper(api: Any, merchant: dict[str, Any]) -> Shopper:
 @pytest.fixture
 def fresh_limits() -> Iterator[None]:
     """Restore the signup service's rate limits after a test that lowers them."""
-    from clientele import wiring
+    from clientele.signup.wiring import signup_service
 
-    service = wiring.signup_service()
+    service = signup_service()
     before = service.limits
     yield
     service.limits = before

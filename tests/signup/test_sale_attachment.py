@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from clientele import wiring
+from clientele.sales.wiring import sales_service
 from tests.conftest import ApiClient, Stack
 from tests.signup.conftest import Shopper, unique_email
 
@@ -47,14 +47,13 @@ def test_signing_up_from_a_sales_qr_code_attaches_the_sale_once(
     welcome = next(m for m in stack.outbox() if m["to"] == email)
     assert "Croissants" in welcome["text"]
 
-    from clientele.domain.models import Principal
-    from clientele.domain.permissions import Role
+    from clientele.kernel.permissions import Principal, Role
 
     with stack.runtime.environment_of(stack.runtime.shared_environment()):
         owner = Principal(merchant_id=merchant["merchant_id"], key_id="test", role=Role.OWNER)
-        assert wiring.sales_service().attach(owner, sale["id"], customer["id"]) is True  # already this one's
+        assert sales_service().attach(owner, sale["id"], customer["id"]) is True  # already this one's
         other = client.post("/v1/customers", {"given_name": "Other"}).json()
-        assert wiring.sales_service().attach(owner, sale["id"], other["id"]) is False
+        assert sales_service().attach(owner, sale["id"], other["id"]) is False
     again = client.get(f"/v1/customers/{customer['id']}/insights").json()
     assert again["purchase_count"] == 1
     assert client.get("/v1/insights").json()["total_sales"] == after["total_sales"]

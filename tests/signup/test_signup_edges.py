@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 
-from clientele import wiring
+from clientele.kernel.links import LIFETIME_SECONDS, Link
+from clientele.platform.secrets import link_signer
+from clientele.signup.wiring import signup_service
 from tests.bench.bench_signup import TARGETS, external_fetches, signup_figures
 from tests.signup import forms
 from tests.signup.conftest import DRAIN_SECONDS, Shopper, unique_email
@@ -36,15 +38,13 @@ class TestLinks:
         assert response.headers["cache-control"] == "no-store"
 
     def test_an_expired_link_is_a_410_page(self, shopper: Shopper, monkeypatch: Any) -> None:
-        import clientele.services.signup as signup
-
-        monkeypatch.setattr(signup, "LINK_SECONDS", -1)
+        monkeypatch.setitem(LIFETIME_SECONDS, Link.SIGNUP, -1)
         response = shopper.open()
         assert response.status == 410
         assert "This link has expired" in response.text
 
     def test_a_link_made_for_another_purpose_does_not_open_the_page(self, api: Any, merchant: dict[str, Any]) -> None:
-        erase_token = wiring.signer().sign("erase", {"m": merchant["merchant_id"]})
+        erase_token = link_signer().sign("erase", {"m": merchant["merchant_id"]})
         assert api.get(f"/s/{erase_token}").status == 404
 
     def test_a_merchant_who_has_not_accepted_the_terms_takes_no_signups(self, stack: Any, api: Any) -> None:
@@ -55,11 +55,11 @@ class TestLinks:
         assert 'name="given_name"' not in response.text
 
     def test_a_sale_bound_link_lasts_a_day(self, api: Any, merchant: dict[str, Any], monkeypatch: Any) -> None:
-        import clientele.services.signup as signup
+        import clientele.signup.service as signup
 
-        url = wiring.signup_service().link(merchant["merchant_id"], sale_id="sale_1")
+        url = signup_service().link(merchant["merchant_id"], sale_id="sale_1")
         assert Shopper(api, url).open().status == 200
-        monkeypatch.setattr(signup, "SALE_LINK_SECONDS", -1)
+        monkeypatch.setattr(signup, "SALE_SIGNUP_SECONDS", -1)
         assert Shopper(api, url).open().status == 410
         assert Shopper(api, merchant["signup_url"]).open().status == 200  # the plain link lives on
 

@@ -7,28 +7,30 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from clientele import wiring
-from clientele.domain.models import Channel, Source
+from clientele.account.wiring import account_service
+from clientele.customers.model import Source
+from clientele.customers.wiring import customer_service
+from clientele.kernel.contact import Channel
+from clientele.platform.secrets import link_signer
+from clientele.signup.wiring import signup_service
 from tests.signup import forms
 from tests.signup.conftest import DRAIN_SECONDS, Shopper, unique_email
 
 
 def _customer(merchant: dict[str, Any], email: str) -> Any:
-    from clientele.domain.models import Principal
-    from clientele.domain.permissions import Role
+    from clientele.kernel.permissions import Principal, Role
 
     owner = Principal(merchant_id=merchant["merchant_id"], key_id="test", role=Role.OWNER, terms_accepted=True)
-    page = wiring.customer_service().list(owner, email=email, phone=None, source=None, limit=1, cursor=None)
+    page = customer_service().list(owner, email=email, phone=None, source=None, limit=1, cursor=None)
     return page.items[0] if page.items else None
 
 
 def _with_preferences(stack: Any) -> dict[str, Any]:
     merchant = stack.create_merchant()
-    from clientele.domain.models import Principal
-    from clientele.domain.permissions import Role
+    from clientele.kernel.permissions import Principal, Role
 
     owner = Principal(merchant_id=merchant["merchant_id"], key_id="test", role=Role.OWNER, terms_accepted=True)
-    account = wiring.account_service()
+    account = account_service()
     merchant["newsletter"] = account.create_preference(
         owner, name="Newsletter", channel=Channel.EMAIL, description="Monthly news"
     ).id
@@ -154,13 +156,10 @@ class TestSigningUp:
     ) -> None:
         response = shopper.submit({"given_name": "Bram", "phone": "+32 470 12 34 56", "consent": "yes"})
         assert response.status == 303
-        from clientele.domain.models import Principal
-        from clientele.domain.permissions import Role
+        from clientele.kernel.permissions import Principal, Role
 
         owner = Principal(merchant_id=merchant["merchant_id"], key_id="t", role=Role.OWNER, terms_accepted=True)
-        found = wiring.customer_service().list(
-            owner, email=None, phone="+32470123456", source=None, limit=1, cursor=None
-        )
+        found = customer_service().list(owner, email=None, phone="+32470123456", source=None, limit=1, cursor=None)
         assert [c.given_name for c in found.items] == ["Bram"]
 
 
@@ -192,14 +191,12 @@ class TestKioskMode:
     def test_a_sale_bound_code_in_kiosk_mode_binds_only_the_first_shopper(
         self, api: Any, merchant: dict[str, Any]
     ) -> None:
-        from clientele.services.onboarding import signup_url
-
-        url = signup_url(wiring.signer(), "http://127.0.0.1:3000", merchant["merchant_id"], {"sale": "sale_123"})
+        url = link_signer().signup_url(merchant["merchant_id"], "sale_123")
         shopper = Shopper(api, url)
         response = shopper.submit({"given_name": "Eve", "email": unique_email(), "consent": "yes"}, query="kiosk=1")
         next_path = response.headers["location"].split("?")[0]
         assert next_path != shopper.path
-        assert wiring.signup_service().read_link(next_path.rsplit("/", 1)[1]) == (merchant["merchant_id"], None)
+        assert signup_service().read_link(next_path.rsplit("/", 1)[1]) == (merchant["merchant_id"], None)
 
 
 class TestValidation:
@@ -316,19 +313,19 @@ class TestAbuse:
         assert response.status == 400
 
     def test_an_expired_form_token_shows_the_form_again(self, shopper: Shopper, monkeypatch: Any) -> None:
-        import clientele.services.signup as signup
+        from clientele.kernel.links import LIFETIME_SECONDS, Link
 
         page = shopper.open()
-        monkeypatch.setattr(signup, "FORM_SECONDS", -1)
+        monkeypatch.setitem(LIFETIME_SECONDS, Link.SIGNUP_FORM, -1)
         response = shopper.submit({"given_name": "Ana", "email": unique_email(), "consent": "yes"}, page=page)
         assert response.status == 400
 
     def test_too_many_signups_from_one_address_are_refused_with_429(
         self, api: Any, merchant: dict[str, Any], fresh_limits: None
     ) -> None:
-        from clientele.services.signup import Limits
+        from clientele.signup.service import Limits
 
-        wiring.signup_service().limits = Limits(per_ip=2)
+        signup_service().limits = Limits(per_ip=2)
         shopper = Shopper(api, merchant["signup_url"], ip="203.0.113.77")
         statuses = [
             shopper.submit({"given_name": "Ana", "email": unique_email(), "consent": "yes"}).status for _ in range(3)
@@ -351,9 +348,9 @@ class TestAbuse:
     def test_ipv6_addresses_are_limited_by_their_64_prefix(
         self, api: Any, merchant: dict[str, Any], fresh_limits: None
     ) -> None:
-        from clientele.services.signup import Limits
+        from clientele.signup.service import Limits
 
-        wiring.signup_service().limits = Limits(per_ip=1)
+        signup_service().limits = Limits(per_ip=1)
         first = Shopper(api, merchant["signup_url"], ip="2001:db8:1:2::10")
         second = Shopper(api, merchant["signup_url"], ip="2001:db8:1:2::99")
         assert first.submit({"given_name": "A", "email": unique_email(), "consent": "yes"}).status == 303
@@ -362,9 +359,9 @@ class TestAbuse:
     def test_too_many_signups_for_one_merchant_are_refused(
         self, api: Any, merchant: dict[str, Any], fresh_limits: None
     ) -> None:
-        from clientele.services.signup import Limits
+        from clientele.signup.service import Limits
 
-        wiring.signup_service().limits = Limits(per_merchant=1)
+        signup_service().limits = Limits(per_merchant=1)
         statuses = [
             Shopper(api, merchant["signup_url"])
             .submit({"given_name": "A", "email": unique_email(), "consent": "yes"})
@@ -385,8 +382,7 @@ class TestAbuse:
 
 def _scan_all() -> list[dict[str, Any]]:
     from clientele.platform.aws import client
-    from clientele.platform.config import get_config
-    from clientele.repositories.dynamo import deserialize
+    from clientele.storage.table import data_table, deserialize
 
-    raw = client("dynamodb").scan(TableName=get_config().table_name)["Items"]
+    raw = client("dynamodb").scan(TableName=data_table().name)["Items"]
     return [deserialize(item) for item in raw]

@@ -7,7 +7,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from clientele import wiring
+from clientele.signup.wiring import signup_service
 from tests.signup.conftest import DRAIN_SECONDS, Shopper, record_sale, unique_email
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -28,7 +28,7 @@ def test_svg_by_default_encoding_a_working_signup_link(client: Any, api: Any, me
     assert root.tag.endswith("svg")
     url = _linked_url(response)
     assert "/s/" in url
-    assert wiring.signup_service().read_link(url.rsplit("/", 1)[1]) == (merchant["merchant_id"], None)
+    assert signup_service().read_link(url.rsplit("/", 1)[1]) == (merchant["merchant_id"], None)
     assert Shopper(api, url).open().status == 200
 
 
@@ -62,7 +62,7 @@ def test_a_code_bound_to_a_sale_brings_that_sale_as_the_first_receipt(
 
     assert response.status == 200
     url = _linked_url(response)
-    assert wiring.signup_service().read_link(url.rsplit("/", 1)[1]) == (merchant["merchant_id"], sale_id)
+    assert signup_service().read_link(url.rsplit("/", 1)[1]) == (merchant["merchant_id"], sale_id)
     email = unique_email()
     shopper = Shopper(api, url)
     assert shopper.submit({"given_name": "Ana", "email": email, "consent": "yes"}).status == 303

@@ -6,14 +6,12 @@ import json
 
 import pytest
 
-from clientele.api import errors
-from clientele.domain.errors import ValidationFailed
-from clientele.domain.models import Principal
-from clientele.domain.permissions import Permission, Role, permissions_of
-from clientele.platform import crypto, ids
-from clientele.platform.links import InvalidLink, LinkSigner
-from clientele.repositories.dynamo import decode_cursor, encode_cursor, serialize
-from clientele.services import contact
+from clientele.http import errors
+from clientele.kernel import contact, crypto, ids
+from clientele.kernel.errors import ValidationFailed
+from clientele.kernel.links import InvalidLink, LinkSigner
+from clientele.kernel.permissions import Permission, Principal, Role, permissions_of
+from clientele.storage.table import decode_cursor, encode_cursor, serialize
 
 
 class TestRoles:
@@ -125,13 +123,13 @@ class TestCursor:
 
     @pytest.mark.parametrize("cursor", ["%%%", "bm90IGpzb24", "eyJhIjoxfQ"])
     def test_garbage_cursors_are_bad_requests(self, cursor: str) -> None:
-        from clientele.domain.errors import BadRequest
+        from clientele.kernel.errors import BadRequest
 
         with pytest.raises(BadRequest):
             decode_cursor(cursor, partition=("PK", "x"))
 
     def test_another_merchants_cursor_is_refused(self) -> None:
-        from clientele.domain.errors import BadRequest
+        from clientele.kernel.errors import BadRequest
 
         cursor = encode_cursor(serialize({"GSI1PK": "MERCHANT#other#CUSTOMERS", "GSI1SK": "t"}))
         with pytest.raises(BadRequest):

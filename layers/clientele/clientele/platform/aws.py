@@ -11,6 +11,8 @@ from typing import Any
 import boto3
 from botocore.config import Config as BotoConfig
 
+from clientele.platform.providers import on_reset
+
 _BOTO_CONFIG = BotoConfig(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10)
 
 
@@ -22,3 +24,6 @@ def client(service: str) -> Any:
 def reset_clients() -> None:
     """Forget cached clients (tests switch endpoints and credentials between runs)."""
     client.cache_clear()
+
+
+on_reset(reset_clients)

@@ -16,8 +16,8 @@ from email.utils import format_datetime, make_msgid
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from clientele.kernel.clock import utcnow
 from clientele.platform.aws import client
-from clientele.platform.clock import utcnow
 
 _THROTTLED = {"Throttling", "ThrottlingException", "TooManyRequestsException"}
 _PERMANENT = {"MessageRejected", "InvalidParameterValue", "MailFromDomainNotVerifiedException"}

@@ -1,4 +1,4 @@
-"""The application secret (link signing, keyed hashes), read once per cold start.
+"""The application secret (link signing, keyed hashes), read once per cold start, and the link signer.
 
 Read through Powertools Parameters from Secrets Manager and cached for the life of the
 container; rotation takes effect as containers recycle.
@@ -6,20 +6,26 @@ container; rotation takes effect as containers recycle.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from clientele.kernel.links import LinkSigner
+from clientele.platform.config import LinkSettings, settings
+from clientele.platform.providers import provider
 
-from clientele.platform.config import get_config
 
-
-@lru_cache(maxsize=1)
+@provider
 def app_secret() -> bytes:
     from aws_lambda_powertools.utilities import parameters
 
     from clientele.platform.aws import client
 
-    arn = get_config().app_secret_arn
+    arn = settings(LinkSettings).app_secret_arn
     if not arn:
         raise RuntimeError("APP_SECRET_ARN is not configured")
     provider = parameters.SecretsProvider(boto3_client=client("secretsmanager"))
     value = provider.get(arn, max_age=86_400)
     return str(value).encode()
+
+
+@provider
+def link_signer() -> LinkSigner:
+    """Signs and checks every public link, and builds their URLs on the public base URL."""
+    return LinkSigner(app_secret(), settings(LinkSettings).public_base_url)

@@ -1,0 +1,1 @@
+"""The account: merchants, sites, API keys, terms, settings, labels and preference definitions."""

@@ -1,0 +1,61 @@
+"""The merchant's account: the merchant, its sites, API keys, and the definitions customers use
+(labels, marketing preferences)."""
+
+from __future__ import annotations
+
+from clientele.kernel.contact import Channel
+from clientele.kernel.entity import Entity
+from clientele.kernel.permissions import Role
+
+
+class TermsAcceptance(Entity):
+    version: str
+    accepted_at: str
+    accepted_by: str  # API key id
+
+
+class Merchant(Entity):
+    id: str
+    name: str
+    contact_email: str | None = None  # the business's own address, for account notices
+    locale: str = "en"
+    country: str = "NL"
+    privacy_policy_url: str | None = None
+    terms: TermsAcceptance | None = None
+    created_at: str
+    updated_at: str
+    version: int = 1
+
+
+class Site(Entity):
+    id: str
+    name: str
+    country: str
+    time_zone: str
+    currency: str
+    created_at: str
+
+
+class ApiKey(Entity):
+    id: str
+    name: str | None = None
+    role: Role
+    site_ids: list[str] | None = None
+    hint: str  # the last characters of the secret, to recognise it in a list
+    created_at: str
+    created_by: str | None = None
+    revoked_at: str | None = None
+
+
+class Label(Entity):
+    id: str
+    name: str
+    created_at: str
+
+
+class MarketingPreferenceDefinition(Entity):
+    id: str
+    name: str
+    channel: Channel
+    description: str | None = None
+    created_at: str

@@ -1,0 +1,223 @@
+"""Merchants and what belongs to their account: settings, terms, sites, labels,
+marketing-preference definitions, API keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from clientele.account.model import ApiKey, Label, MarketingPreferenceDefinition, Merchant, Site
+from clientele.kernel.errors import NotFound, VersionMismatch
+from clientele.kernel.permissions import Principal
+from clientele.storage import keys
+from clientele.storage.table import ConditionFailed, Item, Table, TransactionCancelled
+
+_ENTITY = "entity"
+
+
+def _strip(item: Item) -> Item:
+    return {
+        k: v
+        for k, v in item.items()
+        if k not in {"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", _ENTITY, "expires_at"}
+    }
+
+
+def _snapshot(merchant: Merchant) -> dict[str, Any]:
+    return {"terms_accepted": merchant.terms is not None, "country": merchant.country, "locale": merchant.locale}
+
+
+class MerchantRepository:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    # Merchant ---------------------------------------------------------------------------------
+    def create(self, merchant: Merchant, sites: list[Site], owner_key: ApiKey, owner_key_hash: str) -> None:
+        pk = keys.merchant_pk(merchant.id)
+        operations = [
+            self.table.put_op(
+                {"PK": pk, "SK": keys.MERCHANT_SK, _ENTITY: "merchant", **merchant.model_dump(mode="json")},
+                condition="attribute_not_exists(PK)",
+            ),
+            self.table.put_op({"PK": pk, "SK": keys.STATS_SK, _ENTITY: "stats", "total_customers": 0}),
+        ]
+        operations += [self.table.put_op(self._site_item(merchant.id, site)) for site in sites]
+        operations += self._key_ops(merchant, owner_key, owner_key_hash)
+        self.table.transact(operations)
+
+    def get(self, merchant_id: str) -> Merchant:
+        item = self.table.get(keys.merchant_pk(merchant_id), keys.MERCHANT_SK)
+        if not item:
+            raise NotFound("No such merchant.")
+        return Merchant.model_validate(_strip(item))
+
+    def save(self, merchant: Merchant, expected_version: int) -> None:
+        """Store the merchant and refresh the account snapshot on every active key, atomically."""
+        operations = [
+            self.table.put_op(
+                {
+                    "PK": keys.merchant_pk(merchant.id),
+                    "SK": keys.MERCHANT_SK,
+                    _ENTITY: "merchant",
+                    **merchant.model_dump(mode="json"),
+                },
+                condition="version = :v",
+                vals={":v": expected_version},
+            ),
+        ]
+        snapshot = _snapshot(merchant)
+        for item in self._all(merchant.id, "APIKEY#"):
+            if item.get("revoked_at"):
+                continue
+            operations.append(
+                self.table.update_op(
+                    keys.api_key_lookup_pk(item["secret_hash"]),
+                    keys.API_KEY_LOOKUP_SK,
+                    "SET terms_accepted = :t, country = :c, locale = :l",
+                    vals={":t": snapshot["terms_accepted"], ":c": snapshot["country"], ":l": snapshot["locale"]},
+                )
+            )
+        try:
+            self.table.transact(operations)
+        except TransactionCancelled as exc:
+            if exc.cancelled.failed(0):
+                raise VersionMismatch("The settings were changed meanwhile; read them again.", field="version") from exc
+            raise
+
+    # Sites ------------------------------------------------------------------------------------
+    @staticmethod
+    def _site_item(merchant_id: str, site: Site) -> Item:
+        return {
+            "PK": keys.merchant_pk(merchant_id),
+            "SK": keys.site_sk(site.id),
+            _ENTITY: "site",
+            **site.model_dump(mode="json"),
+        }
+
+    def put_site(self, merchant_id: str, site: Site, *, must_exist: bool = False) -> None:
+        condition = "attribute_exists(PK)" if must_exist else "attribute_not_exists(PK)"
+        try:
+            self.table.put(self._site_item(merchant_id, site), condition=condition)
+        except ConditionFailed as exc:
+            raise NotFound("No such site.") from exc
+
+    def get_site(self, merchant_id: str, site_id: str) -> Site:
+        item = self.table.get(keys.merchant_pk(merchant_id), keys.site_sk(site_id))
+        if not item:
+            raise NotFound("No such site.", field="id")
+        return Site.model_validate(_strip(item))
+
+    def list_sites(self, merchant_id: str) -> list[Site]:
+        return [Site.model_validate(_strip(i)) for i in self._all(merchant_id, "SITE#")]
+
+    # Labels and preference definitions ---------------------------------------------------------
+    def put_label(self, merchant_id: str, label: Label) -> None:
+        self.table.put(
+            {
+                "PK": keys.merchant_pk(merchant_id),
+                "SK": keys.label_sk(label.id),
+                _ENTITY: "label",
+                **label.model_dump(mode="json"),
+            }
+        )
+
+    def list_labels(self, merchant_id: str) -> list[Label]:
+        return [Label.model_validate(_strip(i)) for i in self._all(merchant_id, "LABEL#")]
+
+    def put_preference(self, merchant_id: str, preference: MarketingPreferenceDefinition) -> None:
+        self.table.put(
+            {
+                "PK": keys.merchant_pk(merchant_id),
+                "SK": keys.preference_sk(preference.id),
+                _ENTITY: "preference",
+                **preference.model_dump(mode="json"),
+            }
+        )
+
+    def list_preferences(self, merchant_id: str) -> list[MarketingPreferenceDefinition]:
+        return [MarketingPreferenceDefinition.model_validate(_strip(i)) for i in self._all(merchant_id, "PREF#")]
+
+    # API keys ---------------------------------------------------------------------------------
+    def _key_ops(self, merchant: Merchant, key: ApiKey, secret_hash: str) -> list[dict[str, Any]]:
+        merchant_id = merchant.id
+        record = key.model_dump(mode="json")
+        snapshot = _snapshot(merchant)
+        return [
+            self.table.put_op(
+                {
+                    "PK": keys.merchant_pk(merchant_id),
+                    "SK": keys.api_key_sk(key.id),
+                    _ENTITY: "api_key",
+                    "secret_hash": secret_hash,
+                    **record,
+                },
+                condition="attribute_not_exists(PK)",
+            ),
+            self.table.put_op(
+                {
+                    "PK": keys.api_key_lookup_pk(secret_hash),
+                    "SK": keys.API_KEY_LOOKUP_SK,
+                    _ENTITY: "api_key_lookup",
+                    "merchant_id": merchant_id,
+                    "key_id": key.id,
+                    "role": key.role.value,
+                    "site_ids": key.site_ids,
+                    **snapshot,
+                },
+                condition="attribute_not_exists(PK)",
+            ),
+        ]
+
+    def add_key(self, merchant: Merchant, key: ApiKey, secret_hash: str) -> None:
+        self.table.transact(self._key_ops(merchant, key, secret_hash))
+
+    def list_keys(self, merchant_id: str) -> list[ApiKey]:
+        return [
+            ApiKey.model_validate({k: v for k, v in _strip(i).items() if k != "secret_hash"})
+            for i in self._all(merchant_id, "APIKEY#")
+        ]
+
+    def revoke_key(self, merchant_id: str, key_id: str, revoked_at: str) -> None:
+        item = self.table.get(keys.merchant_pk(merchant_id), keys.api_key_sk(key_id))
+        if not item:
+            raise NotFound("No such API key.", field="id")
+        try:
+            self.table.transact(
+                [
+                    self.table.update_op(
+                        keys.merchant_pk(merchant_id),
+                        keys.api_key_sk(key_id),
+                        "SET revoked_at = if_not_exists(revoked_at, :at)",
+                        vals={":at": revoked_at},
+                    ),
+                    self.table.delete_op(keys.api_key_lookup_pk(item["secret_hash"]), keys.API_KEY_LOOKUP_SK),
+                ]
+            )
+        except TransactionCancelled as exc:  # pragma: no cover - concurrent revocation
+            raise NotFound("No such API key.", field="id") from exc
+
+    def principal_for(self, secret_hash: str) -> Principal | None:
+        """The authorizer's one read: the key's merchant, role and sites, or ``None``."""
+        item = self.table.get(keys.api_key_lookup_pk(secret_hash), keys.API_KEY_LOOKUP_SK)
+        if not item:
+            return None
+        return Principal(
+            merchant_id=item["merchant_id"],
+            key_id=item["key_id"],
+            role=item["role"],
+            site_ids=item.get("site_ids"),
+            terms_accepted=bool(item.get("terms_accepted")),
+            country=item.get("country", "NL"),
+            locale=item.get("locale", "en"),
+        )
+
+    def _all(self, merchant_id: str, prefix: str) -> list[Item]:
+        """Small per-merchant collections (sites, labels, keys): read them whole, page by page."""
+        found: list[Item] = []
+        cursor = None
+        while True:
+            items, cursor = self.table.query(
+                partition=("PK", keys.merchant_pk(merchant_id)), begins_with=("SK", prefix), limit=100, cursor=cursor
+            )
+            found.extend(items)
+            if not cursor:
+                return found

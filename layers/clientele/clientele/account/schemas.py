@@ -1,0 +1,139 @@
+"""Request and response shapes of the account: terms, settings, sites, API keys, labels, preference definitions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import ConfigDict, Field, StrictInt, StringConstraints, field_validator
+
+from clientele.account.model import ApiKey, Label, MarketingPreferenceDefinition, Merchant, Site
+from clientele.http.schemas import Country, Currency, Id, Input, Locale, Name, Output, ShortText, Url, known_time_zone
+from clientele.kernel.contact import Channel
+from clientele.kernel.permissions import Role
+
+
+class TermsOut(Output):
+    version: str = Field(description="The current version of the customer-list terms.")
+    url: str
+    accepted: bool
+    accepted_version: str | None = None
+    accepted_at: str | None = None
+    accepted_by: str | None = None
+
+
+class TermsAcceptIn(Input):
+    version: Annotated[str, StringConstraints(min_length=1, max_length=32)]
+
+
+class SettingsOut(Output):
+    merchant_id: str
+    business_name: str
+    contact_email: str | None = None
+    locale: str
+    country: str
+    privacy_policy_url: str | None = None
+    terms_accepted: bool
+    created_at: str
+    updated_at: str
+    version: int
+
+    @classmethod
+    def of(cls, merchant: Merchant) -> SettingsOut:
+        return cls(
+            merchant_id=merchant.id,
+            business_name=merchant.name,
+            contact_email=merchant.contact_email,
+            locale=merchant.locale,
+            country=merchant.country,
+            privacy_policy_url=merchant.privacy_policy_url,
+            terms_accepted=merchant.terms is not None,
+            created_at=merchant.created_at,
+            updated_at=merchant.updated_at,
+            version=merchant.version,
+        )
+
+
+class SettingsPatch(Input):
+    version: StrictInt = Field(ge=1)
+    business_name: Name | None = None
+    contact_email: Annotated[str, StringConstraints(max_length=254)] | None = None
+    locale: Locale | None = None
+    country: Country | None = None
+    privacy_policy_url: Url | None = None
+
+    def changes(self) -> dict[str, Any]:
+        mapping = {"business_name": "name"}
+        return {mapping.get(k, k): getattr(self, k) for k in self.model_fields_set if k != "version"}
+
+
+class SiteIn(Input):
+    name: Name
+    country: Country
+    time_zone: Annotated[str, StringConstraints(max_length=64)]
+    currency: Currency
+
+    _tz = field_validator("time_zone")(known_time_zone)
+
+
+class SitePatch(Input):
+    name: Name | None = None
+    country: Country | None = None
+    time_zone: Annotated[str, StringConstraints(max_length=64)] | None = None
+    currency: Currency | None = None
+
+    _tz = field_validator("time_zone")(known_time_zone)
+
+    def changes(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.model_fields_set if getattr(self, k) is not None}
+
+
+class SiteOut(Site):
+    model_config = ConfigDict(extra="ignore", defer_build=True)
+
+
+class SiteList(Output):
+    items: list[SiteOut]
+
+
+class ApiKeyIn(Input):
+    role: Role
+    site_ids: Annotated[list[Id], Field(min_length=1, max_length=50)] | None = None
+    name: ShortText | None = None
+
+
+class ApiKeyOut(ApiKey):
+    model_config = ConfigDict(extra="ignore", defer_build=True)
+
+
+class ApiKeyCreated(ApiKeyOut):
+    secret: str = Field(description="The API key. Shown once: store it now.")
+
+
+class ApiKeyList(Output):
+    items: list[ApiKeyOut]
+
+
+class LabelIn(Input):
+    name: Name
+
+
+class LabelOut(Label):
+    model_config = ConfigDict(extra="ignore", defer_build=True)
+
+
+class LabelList(Output):
+    items: list[LabelOut]
+
+
+class PreferenceIn(Input):
+    name: Name
+    channel: Channel
+    description: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+class PreferenceOut(MarketingPreferenceDefinition):
+    model_config = ConfigDict(extra="ignore", defer_build=True)
+
+
+class PreferenceList(Output):
+    items: list[PreferenceOut]

@@ -1,0 +1,199 @@
+"""The merchant's account: terms, settings, sites, API keys, labels, preference definitions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from clientele.account.model import ApiKey, Label, MarketingPreferenceDefinition, Merchant, Site, TermsAcceptance
+from clientele.account.repository import MerchantRepository
+from clientele.kernel import clock, crypto, ids
+from clientele.kernel.contact import Channel
+from clientele.kernel.errors import Forbidden, NotFound, ValidationFailed, VersionMismatch
+from clientele.kernel.permissions import Principal, Role
+
+TERMS_URL = "https://clientele.example/terms/{version}"
+
+
+@dataclass(frozen=True)
+class Terms:
+    version: str
+    url: str
+    accepted: TermsAcceptance | None
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    key: ApiKey
+    secret: str  # shown once, never stored
+
+
+class TermsListener(Protocol):
+    """Told once when a merchant accepts the terms (the legacy upgrade's emails start there)."""
+
+    def terms_accepted(self, merchant_id: str) -> Any: ...
+
+
+class AccountService:
+    def __init__(
+        self,
+        merchants: MerchantRepository,
+        terms_version: str,
+        *,
+        on_terms_accepted: Callable[[], TermsListener] | None = None,
+    ) -> None:
+        self.merchants = merchants
+        self.terms_version = terms_version
+        self.on_terms_accepted = on_terms_accepted
+
+    # Terms ------------------------------------------------------------------------------------
+    def terms(self, principal: Principal) -> Terms:
+        merchant = self.merchants.get(principal.merchant_id)
+        return Terms(self.terms_version, TERMS_URL.format(version=self.terms_version), merchant.terms)
+
+    def accept_terms(self, principal: Principal, version: str) -> tuple[Terms, bool]:
+        """Accept the current terms. Idempotent: ``(terms, False)`` when already accepted.
+
+        A first acceptance tells the listener, whose work is itself idempotent (a retry after a failure
+        sends nothing twice)."""
+        if version != self.terms_version:
+            raise ValidationFailed(
+                f"The current terms are version {self.terms_version}.", field="version", code="TERMS_VERSION_MISMATCH"
+            )
+        merchant = self.merchants.get(principal.merchant_id)
+        if merchant.terms and merchant.terms.version == version:
+            return Terms(version, TERMS_URL.format(version=version), merchant.terms), False
+        expected = merchant.version
+        merchant.terms = TermsAcceptance(version=version, accepted_at=clock.now_iso(), accepted_by=principal.key_id)
+        merchant.version += 1
+        merchant.updated_at = merchant.terms.accepted_at
+        try:
+            self.merchants.save(merchant, expected)
+        except VersionMismatch:
+            # A concurrent acceptance or settings change: read again and settle on what is stored.
+            return self.accept_terms(principal, version)
+        if self.on_terms_accepted is not None:
+            self.on_terms_accepted().terms_accepted(principal.merchant_id)
+        return Terms(version, TERMS_URL.format(version=version), merchant.terms), True
+
+    # Settings ---------------------------------------------------------------------------------
+    def settings(self, principal: Principal) -> Merchant:
+        return self.merchants.get(principal.merchant_id)
+
+    def update_settings(self, principal: Principal, version: int, changes: dict[str, Any]) -> Merchant:
+        merchant = self.merchants.get(principal.merchant_id)
+        if merchant.version != version:
+            raise VersionMismatch("The settings were changed meanwhile; read them again.", field="version")
+        updated = merchant.model_copy(update={**changes, "version": version + 1, "updated_at": clock.now_iso()})
+        self.merchants.save(updated, version)
+        return updated
+
+    # Sites ------------------------------------------------------------------------------------
+    def sites(self, principal: Principal) -> list[Site]:
+        sites = self.merchants.list_sites(principal.merchant_id)
+        if principal.site_ids is not None:
+            sites = [s for s in sites if s.id in principal.site_ids]
+        return sites
+
+    def create_site(self, principal: Principal, *, name: str, country: str, time_zone: str, currency: str) -> Site:
+        site = Site(
+            id=ids.new_id("site"),
+            name=name,
+            country=country,
+            time_zone=time_zone,
+            currency=currency,
+            created_at=clock.now_iso(),
+        )
+        self.merchants.put_site(principal.merchant_id, site)
+        return site
+
+    def update_site(self, principal: Principal, site_id: str, changes: dict[str, Any]) -> Site:
+        if principal.site_ids is not None and site_id not in principal.site_ids:
+            raise NotFound("No such site.", field="id")
+        site = self.merchants.get_site(principal.merchant_id, site_id)
+        updated = site.model_copy(update=changes)
+        self.merchants.put_site(principal.merchant_id, updated, must_exist=True)
+        return updated
+
+    # API keys ---------------------------------------------------------------------------------
+    def keys(self, principal: Principal) -> list[ApiKey]:
+        return self.merchants.list_keys(principal.merchant_id)
+
+    def issue_key(
+        self,
+        principal: Principal | None,
+        merchant: Merchant,
+        *,
+        role: Role,
+        site_ids: list[str] | None,
+        name: str | None = None,
+    ) -> IssuedKey:
+        # A site-limited key can only hand out keys limited to (some of) its own sites.
+        if (
+            principal is not None
+            and principal.site_ids is not None
+            and (site_ids is None or not set(site_ids) <= set(principal.site_ids))
+        ):
+            raise Forbidden("A site-limited key can only issue keys for its own sites.")
+        if site_ids is not None:
+            known = {s.id for s in self.merchants.list_sites(merchant.id)}
+            unknown = [s for s in site_ids if s not in known]
+            if unknown:
+                raise ValidationFailed(f"Unknown site: {unknown[0]}.", field="site_ids", code="UNKNOWN_SITE")
+        secret = crypto.new_api_key_secret()
+        key = ApiKey(
+            id=ids.new_id("key"),
+            name=name,
+            role=role,
+            site_ids=site_ids,
+            hint=secret[-4:],
+            created_at=clock.now_iso(),
+            created_by=principal.key_id if principal else None,
+        )
+        self.merchants.add_key(merchant, key, crypto.api_key_hash(secret))
+        return IssuedKey(key, secret)
+
+    def new_owner_key(self, merchant: Merchant, first_site: Site) -> str:
+        """Create the merchant with its first site and an owner key; returns the key's secret."""
+        secret = crypto.new_api_key_secret()
+        key = ApiKey(
+            id=ids.new_id("key"),
+            name="owner",
+            role=Role.OWNER,
+            site_ids=None,
+            hint=secret[-4:],
+            created_at=merchant.created_at,
+        )
+        self.merchants.create(merchant, [first_site], key, crypto.api_key_hash(secret))
+        return secret
+
+    def create_key(
+        self, principal: Principal, *, role: Role, site_ids: list[str] | None, name: str | None
+    ) -> IssuedKey:
+        merchant = self.merchants.get(principal.merchant_id)
+        return self.issue_key(principal, merchant, role=role, site_ids=site_ids, name=name)
+
+    def revoke_key(self, principal: Principal, key_id: str) -> None:
+        self.merchants.revoke_key(principal.merchant_id, key_id, clock.now_iso())
+
+    # Labels and marketing-preference definitions ----------------------------------------------
+    def labels(self, principal: Principal) -> list[Label]:
+        return self.merchants.list_labels(principal.merchant_id)
+
+    def create_label(self, principal: Principal, name: str) -> Label:
+        label = Label(id=ids.new_id("label"), name=name, created_at=clock.now_iso())
+        self.merchants.put_label(principal.merchant_id, label)
+        return label
+
+    def preferences(self, principal: Principal) -> list[MarketingPreferenceDefinition]:
+        return self.merchants.list_preferences(principal.merchant_id)
+
+    def create_preference(
+        self, principal: Principal, *, name: str, channel: Channel, description: str | None
+    ) -> MarketingPreferenceDefinition:
+        preference = MarketingPreferenceDefinition(
+            id=ids.new_id("pref"), name=name, channel=channel, description=description, created_at=clock.now_iso()
+        )
+        self.merchants.put_preference(principal.merchant_id, preference)
+        return preference

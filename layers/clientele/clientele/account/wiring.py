@@ -1,0 +1,42 @@
+"""The account's providers: built once per container, on first use."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pydantic import Field
+
+from clientele.platform.config import Settings, settings
+from clientele.platform.providers import provider
+from clientele.storage.table import data_table
+
+if TYPE_CHECKING:
+    from clientele.account.access import TermsGate
+    from clientele.account.repository import MerchantRepository
+    from clientele.account.service import AccountService
+
+
+class AccountSettings(Settings):
+    terms_version: str = Field(default="2026-01", alias="TERMS_VERSION")
+
+
+@provider
+def merchants() -> MerchantRepository:
+    from clientele.account.repository import MerchantRepository
+
+    return MerchantRepository(data_table())
+
+
+@provider
+def account_service() -> AccountService:
+    from clientele.account.service import AccountService
+    from clientele.messaging.wiring import legacy_upgrade
+
+    return AccountService(merchants(), settings(AccountSettings).terms_version, on_terms_accepted=legacy_upgrade)
+
+
+@provider
+def terms_gate() -> TermsGate:
+    from clientele.account.access import TermsGate
+
+    return TermsGate(merchants())

@@ -1,1 +1,0 @@
-"""The HTTP edge: resolver setup, request/response models, error mapping, principal extraction."""

@@ -1,0 +1,289 @@
+"""Customers, their uniqueness guards, notes and audit trail.
+
+Email and phone are unique per merchant: a guard item keyed by a keyed hash of the value is
+written in the same transaction as the customer, so two concurrent creations cannot both win.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from clientele.customers.model import AuditEntry, Customer, Note
+from clientele.kernel.entity import Page
+from clientele.kernel.errors import AlreadyExists, NotFound, VersionMismatch
+from clientele.storage import keys
+from clientele.storage.table import ConditionFailed, Item, Table, TransactionCancelled
+
+# What an administrative change may write (``update``); sales own last_visit_at and site_ids.
+ADMINISTRATIVE_FIELDS = (
+    "given_name",
+    "family_name",
+    "email",
+    "phone",
+    "birthday",
+    "locale",
+    "addresses",
+    "labels",
+    "marketing",
+    "consent",
+)
+
+_META = {"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "entity", "expires_at"}
+
+
+@dataclass(frozen=True)
+class ContactHashes:
+    """Keyed hashes of a customer's normalised email and phone (``None`` when absent)."""
+
+    email: str | None
+    phone: str | None
+
+
+def _customer_item(customer: Customer) -> Item:
+    created_key = f"{customer.created_at}#{customer.id}"
+    return {
+        "PK": keys.customer_pk(customer.merchant_id, customer.id),
+        "SK": keys.CUSTOMER_SK,
+        "entity": "customer",
+        "GSI1PK": keys.customers_by_created_pk(customer.merchant_id),
+        "GSI1SK": created_key,
+        "GSI2PK": keys.customers_by_source_pk(customer.merchant_id, customer.source.value),
+        "GSI2SK": created_key,
+        **customer.model_dump(mode="json", exclude_none=True),
+    }
+
+
+def to_customer(item: Item) -> Customer:
+    return Customer.model_validate({k: v for k, v in item.items() if k not in _META})
+
+
+class CustomerRepository:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    # Guards -------------------------------------------------------------------------------
+    def _guard_pk(self, merchant_id: str, kind: str, value_hash: str) -> str:
+        if kind == "email":
+            return keys.email_guard_pk(merchant_id, value_hash)
+        return keys.phone_guard_pk(merchant_id, value_hash)
+
+    def _claim(self, merchant_id: str, kind: str, value_hash: str, customer_id: str) -> dict[str, Any]:
+        return self.table.put_op(
+            {
+                "PK": self._guard_pk(merchant_id, kind, value_hash),
+                "SK": keys.GUARD_SK,
+                "entity": "guard",
+                "kind": kind,
+                "customer_id": customer_id,
+                # The privacy portal's cross-merchant look-up: a keyed hash, never the address.
+                "GSI1PK": keys.contact_index_pk(kind, value_hash),
+                "GSI1SK": f"{merchant_id}#{customer_id}",
+            },
+            condition="attribute_not_exists(PK)",
+        )
+
+    def _release(self, merchant_id: str, kind: str, value_hash: str, customer_id: str) -> dict[str, Any]:
+        return self.table.delete_op(
+            self._guard_pk(merchant_id, kind, value_hash),
+            keys.GUARD_SK,
+            condition="customer_id = :c",
+            vals={":c": customer_id},
+        )
+
+    def _raise_clash(self, exc: TransactionCancelled, guard_positions: dict[int, str]) -> None:
+        for position, kind in guard_positions.items():
+            if exc.cancelled.failed(position):
+                old = exc.cancelled.old(position) or {}
+                existing = old.get("customer_id")
+                raise AlreadyExists(
+                    f"Another customer already has this {kind}: {existing}.",
+                    field=kind,
+                    existing_id=existing,
+                    code="EMAIL_TAKEN" if kind == "email" else "PHONE_TAKEN",
+                ) from exc
+
+    # Customers --------------------------------------------------------------------------------
+    def create(
+        self, customer: Customer, hashes: ContactHashes, audit: AuditEntry, extra: list[dict[str, Any]] | None = None
+    ) -> None:
+        """One ``TransactWriteItems``: the profile, its guards, its first audit entry, the counter."""
+        mid = customer.merchant_id
+        operations = [self.table.put_op(_customer_item(customer), condition="attribute_not_exists(PK)")]
+        guards: dict[int, str] = {}
+        for kind, value_hash in (("email", hashes.email), ("phone", hashes.phone)):
+            if value_hash:
+                guards[len(operations)] = kind
+                operations.append(self._claim(mid, kind, value_hash, customer.id))
+        operations.append(self._audit_op(mid, audit))
+        operations.append(
+            self.table.update_op(keys.merchant_pk(mid), keys.STATS_SK, "ADD total_customers :one", vals={":one": 1})
+        )
+        operations.extend(extra or [])
+        try:
+            self.table.transact(operations)
+        except TransactionCancelled as exc:
+            self._raise_clash(exc, guards)
+            raise
+
+    def get(self, merchant_id: str, customer_id: str) -> Customer:
+        item = self.table.get(keys.customer_pk(merchant_id, customer_id), keys.CUSTOMER_SK)
+        if not item:
+            raise NotFound("No such customer.", field="id")
+        return to_customer(item)
+
+    def update(
+        self, customer: Customer, expected_version: int, old: ContactHashes, new: ContactHashes, audit: AuditEntry
+    ) -> None:
+        """Write the profile's administrative fields if its version is still ``expected_version``; move the
+        guards atomically. Fields that sales maintain (last visit, sites visited) are left as they are, so a
+        sale recorded between the read and this write is never undone."""
+        mid = customer.merchant_id
+        operations = [self._admin_update_op(customer, expected_version)]
+        guards: dict[int, str] = {}
+        for kind, before, after in (("email", old.email, new.email), ("phone", old.phone, new.phone)):
+            if before == after:
+                continue
+            if before:
+                operations.append(self._release(mid, kind, before, customer.id))
+            if after:
+                guards[len(operations)] = kind
+                operations.append(self._claim(mid, kind, after, customer.id))
+        operations.append(self._audit_op(mid, audit))
+        try:
+            self.table.transact(operations)
+        except TransactionCancelled as exc:
+            if exc.cancelled.failed(0):
+                if exc.cancelled.old(0) is None:
+                    raise NotFound("No such customer.", field="id") from exc
+                raise VersionMismatch(
+                    "The customer was changed meanwhile; read it again and retry.", field="version"
+                ) from exc
+            self._raise_clash(exc, guards)
+            raise
+
+    def _admin_update_op(self, customer: Customer, expected_version: int) -> dict[str, Any]:
+        values = customer.model_dump(mode="json", include=set(ADMINISTRATIVE_FIELDS))
+        names = {f"#f{i}": name for i, name in enumerate(ADMINISTRATIVE_FIELDS)}
+        to_set = [f"#f{i} = :f{i}" for i, name in enumerate(ADMINISTRATIVE_FIELDS) if values.get(name) is not None]
+        to_remove = [f"#f{i}" for i, name in enumerate(ADMINISTRATIVE_FIELDS) if values.get(name) is None]
+        expression = "SET " + ", ".join([*to_set, "version = :next", "updated_at = :updated"])
+        if to_remove:
+            expression += " REMOVE " + ", ".join(to_remove)
+        vals = {f":f{i}": values[name] for i, name in enumerate(ADMINISTRATIVE_FIELDS) if values.get(name) is not None}
+        vals.update({":v": expected_version, ":next": customer.version, ":updated": customer.updated_at})
+        return self.table.update_op(
+            keys.customer_pk(customer.merchant_id, customer.id),
+            keys.CUSTOMER_SK,
+            expression,
+            condition="version = :v",
+            names=names,
+            vals=vals,
+        )
+
+    def find_by_contact(self, merchant_id: str, kind: str, value_hash: str) -> Customer | None:
+        guard = self.table.get(self._guard_pk(merchant_id, kind, value_hash), keys.GUARD_SK)
+        if not guard:
+            return None
+        try:
+            return self.get(merchant_id, guard["customer_id"])
+        except NotFound:
+            return None
+
+    def holders(self, kind: str, value_hash: str) -> list[tuple[str, str]]:
+        """Every ``(merchant_id, customer_id)`` whose customer has this email or phone (any merchant)."""
+        found: list[tuple[str, str]] = []
+        cursor = None
+        while True:
+            items, cursor = self.table.query(
+                partition=("GSI1PK", keys.contact_index_pk(kind, value_hash)), index="GSI1", limit=100, cursor=cursor
+            )
+            found += [(i["GSI1SK"].split("#", 1)[0], i["customer_id"]) for i in items]
+            if not cursor:
+                return found
+
+    def list(
+        self, merchant_id: str, *, source: str | None, limit: int, cursor: str | None, newest_first: bool = True
+    ) -> Page[Customer]:
+        if source:
+            partition = ("GSI2PK", keys.customers_by_source_pk(merchant_id, source))
+            index = "GSI2"
+        else:
+            partition = ("GSI1PK", keys.customers_by_created_pk(merchant_id))
+            index = "GSI1"
+        items, next_cursor = self.table.query(
+            partition=partition, index=index, limit=limit, cursor=cursor, forward=not newest_first
+        )
+        return Page[Customer](items=[to_customer(i) for i in items], cursor=next_cursor)
+
+    # Notes ----------------------------------------------------------------------------------
+    def add_note(self, merchant_id: str, note: Note, audit: AuditEntry) -> None:
+        pk = keys.customer_pk(merchant_id, note.customer_id)
+        try:
+            self.table.transact(
+                [
+                    self.table.check_op(pk, keys.CUSTOMER_SK, "attribute_exists(PK)"),
+                    self.table.put_op(
+                        {"PK": pk, "SK": keys.note_sk(note.id), "entity": "note", **note.model_dump(mode="json")}
+                    ),
+                    self._audit_op(merchant_id, audit),
+                ]
+            )
+        except TransactionCancelled as exc:
+            if exc.cancelled.failed(0):
+                raise NotFound("No such customer.", field="id") from exc
+            raise
+
+    def list_notes(self, merchant_id: str, customer_id: str, *, limit: int, cursor: str | None) -> Page[Note]:
+        items, next_cursor = self.table.query(
+            partition=("PK", keys.customer_pk(merchant_id, customer_id)),
+            begins_with=("SK", "NOTE#"),
+            limit=limit,
+            cursor=cursor,
+            forward=False,
+        )
+        return Page[Note](
+            items=[Note.model_validate({k: v for k, v in i.items() if k not in _META}) for i in items],
+            cursor=next_cursor,
+        )
+
+    def delete_note(self, merchant_id: str, customer_id: str, note_id: str, audit: AuditEntry) -> None:
+        pk = keys.customer_pk(merchant_id, customer_id)
+        try:
+            self.table.transact(
+                [
+                    self.table.delete_op(pk, keys.note_sk(note_id), condition="attribute_exists(PK)"),
+                    self._audit_op(merchant_id, audit),
+                ]
+            )
+        except TransactionCancelled as exc:
+            if exc.cancelled.failed(0):
+                raise NotFound("No such note.", field="note_id") from exc
+            raise
+
+    # Audit ----------------------------------------------------------------------------------
+    def _audit_op(self, merchant_id: str, audit: AuditEntry) -> dict[str, Any]:
+        return self.table.put_op(
+            {
+                "PK": keys.customer_pk(merchant_id, audit.customer_id),
+                "SK": keys.audit_sk(audit.id),
+                "entity": "audit",
+                **audit.model_dump(mode="json"),
+            }
+        )
+
+    def list_audit(self, merchant_id: str, customer_id: str, *, limit: int, cursor: str | None) -> Page[AuditEntry]:
+        items, next_cursor = self.table.query(
+            partition=("PK", keys.customer_pk(merchant_id, customer_id)),
+            begins_with=("SK", "AUDIT#"),
+            limit=limit,
+            cursor=cursor,
+            forward=False,
+        )
+        return Page[AuditEntry](
+            items=[AuditEntry.model_validate({k: v for k, v in i.items() if k not in _META}) for i in items],
+            cursor=next_cursor,
+        )
+
+
+__all__ = ["ConditionFailed", "ContactHashes", "CustomerRepository", "to_customer"]

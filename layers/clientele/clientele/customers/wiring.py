@@ -1,0 +1,28 @@
+"""The customer list's providers: built once per container, on first use."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from clientele.account import wiring as account
+from clientele.platform.providers import provider
+from clientele.platform.secrets import app_secret
+from clientele.storage.table import data_table
+
+if TYPE_CHECKING:
+    from clientele.customers.repository import CustomerRepository
+    from clientele.customers.service import CustomerService
+
+
+@provider
+def customers() -> CustomerRepository:
+    from clientele.customers.repository import CustomerRepository
+
+    return CustomerRepository(data_table())
+
+
+@provider
+def customer_service() -> CustomerService:
+    from clientele.customers.service import CustomerService
+
+    return CustomerService(customers(), account.merchants(), app_secret)

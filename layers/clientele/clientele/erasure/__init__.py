@@ -1,0 +1,1 @@
+"""Erasure: one service behind every way to erase a customer's data."""

@@ -1,0 +1,132 @@
+"""Erasure: one service behind the four ways to erase (receipt link, welcome-email link, privacy
+portal, merchant ``DELETE``).
+
+Every item type of docs/data-model.md has a rule in :data:`RULES`; a test fails when one is missing.
+The profile, its guards, the tombstone and the counters change in one transaction; the rest of the
+customer's partition is swept afterwards, and a second run sweeps whatever a crash left behind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from clientele.customers.repository import CustomerRepository
+from clientele.erasure.repository import TOMBSTONE_SK, ErasureRepository
+from clientele.kernel import clock, contact
+from clientele.kernel.errors import NotFound
+from clientele.storage import keys
+from clientele.storage.table import Item
+
+
+class ErasurePath(StrEnum):
+    RECEIPT_LINK = "receipt_link"
+    WELCOME_LINK = "welcome_link"
+    PORTAL = "portal"
+    MERCHANT = "merchant"
+
+
+class Rule(StrEnum):
+    DELETE = "delete"  # the item goes
+    ANONYMISE = "anonymise"  # the item stays without personal data
+    KEEP = "keep"  # holds no personal data of a customer (merchant's own data, counters, hashes of ids)
+
+
+# entity (the item's ``entity`` attribute) -> what erasure does with it
+RULES: dict[str, Rule] = {
+    # in the customer's partition
+    "customer": Rule.DELETE,
+    "note": Rule.DELETE,
+    "audit": Rule.DELETE,
+    "card": Rule.DELETE,  # and its look-up stops pointing at the customer
+    "activity": Rule.DELETE,  # and its sale is marked as an erased customer's
+    "customer_stats": Rule.DELETE,  # and the merchant's counters lose the customer
+    "delivery": Rule.DELETE,  # pending messages find no delivery and no customer: nothing is sent
+    "tombstone": Rule.KEEP,  # when and by which path, no personal data
+    # elsewhere
+    "guard": Rule.DELETE,
+    "card_lookup": Rule.ANONYMISE,
+    "sale": Rule.ANONYMISE,
+    "merchant": Rule.KEEP,
+    "stats": Rule.KEEP,
+    "counters": Rule.KEEP,
+    "site": Rule.KEEP,
+    "label": Rule.KEEP,
+    "preference": Rule.KEEP,
+    "api_key": Rule.KEEP,
+    "api_key_lookup": Rule.KEEP,
+    "rate_limit": Rule.KEEP,
+    "one_time_code": Rule.KEEP,  # a keyed hash of the address and of the code; gone by TTL in 10 minutes
+}
+
+
+@dataclass(frozen=True)
+class Tombstone:
+    customer_id: str
+    erased_at: str
+    path: str
+
+
+class ErasureService:
+    def __init__(self, erasure: ErasureRepository, customers: CustomerRepository, secret: Any) -> None:
+        self.erasure = erasure
+        self.customers = customers
+        self._secret = secret
+
+    def erase(self, merchant_id: str, customer_id: str, path: ErasurePath) -> Tombstone:
+        """Erase the customer; running it again (or concurrently) is safe and returns the same tombstone."""
+        items = self.erasure.partition(merchant_id, customer_id)
+        profile = next((i for i in items if i["SK"] == keys.CUSTOMER_SK), None)
+        if profile is not None:
+            self._close(merchant_id, customer_id, profile, items, path)
+        tombstone = self.erasure.tombstone(merchant_id, customer_id)
+        if tombstone is None:
+            raise NotFound("No such customer.", field="id")
+        self._sweep(merchant_id, customer_id, items)
+        return Tombstone(customer_id, tombstone["erased_at"], tombstone["path"])
+
+    def _close(self, merchant_id: str, customer_id: str, profile: Item, items: list[Item], path: ErasurePath) -> None:
+        guards = []
+        secret = self._secret() if profile.get("email") or profile.get("phone") else b""
+        if profile.get("email"):
+            guards.append(
+                (keys.email_guard_pk(merchant_id, contact.email_hash(secret, profile["email"])), keys.GUARD_SK)
+            )
+        if profile.get("phone"):
+            guards.append(
+                (keys.phone_guard_pk(merchant_id, contact.phone_hash(secret, profile["phone"])), keys.GUARD_SK)
+            )
+        counters: list[tuple[str, dict[str, int]]] = [(keys.STATS_SK, {"total_customers": 1})]
+        for item in items:
+            if item.get("entity") != "customer_stats":
+                continue
+            scope = keys.ALL_SITES if item["SK"] == keys.CUSTOMER_STATS_SK else item["SK"].rsplit("#", 1)[-1]
+            moves = {"total_customers": 1} if int(item.get("sale_count", 0)) > 0 else {}
+            if int(item.get("purchase_count", 0)) >= 2:
+                moves["returning_customers"] = 1
+            if moves:
+                counters.append((keys.merchant_counter_sk(scope), moves))
+        self.erasure.close_profile(
+            merchant_id,
+            customer_id,
+            guards=guards,
+            tombstone={"customer_id": customer_id, "erased_at": clock.now_iso(), "path": path.value},
+            counters=counters,
+        )
+
+    def _sweep(self, merchant_id: str, customer_id: str, items: list[Item]) -> None:
+        doomed: list[tuple[str, str]] = []
+        for item in items:
+            entity = str(item.get("entity", ""))
+            if item["SK"] in (keys.CUSTOMER_SK, TOMBSTONE_SK):
+                continue
+            rule = RULES.get(entity, Rule.DELETE)  # an unknown item in the partition is the person's: delete
+            if rule is not Rule.DELETE:
+                continue
+            if entity == "card" and item.get("fingerprint_hash"):
+                self.erasure.delete_card_lookup(merchant_id, item["fingerprint_hash"], customer_id)
+            if entity == "activity" and item["SK"].startswith(keys.activity_prefix("all")) and item.get("id"):
+                self.erasure.anonymise_sale(merchant_id, item["id"])
+            doomed.append((item["PK"], item["SK"]))
+        self.erasure.delete(doomed)

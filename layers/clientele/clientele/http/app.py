@@ -1,0 +1,178 @@
+"""The resolver every merchant-API function uses, and its Lambda entry point.
+
+Thin handlers register routes on :func:`create_app`'s resolver; this module owns what is
+common: error mapping, body limits, the caller's identity, observability.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+    ResponseValidationError,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import Field
+
+from clientele.http import errors
+from clientele.kernel.errors import DomainError, ErrorDetail, InvalidFields, Unauthorized
+from clientele.kernel.permissions import Permission, Principal, require
+from clientele.platform.config import Settings, settings
+from clientele.platform.observability import logger, metrics, tracer
+
+JSON = "application/json"
+LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+
+
+class HttpSettings(Settings):
+    max_body_bytes: int = Field(default=64 * 1024, alias="MAX_BODY_BYTES")
+
+
+class TermsCheck(Protocol):
+    def check(self, principal: Principal) -> None: ...
+
+
+class MerchantApi(APIGatewayHttpResolver):
+    """The merchant API's resolver: Powertools' HTTP API resolver and the gate that routes pass through."""
+
+    def __init__(self, terms_gate: Callable[[], TermsCheck] | None) -> None:
+        super().__init__(enable_validation=True)
+        self.terms_gate = terms_gate
+
+
+def _error(status: int, body: str) -> Response[str]:
+    return Response(status_code=status, content_type=JSON, body=body)
+
+
+def create_app(terms_gate: Callable[[], TermsCheck] | None = None) -> MerchantApi:
+    """A resolver with the one error mapping; ``terms_gate`` (the account's) closes customer-list routes
+    until the merchant accepted the terms."""
+    app = MerchantApi(terms_gate)
+
+    @app.exception_handler(DomainError)
+    def _domain(error: DomainError) -> Response[str]:
+        return _error(*errors.from_domain(error))
+
+    @app.exception_handler(InvalidFields)
+    def _fields(error: InvalidFields) -> Response[str]:
+        return _error(*errors.from_domain(error))
+
+    @app.exception_handler(RequestValidationError)
+    def _validation(error: RequestValidationError) -> Response[str]:
+        return _error(*errors.from_validation(list(error.errors())))
+
+    @app.exception_handler(ResponseValidationError)
+    def _our_bug(error: ResponseValidationError) -> Response[str]:
+        logger.error("response failed its own schema", extra={"errors": [e.get("type") for e in error.errors()]})
+        return _error(500, errors.body([ErrorDetail("INTERNAL", "Something went wrong on our side.")]))
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _content_type(error: RequestUnsupportedContentType) -> Response[str]:
+        return _error(
+            415, errors.body([ErrorDetail("UNSUPPORTED_MEDIA_TYPE", "Send JSON with Content-Type: application/json.")])
+        )
+
+    @app.not_found
+    def _not_found(error: NotFoundError) -> Response[str]:
+        return _error(404, errors.body([ErrorDetail("NOT_FOUND", "No such route.")]))
+
+    return app
+
+
+def _raw_error(status: int, body: str) -> dict[str, Any]:
+    return {"statusCode": status, "headers": {"Content-Type": JSON}, "body": body}
+
+
+def _precheck(event: dict[str, Any]) -> dict[str, Any] | None:
+    """What API Gateway passes through but no handler should see: oversized or non-UTF-8 bodies."""
+    raw = event.get("body")
+    if raw is None:
+        return None
+    content_type = str((event.get("headers") or {}).get("content-type", "")).split(";")[0].strip().lower()
+    if raw and content_type and content_type != JSON:
+        return _raw_error(
+            415, errors.body([ErrorDetail("UNSUPPORTED_MEDIA_TYPE", "Send JSON with Content-Type: application/json.")])
+        )
+    if event.get("isBase64Encoded"):
+        try:
+            data = base64.b64decode(raw, validate=True)
+        except (binascii.Error, ValueError):
+            data = b"\xff"
+    else:
+        data = raw.encode("utf-8", "surrogatepass")
+    limit = settings(HttpSettings).max_body_bytes
+    if len(data) > limit:
+        return _raw_error(
+            413, errors.body([ErrorDetail("PAYLOAD_TOO_LARGE", f"The request body exceeds {limit} bytes.")])
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return _raw_error(400, errors.body([ErrorDetail("MALFORMED_BODY", "The request body is not UTF-8.")]))
+    if event.get("isBase64Encoded"):
+        event["body"] = text
+        event["isBase64Encoded"] = False
+    return None
+
+
+def lambda_entry(app: APIGatewayHttpResolver) -> LambdaHandler:
+    """The function's handler: body checks, correlation id, metrics and tracing around ``app``."""
+
+    @logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
+    @metrics.log_metrics
+    @tracer.capture_lambda_handler(capture_response=False)
+    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        refused = _precheck(event)
+        if refused is not None:
+            return refused
+        try:
+            return app.resolve(event, context)
+        except Exception:
+            logger.exception("unhandled error")
+            return _raw_error(500, errors.body([ErrorDetail("INTERNAL", "Something went wrong on our side.")]))
+
+    return handler
+
+
+def principal(app: APIGatewayHttpResolver) -> Principal:
+    """The caller, as the authorizer resolved it from the API key."""
+    context = app.current_event.request_context.authorizer.get_lambda or {}
+    if context.get("authenticated") not in (True, "true"):
+        raise Unauthorized("A valid API key is required: Authorization: Bearer <api_key>.")
+    try:
+        site_ids = context.get("site_ids")
+        return Principal(
+            merchant_id=context["merchant_id"],
+            key_id=context["key_id"],
+            role=context["role"],
+            site_ids=json.loads(site_ids) if isinstance(site_ids, str) and site_ids else None,
+            terms_accepted=context.get("terms_accepted") in (True, "true"),
+            country=context.get("country") or "NL",
+            locale=context.get("locale") or "en",
+        )
+    except (KeyError, ValueError) as exc:
+        raise Unauthorized("A valid API key is required.") from exc
+
+
+def caller(app: MerchantApi, permission: Permission, *, terms: bool = True) -> Principal:
+    """The caller, once it is known to hold ``permission`` (and, by default, to have accepted the terms)."""
+    who = principal(app)
+    require(who, permission)
+    if terms:
+        if app.terms_gate is None:
+            raise RuntimeError("this function's routes need the terms gate: create_app(terms_gate=...)")
+        app.terms_gate().check(who)
+    return who
+
+
+def json_response(status: int, payload: Any, headers: dict[str, str] | None = None) -> Response[Any]:
+    """A JSON answer with a status other than 200; Powertools validates ``payload`` against the route."""
+    return Response(status_code=status, content_type=JSON, body=payload, headers=headers)

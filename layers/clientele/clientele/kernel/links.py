@@ -1,0 +1,92 @@
+"""Every signed link of Clientele, declared once: its purpose, its lifetime and where it points.
+
+A token is made for one purpose and never verifies for another, carries its issue time, and expires after
+its purpose's lifetime. Pages that take a token (``/s``, ``/r``, ``/e``, ``/p``) and the messages that
+carry links all go through :class:`LinkSigner`, so a lifetime or a path cannot drift between the sender
+and the page.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+DAY = 86_400
+
+
+class Link(StrEnum):
+    SIGNUP = "signup"  # the QR code at the till: /s/{token}
+    SIGNUP_FORM = "signup-form"  # what the signup page showed, carried by its form
+    RECEIPT = "receipt"  # the hosted receipt: /r/{token}
+    ERASE = "erase"  # erase my data: /e/{token}
+    PREFERENCES = "preferences"  # my marketing preferences: /p/{token}
+    PRIVACY_PENDING = "privacy-pending"  # the portal, between asking for a code and typing it
+    PRIVACY_SESSION = "privacy-session"  # the portal, once the code was right
+
+
+LIFETIME_SECONDS: dict[Link, int] = {
+    Link.SIGNUP: 365 * DAY,  # printed codes stay on the counter for a year
+    Link.SIGNUP_FORM: 2 * 3600,  # long enough to fill in a form slowly, too short for a bot farm
+    Link.RECEIPT: 400 * DAY,  # a receipt is kept for returns and warranties well beyond a year
+    Link.ERASE: 730 * DAY,  # links in old emails keep working for two years
+    Link.PREFERENCES: 730 * DAY,
+    Link.PRIVACY_PENDING: 10 * 60,  # the one-time code's lifetime
+    Link.PRIVACY_SESSION: 15 * 60,
+}
+SALE_SIGNUP_SECONDS = DAY  # a signup code bound to one sale is shown at the till for that sale only
+
+PATHS: dict[Link, str] = {Link.SIGNUP: "/s/", Link.RECEIPT: "/r/", Link.ERASE: "/e/", Link.PREFERENCES: "/p/"}
+
+
+class InvalidLink(Exception):
+    """A forged, foreign-purpose or expired link token (pages answer it with a 404 page)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason  # "expired" or "invalid"
+
+
+class LinkSigner:
+    def __init__(self, secret: bytes, public_base_url: str = "") -> None:
+        self._secret = secret
+        self.public_base_url = public_base_url.rstrip("/")
+
+    def _serializer(self, link: Link | str) -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(self._secret, salt=f"clientele-link/{Link(link).value}")
+
+    def sign(self, link: Link | str, payload: dict[str, Any]) -> str:
+        return str(self._serializer(link).dumps(payload))
+
+    def verify(self, link: Link | str, token: str, *, max_age_seconds: int | None = None) -> dict[str, Any]:
+        """The payload, or :class:`InvalidLink` for a forged, foreign-purpose or expired token.
+
+        ``max_age_seconds`` shortens the purpose's lifetime (a sale-bound signup code), never lengthens it.
+        """
+        lifetime = LIFETIME_SECONDS[Link(link)]
+        max_age = lifetime if max_age_seconds is None else min(max_age_seconds, lifetime)
+        try:
+            payload = self._serializer(link).loads(token, max_age=max_age)
+        except SignatureExpired as exc:
+            raise InvalidLink("expired") from exc
+        except BadSignature as exc:
+            raise InvalidLink("invalid") from exc
+        if not isinstance(payload, dict):
+            raise InvalidLink("invalid")
+        return payload
+
+    def url(self, link: Link, payload: dict[str, Any]) -> str:
+        """The public address of a page link (``/s``, ``/r``, ``/e``, ``/p``) holding a fresh token."""
+        return f"{self.public_base_url}{PATHS[link]}{self.sign(link, payload)}"
+
+    # The payloads of each page link, in one place --------------------------------------------------
+    def signup_url(self, merchant_id: str, sale_id: str | None = None) -> str:
+        return self.url(Link.SIGNUP, {"m": merchant_id, **({"sale": sale_id} if sale_id else {})})
+
+    def receipt_token(self, merchant_id: str, sale_id: str) -> str:
+        """The token of a sale's hosted receipt ``/r/{token}``: IDs only, and short enough for an SMS."""
+        return self.sign(Link.RECEIPT, {"m": merchant_id, "s": sale_id})
+
+    def receipt_url(self, merchant_id: str, sale_id: str) -> str:
+        return f"{self.public_base_url}{PATHS[Link.RECEIPT]}{self.receipt_token(merchant_id, sale_id)}"

@@ -1,0 +1,1 @@
+"""Messages to customers: the delivery pipeline (SQS, SES, SNS), each message kind, and receipts."""

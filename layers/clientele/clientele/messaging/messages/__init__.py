@@ -1,0 +1,72 @@
+"""One renderer per message kind.
+
+``messages/<kind>.py`` exposes ``render(context: MessageContext) -> EmailContent | SmsContent`` and
+its templates live under ``templates/emails/`` (and ``templates/sms/``). To add a kind, write its
+module and list it in :data:`KINDS`; the delivery pipeline needs nothing else.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeAlias, cast
+
+from clientele.account.model import Merchant
+from clientele.customers.model import Customer
+from clientele.messaging.model import Delivery, EmailContent, Links, SmsContent
+from clientele.sales.model import Sale
+
+KINDS: dict[str, str] = {
+    "welcome": "clientele.messaging.messages.welcome",
+    "already_on_list": "clientele.messaging.messages.already_on_list",
+    "legacy_upgrade": "clientele.messaging.messages.legacy_upgrade",
+    "receipt": "clientele.messaging.messages.receipt",
+}
+
+Rendered: TypeAlias = EmailContent | SmsContent
+Renderer: TypeAlias = Callable[["MessageContext"], Rendered]
+
+
+class UnknownKind(Exception):
+    pass
+
+
+class Undeliverable(Exception):
+    """A renderer's answer when this message can never be made (e.g. its sale is gone): failed, not retried."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class MessageContext:
+    delivery: Delivery
+    merchant: Merchant
+    customer: Customer
+    locale: str
+    links: Links
+    sale: Sale | None = None  # when ``refs["sale_id"]`` names a sale that could be read
+
+    def template_values(self, **extra: Any) -> dict[str, Any]:
+        """What every message template may use."""
+        return {
+            "merchant": self.merchant,
+            "customer": self.customer,
+            "links": self.links,
+            "sale": self.sale,
+            "channel": self.delivery.channel.value,
+            **extra,
+        }
+
+
+def renderer(kind: str) -> Renderer:
+    module_name = KINDS.get(kind)
+    if module_name is None:
+        raise UnknownKind(kind)
+    return cast(Renderer, importlib.import_module(module_name).render)
+
+
+def render(context: MessageContext) -> Rendered:
+    return renderer(context.delivery.kind)(context)

@@ -1,0 +1,158 @@
+"""Delivery records: one per message to a customer, moved queued -> sending -> sent (or failed).
+
+Every transition is a conditional update, so two consumers of the same queue message never
+both send it, and a message already sent is never sent again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+
+from clientele.kernel.entity import Page
+from clientele.messaging.model import Delivery, DeliveryStatus
+from clientele.storage import keys
+from clientele.storage.table import ConditionFailed, Item, Table
+
+_META = {"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "entity", "expires_at", "claim", "lease_until"}
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The outcome of trying to take a delivery for sending."""
+
+    delivery: Delivery | None  # the record as it is now (None: it does not exist, e.g. erased)
+    claimed: bool  # True: this caller holds it and may send
+
+
+def _item(delivery: Delivery) -> Item:
+    item: Item = {
+        "PK": keys.customer_pk(delivery.merchant_id, delivery.customer_id),
+        "SK": keys.delivery_sk(delivery.id),
+        "entity": "delivery",
+        **delivery.model_dump(mode="json", exclude_none=True),
+    }
+    sale_id = delivery.refs.get("sale_id")
+    if sale_id:
+        item["GSI1PK"] = keys.deliveries_by_sale_pk(delivery.merchant_id, sale_id)
+        item["GSI1SK"] = f"{delivery.created_at}#{delivery.id}"
+    return item
+
+
+def to_delivery(item: Item) -> Delivery:
+    return Delivery.model_validate({k: v for k, v in item.items() if k not in _META})
+
+
+class DeliveryRepository:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def add(self, delivery: Delivery) -> Delivery | None:
+        """Store a new delivery; if one with its id exists already, return that one instead."""
+        try:
+            self.table.put(_item(delivery), condition="attribute_not_exists(PK)")
+        except ConditionFailed as exc:
+            return to_delivery(exc.old) if exc.old else delivery
+        return None
+
+    def get(self, merchant_id: str, customer_id: str, delivery_id: str) -> Delivery | None:
+        item = self.table.get(
+            keys.customer_pk(merchant_id, customer_id), keys.delivery_sk(delivery_id), consistent=True
+        )
+        return to_delivery(item) if item else None
+
+    def claim(
+        self,
+        merchant_id: str,
+        customer_id: str,
+        delivery_id: str,
+        *,
+        claim_id: str,
+        now: str,
+        now_epoch: int,
+        lease_seconds: int,
+    ) -> Claim:
+        """Take a queued (or failed and redriven, or abandoned) delivery for sending."""
+        try:
+            item = self.table.update(
+                keys.customer_pk(merchant_id, customer_id),
+                keys.delivery_sk(delivery_id),
+                "SET #s = :sending, claim = :claim, lease_until = :lease, updated_at = :now ADD attempts :one",
+                condition="attribute_exists(PK) AND (#s IN (:queued, :failed) OR "
+                "(#s = :sending AND lease_until < :epoch))",
+                names={"#s": "status"},
+                vals={
+                    ":sending": DeliveryStatus.SENDING.value,
+                    ":queued": DeliveryStatus.QUEUED.value,
+                    ":failed": DeliveryStatus.FAILED.value,
+                    ":claim": claim_id,
+                    ":lease": now_epoch + lease_seconds,
+                    ":epoch": now_epoch,
+                    ":now": now,
+                    ":one": 1,
+                },
+            )
+        except ConditionFailed as exc:
+            return Claim(to_delivery(exc.old) if exc.old else None, claimed=False)
+        return Claim(to_delivery(item), claimed=True)
+
+    def mark_sent(self, delivery: Delivery, *, claim_id: str, now: str, provider_message_id: str) -> None:
+        self.table.update(
+            keys.customer_pk(delivery.merchant_id, delivery.customer_id),
+            keys.delivery_sk(delivery.id),
+            "SET #s = :sent, sent_at = :now, updated_at = :now, provider_message_id = :pid "
+            "REMOVE claim, lease_until, #e",
+            condition="#s = :sending AND claim = :claim",
+            names={"#s": "status", "#e": "error"},
+            vals={
+                ":sent": DeliveryStatus.SENT.value,
+                ":sending": DeliveryStatus.SENDING.value,
+                ":claim": claim_id,
+                ":now": now,
+                ":pid": provider_message_id,
+            },
+        )
+
+    def release(self, delivery: Delivery, *, claim_id: str, now: str, error: str, final: bool) -> None:
+        """Give a delivery back after a failed attempt: queued for a retry, or failed for good."""
+        status = DeliveryStatus.FAILED if final else DeliveryStatus.QUEUED
+        # Erased meanwhile, or the lease passed to another consumer: theirs to settle.
+        with contextlib.suppress(ConditionFailed):
+            self.table.update(
+                keys.customer_pk(delivery.merchant_id, delivery.customer_id),
+                keys.delivery_sk(delivery.id),
+                "SET #s = :status, #e = :error, updated_at = :now REMOVE claim, lease_until",
+                condition="#s = :sending AND claim = :claim",
+                names={"#s": "status", "#e": "error"},
+                vals={
+                    ":status": status.value,
+                    ":sending": DeliveryStatus.SENDING.value,
+                    ":claim": claim_id,
+                    ":error": error,
+                    ":now": now,
+                },
+            )
+
+    def list_for_customer(
+        self, merchant_id: str, customer_id: str, *, limit: int = 50, cursor: str | None = None
+    ) -> Page[Delivery]:
+        items, next_cursor = self.table.query(
+            partition=("PK", keys.customer_pk(merchant_id, customer_id)),
+            begins_with=("SK", keys.DELIVERY_PREFIX),
+            limit=limit,
+            cursor=cursor,
+            forward=False,
+        )
+        return Page[Delivery](items=[to_delivery(i) for i in items], cursor=next_cursor)
+
+    def list_for_sale(
+        self, merchant_id: str, sale_id: str, *, limit: int = 50, cursor: str | None = None
+    ) -> Page[Delivery]:
+        items, next_cursor = self.table.query(
+            partition=("GSI1PK", keys.deliveries_by_sale_pk(merchant_id, sale_id)),
+            index="GSI1",
+            limit=limit,
+            cursor=cursor,
+            forward=False,
+        )
+        return Page[Delivery](items=[to_delivery(i) for i in items], cursor=next_cursor)

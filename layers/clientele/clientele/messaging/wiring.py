@@ -1,0 +1,89 @@
+"""The providers of messages to customers (the delivery pipeline, receipts, the legacy upgrade)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pydantic import Field
+
+from clientele.account import wiring as account
+from clientele.customers import wiring as customers
+from clientele.platform.config import Settings, settings
+from clientele.platform.providers import provider
+from clientele.platform.secrets import link_signer
+from clientele.sales import wiring as sales
+from clientele.storage.table import data_table
+
+if TYPE_CHECKING:
+    from clientele.messaging.delivery import DeliveryService
+    from clientele.messaging.legacy import LegacyUpgrade
+    from clientele.messaging.receipts import HostedReceipts, ReceiptService
+    from clientele.messaging.repository import DeliveryRepository
+    from clientele.sales.model import Sale
+
+
+class MessagingSettings(Settings):
+    sender_email: str = Field(default="no-reply@example.com", alias="SENDER_EMAIL")
+    delivery_queue_url: str = Field(default="", alias="DELIVERY_QUEUE_URL")
+    # The delivery queue's maxReceiveCount (template.yaml): the last receive marks a delivery failed.
+    delivery_max_receives: int = Field(default=5, alias="DELIVERY_MAX_RECEIVES")
+    # A mailbox that processes "unsubscribe" mails; when set, List-Unsubscribe also offers it (mailto).
+    unsubscribe_email: str = Field(default="", alias="UNSUBSCRIBE_EMAIL")
+
+
+@provider
+def deliveries() -> DeliveryRepository:
+    from clientele.messaging.repository import DeliveryRepository
+
+    return DeliveryRepository(data_table())
+
+
+def _sale(merchant_id: str, sale_id: str) -> Sale | None:
+    """A sale for messages that carry one (the welcome email's first receipt)."""
+    from clientele.kernel.errors import NotFound
+
+    try:
+        return sales.sales().get(merchant_id, sale_id)
+    except NotFound:
+        return None
+
+
+@provider
+def delivery_service() -> DeliveryService:
+    from clientele.messaging.delivery import DeliveryService
+    from clientele.platform.mail import Mailer
+    from clientele.platform.queues import Queue
+
+    config = settings(MessagingSettings)
+    return DeliveryService(
+        deliveries(),
+        customers.customers(),
+        account.merchants(),
+        Queue(config.delivery_queue_url),
+        Mailer(config.sender_email),
+        signer=link_signer(),
+        max_receives=config.delivery_max_receives,
+        sales=_sale,
+        unsubscribe_mailbox=config.unsubscribe_email or None,
+    )
+
+
+@provider
+def receipt_service() -> ReceiptService:
+    from clientele.messaging.receipts import ReceiptService
+
+    return ReceiptService(sales.sales_service(), customers.customers(), deliveries(), delivery_service)
+
+
+@provider
+def hosted_receipts() -> HostedReceipts:
+    from clientele.messaging.receipts import HostedReceipts
+
+    return HostedReceipts(link_signer(), account.merchants(), sales.sales())
+
+
+@provider
+def legacy_upgrade() -> LegacyUpgrade:
+    from clientele.messaging.legacy import LegacyUpgrade
+
+    return LegacyUpgrade(customers.customers(), delivery_service())

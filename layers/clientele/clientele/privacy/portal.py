@@ -1,0 +1,149 @@
+"""The privacy portal: prove control of an email or phone with a one-time code, see which merchants
+hold data for it, and erase it from all of them at once.
+
+Nothing here keys or stores an address in clear: look-ups, codes and rate limits use keyed hashes
+of the normalised address, and the pages carry only signed tokens holding those hashes. Every step
+answers the same whether or not anyone holds the address.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from clientele.account.repository import MerchantRepository
+from clientele.customers.repository import CustomerRepository
+from clientele.erasure.service import ErasurePath, ErasureService
+from clientele.kernel import clock, contact, crypto
+from clientele.kernel.errors import RateLimited, ValidationFailed
+from clientele.kernel.links import LIFETIME_SECONDS, InvalidLink, Link, LinkSigner
+from clientele.privacy.one_time_codes import OneTimeCodeRepository
+from clientele.storage.rate_limits import Bucket, LimitReached, RateLimitRepository
+
+CODE_TTL_SECONDS = LIFETIME_SECONDS[Link.PRIVACY_PENDING]
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Address:
+    """A normalised email or phone, and its keyed hash (what everything else uses)."""
+
+    kind: str  # "email" | "phone"
+    value: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class Holder:
+    merchant_id: str
+    merchant_name: str
+    customer_id: str
+
+
+class WrongCode(Exception):
+    def __init__(self, attempts_left: int) -> None:
+        super().__init__("wrong code")
+        self.attempts_left = attempts_left
+
+
+class CodeUnusable(Exception):
+    """Expired, used up, or never issued: ask for a new one."""
+
+
+SendCode = Callable[[Address, str, str], None]  # (address, code, locale)
+
+
+class PrivacyPortal:
+    def __init__(
+        self,
+        codes: OneTimeCodeRepository,
+        *,
+        customers: CustomerRepository,
+        merchants: MerchantRepository,
+        erasure: ErasureService,
+        limits: RateLimitRepository,
+        signer: LinkSigner,
+        secret: Callable[[], bytes],
+        send_code: SendCode,
+    ) -> None:
+        self.codes = codes
+        self.customers = customers
+        self.merchants = merchants
+        self.erasure = erasure
+        self.limits = limits
+        self.signer = signer
+        self._secret = secret
+        self.send_code = send_code
+
+    # Step 1: an address -> a code sent to it ---------------------------------------------------
+    def address(self, raw: str, *, country: str) -> Address:
+        raw = raw.strip()
+        if not raw:
+            raise ValidationFailed("Enter your email address or phone number.", field="contact", code="REQUIRED")
+        if "@" in raw:
+            value = contact.normalise_email(raw)
+            return Address("email", value, contact.email_hash(self._secret(), value))
+        value = contact.normalise_phone(raw, country)
+        return Address("phone", value, contact.phone_hash(self._secret(), value))
+
+    def request_code(self, address: Address, *, client_ip: str, locale: str) -> str:
+        """Send a six-digit code; returns the pending token the code form carries (no address in it)."""
+        ip_hash = crypto.keyed_hash(self._secret(), "ip", client_ip)
+        try:
+            self.limits.consume(
+                [Bucket("privacy-address", address.hash, 5, 3600), Bucket("privacy-ip", ip_hash, 20, 3600)],
+                now_epoch=int(clock.utcnow().timestamp()),
+            )
+        except LimitReached as exc:
+            raise RateLimited("Too many codes were asked for. Try again later.") from exc
+        code = f"{secrets.randbelow(1_000_000):06d}"
+        expires_at = int(clock.utcnow().timestamp()) + CODE_TTL_SECONDS
+        self.codes.issue(address.kind, address.hash, self._code_hash(address, code), expires_at=expires_at)
+        # Sent whether or not any merchant holds the address: the answer must not tell.
+        self.send_code(address, code, locale)
+        return self.signer.sign(Link.PRIVACY_PENDING, {"k": address.kind, "h": address.hash})
+
+    # Step 2: the code -> a short session ---------------------------------------------------------
+    def verify(self, pending_token: str, code: str) -> str:
+        kind, value_hash = self._read(Link.PRIVACY_PENDING, pending_token)
+        stored = self.codes.get(kind, value_hash)
+        if stored is None or int(stored.get("expires_at", 0)) <= int(clock.utcnow().timestamp()):
+            raise CodeUnusable
+        address = Address(kind, "", value_hash)
+        code = "".join(ch for ch in code if ch.isdigit())
+        if len(code) == 6 and self.codes.consume(kind, value_hash, self._code_hash(address, code), MAX_ATTEMPTS):
+            return self.signer.sign(Link.PRIVACY_SESSION, {"k": kind, "h": value_hash})
+        attempts = self.codes.count_attempt(kind, value_hash, MAX_ATTEMPTS)
+        if attempts is None or attempts >= MAX_ATTEMPTS:
+            raise CodeUnusable
+        raise WrongCode(MAX_ATTEMPTS - attempts)
+
+    # Step 3: who holds data, and erase it everywhere ----------------------------------------------
+    def holders(self, session_token: str) -> list[Holder]:
+        kind, value_hash = self._read(Link.PRIVACY_SESSION, session_token)
+        found = []
+        for merchant_id, customer_id in self.customers.holders(kind, value_hash):
+            merchant = self.merchants.get(merchant_id)
+            found.append(Holder(merchant_id, merchant.name, customer_id))
+        return sorted(found, key=lambda h: h.merchant_name.lower())
+
+    def erase_everywhere(self, session_token: str) -> int:
+        holders = self.holders(session_token)
+        for holder in holders:
+            self.erasure.erase(holder.merchant_id, holder.customer_id, ErasurePath.PORTAL)
+        return len(holders)
+
+    # ----------------------------------------------------------------------------------------------
+    def _code_hash(self, address: Address, code: str) -> str:
+        return crypto.keyed_hash(self._secret(), "one-time-code", f"{address.kind}:{address.hash}:{code}")
+
+    def _read(self, link: Link, token: str) -> tuple[str, str]:
+        try:
+            payload = self.signer.verify(link, token)
+        except InvalidLink as exc:
+            raise CodeUnusable from exc
+        kind, value_hash = payload.get("k"), payload.get("h")
+        if kind not in ("email", "phone") or not isinstance(value_hash, str):
+            raise CodeUnusable
+        return kind, value_hash

@@ -1,0 +1,483 @@
+"""Sales, the cards that paid them, a customer's activity entries, and the counters a sale moves.
+
+A sale is written in one ``TransactWriteItems`` with everything it changes (docs/data-model.md,
+"Sales and insights"), guarded by the sale's non-existence: a retried request can never count twice.
+Counters that depend on what came before (a customer's first visit, second purchase) are computed from
+a read and the transaction re-checks that read with conditions, so a concurrent sale makes it fail and
+the caller retries with fresh state instead of counting wrongly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from clientele.customers.model import Customer
+from clientele.customers.repository import ContactHashes, CustomerRepository
+from clientele.kernel.entity import Page
+from clientele.kernel.errors import NotFound
+from clientele.sales.model import Card, Sale, SaleType
+from clientele.storage import keys
+from clientele.storage.table import Item, Table, TransactionCancelled
+
+# ``customer_erased``: set by erasure on the sales it keeps (anonymised); the sale reads the same.
+_META = {"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "entity", "expires_at", "request_hash", "customer_erased"}
+_AMOUNT_OFFSET = 10**15  # amounts (signed, minor units) sort as fixed-width text once offset
+
+
+def fingerprint_hash(fingerprint: str) -> str:
+    """Card fingerprints are processor-issued opaque ids; keys hold a digest, never the value itself."""
+    return hashlib.sha256(f"clientele/card/{fingerprint}".encode()).hexdigest()[:40]
+
+
+def amount_key(amount: int) -> str:
+    return f"{amount + _AMOUNT_OFFSET:016d}"
+
+
+# ------------------------------------------------------------------------------------------ outcomes
+class SaleAlreadyRecorded(Exception):
+    """The sale id exists already: the same request was recorded before (its hash tells)."""
+
+    def __init__(self, existing: Item | None) -> None:
+        super().__init__("sale already recorded")
+        self.request_hash = (existing or {}).get("request_hash")
+
+
+class StaleRead(Exception):
+    """Something read before the transaction changed meanwhile; read again and retry."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what  # "site", "card", "counters" or "conflict"
+
+
+# ------------------------------------------------------------------------------------------ plans
+@dataclass(frozen=True)
+class CounterState:
+    """What a customer's counters held when read (overall and at the sale's site)."""
+
+    sale_count: int = 0
+    purchase_count: int = 0
+    site_sale_count: int = 0
+    site_purchase_count: int = 0
+
+
+@dataclass(frozen=True)
+class CardLink:
+    card_id: str
+    customer_id: str | None  # None: unlinked by the merchant; the card no longer attaches
+    fingerprint_hash: str
+
+
+@dataclass
+class SaleWrite:
+    """Everything one sale writes. ``state`` is what the counters held; ``new_card`` links a card."""
+
+    sale: Sale
+    request_hash: str | None
+    site_currency: str
+    site_time_zone: str
+    state: CounterState | None = None
+    known_card: CardLink | None = None  # attach through this link, which must still hold
+    new_card: Card | None = None  # link this card to the sale's customer
+    operations: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _guard(attribute: str, value: int, threshold: int, vals: dict[str, Any], names: dict[str, str]) -> str:
+    """A condition that holds while ``attribute`` is still what was read, as far as ``threshold`` matters.
+
+    Counts at or above ``threshold`` only grow, so ``>=`` keeps concurrent sales from conflicting there.
+    """
+    names[f"#{attribute}"] = attribute
+    if value >= threshold:
+        vals[f":{attribute}_min"] = threshold
+        return f"#{attribute} >= :{attribute}_min"
+    if value == 0:
+        vals[f":{attribute}_zero"] = 0
+        return f"(attribute_not_exists(#{attribute}) OR #{attribute} = :{attribute}_zero)"
+    vals[f":{attribute}_was"] = value
+    return f"#{attribute} = :{attribute}_was"
+
+
+class SaleRepository:
+    def __init__(self, table: Table, customers: CustomerRepository) -> None:
+        self.table = table
+        self.customers = customers
+
+    # Items ------------------------------------------------------------------------------------
+    @staticmethod
+    def _sale_item(sale: Sale, request_hash: str | None) -> Item:
+        item: Item = {
+            "PK": keys.sale_pk(sale.merchant_id, sale.id),
+            "SK": keys.SALE_SK,
+            "entity": "sale",
+            "GSI1PK": keys.sales_by_time_pk(sale.merchant_id),
+            "GSI1SK": f"{sale.occurred_at}#{sale.id}",
+            "request_hash": request_hash,
+            **sale.model_dump(mode="json", exclude_none=True),
+        }
+        if sale.card:
+            item["GSI2PK"] = keys.sales_by_last4_pk(sale.merchant_id, sale.card.last4)
+            item["GSI2SK"] = f"{sale.occurred_at}#{sale.id}"
+        return item
+
+    @staticmethod
+    def _activity_items(sale: Sale) -> list[Item]:
+        assert sale.customer_id
+        entries = []
+        for scope in ("all", sale.type.value):
+            entries.append(
+                {
+                    "PK": keys.customer_pk(sale.merchant_id, sale.customer_id),
+                    "SK": keys.activity_sk(scope, sale.occurred_at, sale.id),
+                    "entity": "activity",
+                    "GSI1PK": keys.activity_by_amount_pk(sale.merchant_id, sale.customer_id, scope),
+                    "GSI1SK": f"{amount_key(sale.total.amount)}#{sale.occurred_at}#{sale.id}",
+                    **sale.model_dump(mode="json", exclude_none=True),
+                }
+            )
+        return entries
+
+    @staticmethod
+    def to_sale(item: Item) -> Sale:
+        return Sale.model_validate({k: v for k, v in item.items() if k not in _META})
+
+    # Reads ------------------------------------------------------------------------------------
+    def get(self, merchant_id: str, sale_id: str) -> Sale:
+        item = self.table.get(keys.sale_pk(merchant_id, sale_id), keys.SALE_SK)
+        if not item:
+            raise NotFound("No such sale.", field="id")
+        return self.to_sale(item)
+
+    def recent(self, merchant_id: str, *, limit: int, cursor: str | None) -> Page[Sale]:
+        items, next_cursor = self.table.query(
+            partition=("GSI1PK", keys.sales_by_time_pk(merchant_id)),
+            index="GSI1",
+            limit=limit,
+            cursor=cursor,
+            forward=False,
+        )
+        return Page[Sale](items=[self.to_sale(i) for i in items], cursor=next_cursor)
+
+    def by_last4(self, merchant_id: str, last4: str, *, limit: int, cursor: str | None) -> Page[Sale]:
+        items, next_cursor = self.table.query(
+            partition=("GSI2PK", keys.sales_by_last4_pk(merchant_id, last4)),
+            index="GSI2",
+            limit=limit,
+            cursor=cursor,
+            forward=False,
+        )
+        return Page[Sale](items=[self.to_sale(i) for i in items], cursor=next_cursor)
+
+    def activity(
+        self,
+        merchant_id: str,
+        customer_id: str,
+        *,
+        scope: str,
+        by_amount: bool,
+        ascending: bool,
+        limit: int,
+        cursor: str | None,
+    ) -> Page[Sale]:
+        """One bounded page of a customer's sales: by date on the table, by amount on GSI1."""
+        if by_amount:
+            items, next_cursor = self.table.query(
+                partition=("GSI1PK", keys.activity_by_amount_pk(merchant_id, customer_id, scope)),
+                index="GSI1",
+                limit=limit,
+                cursor=cursor,
+                forward=ascending,
+            )
+        else:
+            items, next_cursor = self.table.query(
+                partition=("PK", keys.customer_pk(merchant_id, customer_id)),
+                begins_with=("SK", keys.activity_prefix(scope)),
+                limit=limit,
+                cursor=cursor,
+                forward=ascending,
+            )
+        return Page[Sale](items=[self.to_sale(i) for i in items], cursor=next_cursor)
+
+    def card_link(self, merchant_id: str, fingerprint: str) -> CardLink | None:
+        item = self.table.get(keys.card_lookup_pk(merchant_id, fingerprint_hash(fingerprint)), keys.CARD_LOOKUP_SK)
+        if not item:
+            return None
+        return CardLink(
+            card_id=item["card_id"], customer_id=item.get("customer_id"), fingerprint_hash=fingerprint_hash(fingerprint)
+        )
+
+    def counter_state(self, merchant_id: str, customer_id: str, site_id: str) -> CounterState:
+        """The customer's counters overall and at one site: one ``BatchGetItem``."""
+        pk = keys.customer_pk(merchant_id, customer_id)
+        found = {
+            i["SK"]: i
+            for i in self.table.batch_get([(pk, keys.CUSTOMER_STATS_SK), (pk, keys.customer_site_stats_sk(site_id))])
+        }
+        overall = found.get(keys.CUSTOMER_STATS_SK, {})
+        at_site = found.get(keys.customer_site_stats_sk(site_id), {})
+        return CounterState(
+            sale_count=int(overall.get("sale_count", 0)),
+            purchase_count=int(overall.get("purchase_count", 0)),
+            site_sale_count=int(at_site.get("sale_count", 0)),
+            site_purchase_count=int(at_site.get("purchase_count", 0)),
+        )
+
+    # Writes -----------------------------------------------------------------------------------
+    def _counter_ops(self, write: SaleWrite, *, new_customer: bool) -> list[dict[str, Any]]:
+        sale = write.sale
+        assert sale.customer_id
+        state = write.state or CounterState()
+        mid, cid, site = sale.merchant_id, sale.customer_id, sale.site_id
+        purchase = sale.type is SaleType.PURCHASE
+        signed = -sale.total.amount if sale.type is SaleType.REFUND else sale.total.amount
+        first_visit = state.sale_count == 0
+        first_at_site = state.site_sale_count == 0
+        returning = purchase and state.purchase_count == 1
+        returning_at_site = purchase and state.site_purchase_count == 1
+        pk = keys.customer_pk(mid, cid)
+        ops: list[dict[str, Any]] = []
+
+        # The customer's counters, overall and at the site, each guarded by what was read.
+        for sk, sales_seen, purchases_seen in (
+            (keys.CUSTOMER_STATS_SK, state.sale_count, state.purchase_count),
+            (keys.customer_site_stats_sk(site), state.site_sale_count, state.site_purchase_count),
+        ):
+            names: dict[str, str] = {"#spent": f"spent_{sale.total.currency}"}
+            vals: dict[str, Any] = {
+                ":one": 1,
+                ":p": 1 if purchase else 0,
+                ":r": 1 if sale.type is SaleType.REFUND else 0,
+                ":x": 1 if sale.type is SaleType.EXCHANGE else 0,
+                ":amount": signed,
+                ":now": sale.occurred_at,
+                ":c": cid,
+                ":entity": "customer_stats",
+            }
+            condition = None
+            if not new_customer:
+                conditions = [_guard("sale_count", sales_seen, 1, vals, names)]
+                if purchase:
+                    conditions.append(_guard("purchase_count", purchases_seen, 2, vals, names))
+                condition = " AND ".join(conditions)
+            ops.append(
+                self.table.update_op(
+                    pk,
+                    sk,
+                    "ADD sale_count :one, purchase_count :p, refund_count :r, exchange_count :x, #spent :amount "
+                    "SET first_visit_at = if_not_exists(first_visit_at, :now), last_visit_at = :now, "
+                    "customer_id = :c, entity = :entity",
+                    condition=condition,
+                    names=names,
+                    vals=vals,
+                )
+            )
+
+        # The merchant's counters: all sites and this site, all time and this day.
+        for scope, first, became_returning in (
+            (keys.ALL_SITES, first_visit, returning),
+            (site, first_at_site, returning_at_site),
+        ):
+            for day in (None, sale.local_date.isoformat()):
+                expression = "ADD total_sales :one"
+                vals = {":one": 1}
+                if first:
+                    expression += ", total_customers :one"
+                if became_returning:
+                    expression += ", returning_customers :one"
+                ops.append(
+                    self.table.update_op(
+                        keys.merchant_pk(mid),
+                        keys.merchant_counter_sk(scope, day),
+                        expression + " SET entity = :entity",
+                        vals={**vals, ":entity": "counters"},
+                    )
+                )
+
+        if not new_customer:
+            # The profile's last visit and sites visited; the condition makes a missing customer a 404.
+            expression = "SET last_visit_at = :now"
+            vals = {":now": sale.occurred_at}
+            if first_at_site:
+                expression += ", site_ids = list_append(if_not_exists(site_ids, :empty), :site)"
+                vals.update({":empty": [], ":site": [site]})
+            ops.append(
+                self.table.update_op(pk, keys.CUSTOMER_SK, expression, condition="attribute_exists(PK)", vals=vals)
+            )
+        return ops
+
+    def _card_ops(self, write: SaleWrite) -> list[dict[str, Any]]:
+        sale = write.sale
+        ops: list[dict[str, Any]] = []
+        if write.new_card is not None:
+            card = write.new_card
+            lookup_pk = keys.card_lookup_pk(sale.merchant_id, fingerprint_hash(card.fingerprint))
+            ops.append(
+                self.table.put_op(
+                    {
+                        "PK": lookup_pk,
+                        "SK": keys.CARD_LOOKUP_SK,
+                        "entity": "card_lookup",
+                        "card_id": card.id,
+                        "customer_id": card.customer_id,
+                    },
+                    # A card nobody holds yet, or one the merchant unlinked.
+                    condition="attribute_not_exists(PK) OR attribute_not_exists(customer_id)",
+                )
+            )
+            ops.append(
+                self.table.put_op(
+                    {
+                        "PK": keys.customer_pk(sale.merchant_id, card.customer_id),
+                        "SK": keys.card_sk(card.id),
+                        "entity": "card",
+                        "fingerprint_hash": fingerprint_hash(card.fingerprint),
+                        **card.model_dump(mode="json", exclude_none=True),
+                    }
+                )
+            )
+        elif write.known_card is not None and sale.card is not None:
+            link = write.known_card
+            lookup_pk = keys.card_lookup_pk(sale.merchant_id, link.fingerprint_hash)
+            if link.customer_id is None:
+                ops.append(
+                    self.table.check_op(
+                        lookup_pk,
+                        keys.CARD_LOOKUP_SK,
+                        "card_id = :card AND attribute_not_exists(customer_id)",
+                        vals={":card": link.card_id},
+                    )
+                )
+            else:
+                ops.append(
+                    self.table.check_op(
+                        lookup_pk,
+                        keys.CARD_LOOKUP_SK,
+                        "card_id = :card AND customer_id = :c",
+                        vals={":card": link.card_id, ":c": link.customer_id},
+                    )
+                )
+        return ops
+
+    def _operations(self, write: SaleWrite, *, new_customer: bool) -> list[dict[str, Any]]:
+        sale = write.sale
+        ops = [
+            self.table.put_op(self._sale_item(sale, write.request_hash), condition="attribute_not_exists(PK)"),
+            # The site as it was read (possibly from a cache): its currency and time zone still hold.
+            self.table.check_op(
+                keys.merchant_pk(sale.merchant_id),
+                keys.site_sk(sale.site_id),
+                "currency = :cur AND time_zone = :tz",
+                vals={":cur": write.site_currency, ":tz": write.site_time_zone},
+            ),
+        ]
+        ops += self._card_ops(write)
+        if sale.customer_id:
+            ops += [self.table.put_op(item) for item in self._activity_items(sale)]
+            ops += self._counter_ops(write, new_customer=new_customer)
+        return ops
+
+    def record(self, write: SaleWrite) -> None:
+        """Write the sale and everything it moves, all or nothing."""
+        operations = self._operations(write, new_customer=False)
+        try:
+            self.table.transact(operations)
+        except TransactionCancelled as exc:
+            self._explain(exc, operations, offset=0)
+            raise
+
+    def record_with_instant_profile(self, write: SaleWrite, customer: Customer, audit: Any) -> None:
+        """Create the customer from the card and record the sale in the same transaction."""
+        operations = self._operations(write, new_customer=True)
+        try:
+            self.customers.create(customer, ContactHashes(None, None), audit, extra=operations)
+        except TransactionCancelled as exc:
+            self._explain(exc, operations, offset=len(exc.cancelled.reasons) - len(operations))
+            raise
+
+    @staticmethod
+    def _explain(exc: TransactionCancelled, operations: list[dict[str, Any]], *, offset: int) -> None:
+        """Turn a cancelled sale transaction into what the caller can act on."""
+        reasons = exc.cancelled.reasons
+        if any(code == "TransactionConflict" for code, _ in reasons):
+            raise StaleRead("conflict") from exc
+        for index, operation in enumerate(operations):
+            position = offset + index
+            if position < 0 or position >= len(reasons) or not exc.cancelled.failed(position):
+                continue
+            kind, body = next(iter(operation.items()))
+            sort_key = body.get("Item", body.get("Key", {})).get("SK", {}).get("S", "")
+            if index == 0:
+                raise SaleAlreadyRecorded(exc.cancelled.old(position)) from exc
+            if sort_key.startswith("SITE#"):
+                raise StaleRead("site") from exc
+            if sort_key == keys.CARD_LOOKUP_SK:
+                raise StaleRead("card") from exc
+            if sort_key == keys.CUSTOMER_SK and kind == "Update":
+                raise NotFound("No such customer.", field="customer_id") from exc
+            raise StaleRead("counters") from exc
+
+    # Cards ------------------------------------------------------------------------------------
+    def cards(self, merchant_id: str, customer_id: str) -> list[Card]:
+        items, _ = self.table.query(
+            partition=("PK", keys.customer_pk(merchant_id, customer_id)), begins_with=("SK", "CARD#"), limit=100
+        )
+        return [
+            Card.model_validate({k: v for k, v in i.items() if k not in _META and k != "fingerprint_hash"})
+            for i in items
+        ]
+
+    def unlink_card(self, merchant_id: str, customer_id: str, card_id: str) -> None:
+        """Remove the card from the customer; its look-up stays as a tombstone so it never attaches again."""
+        pk = keys.customer_pk(merchant_id, customer_id)
+        item = self.table.get(pk, keys.card_sk(card_id))
+        if not item:
+            raise NotFound("No such card.", field="card_id")
+        lookup_pk = keys.card_lookup_pk(merchant_id, item["fingerprint_hash"])
+        try:
+            self.table.transact(
+                [
+                    self.table.delete_op(pk, keys.card_sk(card_id), condition="attribute_exists(PK)"),
+                    self.table.update_op(
+                        lookup_pk,
+                        keys.CARD_LOOKUP_SK,
+                        "REMOVE customer_id",
+                        condition="card_id = :card",
+                        vals={":card": card_id},
+                    ),
+                ]
+            )
+        except TransactionCancelled as exc:
+            raise NotFound("No such card.", field="card_id") from exc
+
+    def attach(self, sale: Sale, customer_id: str, state: CounterState) -> bool:
+        """Give a recorded sale without a customer to ``customer_id`` (a signup from a QR bound to the sale),
+        moving the customer's and merchant's counters in the same transaction. ``False`` when the sale
+        already had a customer: it is attached once, so its counters move once."""
+        attached = sale.model_copy(update={"customer_id": customer_id})
+        write = SaleWrite(
+            sale=attached, request_hash=None, site_currency=sale.total.currency, site_time_zone="", state=state
+        )
+        operations = [
+            self.table.update_op(
+                keys.sale_pk(sale.merchant_id, sale.id),
+                keys.SALE_SK,
+                "SET customer_id = :c",
+                condition="attribute_exists(PK) AND attribute_not_exists(customer_id)",
+                vals={":c": customer_id},
+            ),
+            *[self.table.put_op(item) for item in self._activity_items(attached)],
+            *self._counter_ops(write, new_customer=False),
+        ]
+        try:
+            self.table.transact(operations)
+        except TransactionCancelled as exc:
+            if exc.cancelled.failed(0):
+                return False
+            self._explain(exc, operations, offset=0)
+            raise
+        return True
+
+
+__all__ = ["CardLink", "CounterState", "SaleAlreadyRecorded", "SaleRepository", "SaleWrite", "StaleRead"]

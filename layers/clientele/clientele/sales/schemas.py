@@ -1,0 +1,217 @@
+"""Request and response shapes of sales, cards and insights (documented in the OpenAPI document).
+
+Inputs forbid unknown fields, so a typo (or a ``card_number`` field) is a 422, never silently ignored.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
+
+from clientele.http.schemas import Currency, Id, Input, Output
+from clientele.kernel.money import Money
+from clientele.sales.cards import CardInput
+from clientele.sales.model import Card, CustomerInsights, Overview, Sale, SaleLine, SaleType
+from clientele.sales.service import SaleDraft
+
+Amount = Annotated[StrictInt, Field(ge=-(10**12), le=10**12, description="Minor units (cents), an integer.")]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class MoneyIO(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    amount: Amount
+    currency: Currency = Field(description="ISO 4217, the site's currency.")
+
+    def to_domain(self) -> Money:
+        return Money(amount=self.amount, currency=self.currency)
+
+
+class LineIn(Input):
+    description: Text
+    quantity: Annotated[StrictInt, Field(ge=1, le=10_000)] = 1
+    unit_price: MoneyIO
+    total: MoneyIO = Field(description="quantity times unit_price.")
+
+    def to_domain(self) -> SaleLine:
+        return SaleLine(
+            description=self.description,
+            quantity=self.quantity,
+            unit_price=self.unit_price.to_domain(),
+            total=self.total.to_domain(),
+        )
+
+
+class CardIn(Input):
+    fingerprint: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=4, max_length=128, pattern=r"^[A-Za-z0-9_\-:.+/=]+$")
+    ] = Field(description="The payment processor's opaque identifier of the card (never the card number).")
+    brand: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+    last4: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
+    cardholder_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = (
+        None
+    )
+
+    def to_domain(self) -> CardInput:
+        return CardInput(
+            fingerprint=self.fingerprint, brand=self.brand, last4=self.last4, cardholder_name=self.cardholder_name
+        )
+
+
+class SaleIn(Input):
+    type: SaleType = Field(description="`purchase`, `refund` or `exchange` (an exchange's total may be negative).")
+    total: MoneyIO
+    lines: Annotated[list[LineIn], Field(max_length=200)] = []
+    site_id: Id | None = Field(default=None, description="Default: the merchant's first site the key may use.")
+    customer_id: Id | None = None
+    card: CardIn | None = None
+
+    def to_draft(self) -> SaleDraft:
+        return SaleDraft(
+            type=self.type,
+            total=self.total.to_domain(),
+            lines=[x.to_domain() for x in self.lines],
+            site_id=self.site_id,
+            customer_id=self.customer_id,
+            card=self.card.to_domain() if self.card else None,
+        )
+
+
+class LineOut(Output):
+    description: str
+    quantity: int
+    unit_price: Money
+    total: Money
+
+
+class CardRefOut(Output):
+    card_id: str
+    brand: str
+    last4: str
+
+
+class SaleOut(Output):
+    id: str
+    site_id: str
+    type: SaleType
+    total: Money
+    lines: list[LineOut]
+    customer_id: str | None = None
+    card: CardRefOut | None = None
+    occurred_at: str
+    local_date: date = Field(description="The day of the sale in the site's time zone.")
+    instant_profile: bool = Field(description="The sale created its customer from the card (source instant_profile).")
+
+    @classmethod
+    def of(cls, sale: Sale) -> SaleOut:
+        return cls(
+            id=sale.id,
+            site_id=sale.site_id,
+            type=sale.type,
+            total=sale.total,
+            lines=[LineOut(**line.model_dump()) for line in sale.lines],
+            customer_id=sale.customer_id,
+            card=CardRefOut(**sale.card.model_dump()) if sale.card else None,
+            occurred_at=sale.occurred_at,
+            local_date=sale.local_date,
+            instant_profile=sale.instant_profile,
+        )
+
+
+class SaleList(Output):
+    items: list[SaleOut]
+    cursor: str | None = Field(default=None, description="Present while more items remain.")
+
+
+class CardOut(Output):
+    id: str
+    brand: str
+    last4: str
+    cardholder_name: str | None = None
+    linked_at: str
+
+    @classmethod
+    def of(cls, card: Card, *, contact: bool) -> CardOut:
+        return cls(
+            id=card.id,
+            brand=card.brand,
+            last4=card.last4,
+            cardholder_name=card.cardholder_name if contact else None,
+            linked_at=card.linked_at,
+        )
+
+
+class CardList(Output):
+    items: list[CardOut]
+
+
+class InsightsOut(Output):
+    customer_id: str
+    total_spent: Money | None = Field(
+        description="Purchases less refunds (exchanges count their difference); null before the first sale."
+    )
+    total_spent_by_currency: list[Money] = Field(description="When the customer paid at sites in several currencies.")
+    purchase_count: int
+    refund_count: int
+    exchange_count: int
+    first_visit_at: str | None = None
+    last_visit_at: str | None = None
+
+    @classmethod
+    def of(cls, insights: CustomerInsights) -> InsightsOut:
+        by_currency = [Money(amount=a, currency=c) for c, a in sorted(insights.spent.items())]
+        main = max(by_currency, key=lambda m: abs(m.amount), default=None)
+        return cls(
+            customer_id=insights.customer_id,
+            total_spent=main,
+            total_spent_by_currency=by_currency,
+            purchase_count=insights.purchase_count,
+            refund_count=insights.refund_count,
+            exchange_count=insights.exchange_count,
+            first_visit_at=insights.first_visit_at,
+            last_visit_at=insights.last_visit_at,
+        )
+
+
+class OverviewOut(Output):
+    total_customers: int = Field(
+        description="All time, every site: the customers on the list. For a site or a "
+        "period: the customers whose first visit fell there."
+    )
+    total_sales: int = Field(description="Sales linked to customers (erased ones included).")
+    returning_customers: int = Field(
+        description="Customers with two purchases or more (for a period: those whose second purchase fell in it)."
+    )
+    site_id: str | None = None
+    site_ids: list[str] | None = Field(default=None, description="The sites counted; null for every site.")
+    from_: date | None = Field(default=None, alias="from")
+    to: date | None = None
+
+    model_config = ConfigDict(populate_by_name=True, defer_build=True)
+
+    @classmethod
+    def of(
+        cls,
+        overview: Overview,
+        *,
+        site_id: str | None,
+        site_ids: list[str] | None,
+        first: date | None,
+        last: date | None,
+    ) -> OverviewOut:
+        return cls(
+            total_customers=overview.total_customers,
+            total_sales=overview.total_sales,
+            returning_customers=overview.returning_customers,
+            site_id=site_id,
+            site_ids=site_ids,
+            from_=first,
+            to=last,
+        )
+
+
+SortBy = Literal["date", "amount"]
+Order = Literal["asc", "desc"]

@@ -1,0 +1,325 @@
+"""Recording sales at the till: purchases, refunds and exchanges, with a customer, a card, both or neither.
+
+A sale and every counter it moves are one transaction guarded by the sale's non-existence. With an
+``Idempotency-Key`` the sale's id is derived from the merchant and the key, so even a retry that outlives
+its idempotency record (a timed-out invocation, an expired record) finds the sale already there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import time
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from clientele.account.model import Site
+from clientele.account.repository import MerchantRepository
+from clientele.customers.model import AuditEntry, Customer, Source
+from clientele.kernel import clock, ids
+from clientele.kernel.entity import Page
+from clientele.kernel.errors import Conflict, NotFound, ValidationFailed
+from clientele.kernel.money import Money
+from clientele.kernel.permissions import Principal
+from clientele.sales.cards import CardInput, names_from_cardholder, refuse_card_numbers
+from clientele.sales.model import Card, CardRef, Sale, SaleLine, SaleType
+from clientele.sales.repository import (
+    CardLink,
+    SaleAlreadyRecorded,
+    SaleRepository,
+    SaleWrite,
+    StaleRead,
+    fingerprint_hash,
+)
+
+MAX_ATTEMPTS = 25
+SITE_CACHE_SECONDS = 300.0
+CARD_CACHE_SIZE = 2048
+_ALPHABET = "0123456789abcdefghijkmnopqrstuvwxyz"
+
+
+@dataclass
+class SaleDraft:
+    type: SaleType
+    total: Money
+    lines: list[SaleLine] = field(default_factory=list)
+    site_id: str | None = None
+    customer_id: str | None = None
+    card: CardInput | None = None
+
+    def fingerprint(self) -> str:
+        """A digest of the request (never stored in clear), to tell a replay from a reused key."""
+        body = {
+            "type": self.type.value,
+            "total": self.total.model_dump(),
+            "lines": [x.model_dump() for x in self.lines],
+            "site_id": self.site_id,
+            "customer_id": self.customer_id,
+            "card": self.card.__dict__ if self.card else None,
+        }
+        return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def sale_id_for(merchant_id: str, idempotency_key: str | None) -> str:
+    if idempotency_key is None:
+        return ids.new_sortable_id("sale")
+    number = int.from_bytes(hashlib.sha256(f"{merchant_id}\x00{idempotency_key}".encode()).digest()[:16], "big")
+    chars = []
+    while number:
+        number, rest = divmod(number, len(_ALPHABET))
+        chars.append(_ALPHABET[rest])
+    return f"sale_{''.join(reversed(chars)).rjust(25, '0')}"
+
+
+def check_amounts(draft: SaleDraft, currency: str) -> None:
+    """Money rules: one currency (the site's), lines that add up, signs that fit the sale's type."""
+    if draft.total.currency != currency:
+        raise ValidationFailed(f"This site takes {currency}.", field="total.currency", code="CURRENCY_MISMATCH")
+    if draft.type is not SaleType.EXCHANGE and draft.total.amount < 0:
+        raise ValidationFailed(
+            "A purchase or refund total is not negative; a refund's type says it is money back.",
+            field="total.amount",
+            code="INVALID_AMOUNT",
+        )
+    for index, line in enumerate(draft.lines):
+        if line.unit_price.currency != currency or line.total.currency != currency:
+            raise ValidationFailed(f"This site takes {currency}.", field=f"lines.{index}", code="CURRENCY_MISMATCH")
+        if line.unit_price.amount * line.quantity != line.total.amount:
+            raise ValidationFailed(
+                "A line's total is its quantity times its unit price.",
+                field=f"lines.{index}.total",
+                code="LINE_TOTAL_MISMATCH",
+            )
+    if draft.lines and sum(line.total.amount for line in draft.lines) != draft.total.amount:
+        raise ValidationFailed("The sale's total is the sum of its lines.", field="total.amount", code="TOTAL_MISMATCH")
+
+
+class SalesService:
+    def __init__(self, sales: SaleRepository, merchants: MerchantRepository) -> None:
+        self.sales = sales
+        self.merchants = merchants
+        # Per container: sites change rarely and every sale re-checks the cached currency and time zone
+        # in its transaction; card links are re-checked the same way. Both only save reads.
+        self._sites: dict[str, tuple[float, list[Site]]] = {}
+        self._cards: dict[tuple[str, str], CardLink] = {}
+
+    # Sites ------------------------------------------------------------------------------------
+    def _site(self, principal: Principal, site_id: str | None, *, fresh: bool) -> Site:
+        cached = self._sites.get(principal.merchant_id)
+        if fresh or cached is None or cached[0] < time.monotonic():
+            cached = (time.monotonic() + SITE_CACHE_SECONDS, self.merchants.list_sites(principal.merchant_id))
+            self._sites[principal.merchant_id] = cached
+        visible = [s for s in cached[1] if principal.site_ids is None or s.id in principal.site_ids]
+        if site_id is None:
+            if not visible:
+                raise ValidationFailed(
+                    "This key may not record sales at any site.", field="site_id", code="UNKNOWN_SITE"
+                )
+            return min(visible, key=lambda s: (s.created_at, s.id))
+        for site in visible:
+            if site.id == site_id:
+                return site
+        if not fresh:
+            return self._site(principal, site_id, fresh=True)
+        raise ValidationFailed("No such site.", field="site_id", code="UNKNOWN_SITE")
+
+    # Cards ------------------------------------------------------------------------------------
+    def _card_link(self, merchant_id: str, fingerprint: str) -> CardLink | None:
+        cache_key = (merchant_id, fingerprint_hash(fingerprint))
+        link = self._cards.get(cache_key)
+        if link is None:
+            link = self.sales.card_link(merchant_id, fingerprint)
+            if link is not None:
+                self._remember(cache_key, link)
+        return link
+
+    def _remember(self, cache_key: tuple[str, str], link: CardLink) -> None:
+        if len(self._cards) >= CARD_CACHE_SIZE:
+            self._cards.clear()
+        self._cards[cache_key] = link
+
+    # Recording --------------------------------------------------------------------------------
+    def record(self, principal: Principal, draft: SaleDraft, *, idempotency_key: str | None = None) -> Sale:
+        if draft.card:
+            # Names and brands have no business holding 13 digits; opaque ids and free text may, by chance,
+            # so there only a run that passes the Luhn check (as every card number does) is refused.
+            refuse_card_numbers(
+                {"card.brand": draft.card.brand, "card.cardholder_name": draft.card.cardholder_name}, strict=True
+            )
+            refuse_card_numbers({"card.fingerprint": draft.card.fingerprint}, strict=False)
+        refuse_card_numbers(
+            {f"lines.{i}.description": line.description for i, line in enumerate(draft.lines)}, strict=False
+        )
+        sale_id = sale_id_for(principal.merchant_id, idempotency_key)
+        request_hash = draft.fingerprint() if idempotency_key else None
+        stale: set[str] = set()
+        for attempt in range(MAX_ATTEMPTS):
+            if attempt:
+                time.sleep(random.uniform(0.002, 0.01 * min(attempt, 10)))  # noqa: S311 - jitter, not secrecy
+            try:
+                return self._attempt(principal, draft, sale_id, request_hash, fresh_site="site" in stale)
+            except SaleAlreadyRecorded as done:
+                if request_hash is not None and done.request_hash not in (None, request_hash):
+                    raise ValidationFailed(
+                        "This Idempotency-Key was used with a different request body.",
+                        field="Idempotency-Key",
+                        code="IDEMPOTENCY_KEY_REUSED",
+                    ) from done
+                return self.sales.get(principal.merchant_id, sale_id)
+            except StaleRead as changed:
+                stale.add(changed.what)
+                if changed.what == "card" and draft.card:
+                    self._cards.pop((principal.merchant_id, fingerprint_hash(draft.card.fingerprint)), None)
+        raise Conflict("Too many concurrent changes to this customer; retry the request.", code="BUSY")
+
+    def _attempt(
+        self, principal: Principal, draft: SaleDraft, sale_id: str, request_hash: str | None, *, fresh_site: bool
+    ) -> Sale:
+        site = self._site(principal, draft.site_id, fresh=fresh_site)
+        check_amounts(draft, site.currency)
+        now = clock.utcnow()
+        occurred_at = clock.isoformat(now)
+        local_date = now.astimezone(ZoneInfo(site.time_zone)).date()
+        mid = principal.merchant_id
+
+        link = self._card_link(mid, draft.card.fingerprint) if draft.card else None
+        customer_id = draft.customer_id
+        known_card: CardLink | None = None
+        new_card: Card | None = None
+        instant: Customer | None = None
+        if draft.card:
+            card_id = ids.new_id("card")
+            if customer_id is not None:
+                if link is None or link.customer_id is None:
+                    new_card = self._card(draft.card, card_id, customer_id, occurred_at)
+                else:
+                    card_id = link.card_id
+            elif link is not None:
+                known_card, card_id, customer_id = link, link.card_id, link.customer_id
+            elif draft.card.cardholder_name:
+                instant = self._instant_profile(mid, draft.card.cardholder_name, site, occurred_at)
+                customer_id = instant.id
+                new_card = self._card(draft.card, card_id, customer_id, occurred_at)
+            card_ref: CardRef | None = CardRef(card_id=card_id, brand=draft.card.brand, last4=draft.card.last4)
+        else:
+            card_ref = None
+
+        sale = Sale(
+            id=sale_id,
+            merchant_id=mid,
+            site_id=site.id,
+            type=draft.type,
+            total=draft.total,
+            lines=draft.lines,
+            customer_id=customer_id,
+            card=card_ref,
+            occurred_at=occurred_at,
+            local_date=local_date,
+            created_by=principal.key_id,
+            instant_profile=instant is not None,
+        )
+        write = SaleWrite(
+            sale=sale,
+            request_hash=request_hash,
+            site_currency=site.currency,
+            site_time_zone=site.time_zone,
+            known_card=known_card,
+            new_card=new_card,
+        )
+        if instant is not None:
+            audit = AuditEntry(
+                id=ids.new_sortable_id("audit"),
+                customer_id=instant.id,
+                at=occurred_at,
+                actor=principal.key_id,
+                action="created",
+                fields=[f for f in ("given_name", "family_name") if getattr(instant, f)],
+            )
+            self.sales.record_with_instant_profile(write, instant, audit)
+        else:
+            if customer_id is not None:
+                write.state = self.sales.counter_state(mid, customer_id, site.id)
+            self.sales.record(write)
+        if new_card is not None and draft.card:
+            self._remember(
+                (mid, fingerprint_hash(draft.card.fingerprint)),
+                CardLink(new_card.id, new_card.customer_id, fingerprint_hash(draft.card.fingerprint)),
+            )
+        return sale
+
+    @staticmethod
+    def _card(card: CardInput, card_id: str, customer_id: str, at: str) -> Card:
+        return Card(
+            id=card_id,
+            customer_id=customer_id,
+            fingerprint=card.fingerprint,
+            brand=card.brand,
+            last4=card.last4,
+            cardholder_name=card.cardholder_name,
+            linked_at=at,
+        )
+
+    @staticmethod
+    def _instant_profile(merchant_id: str, cardholder: str, site: Site, at: str) -> Customer:
+        given, family = names_from_cardholder(cardholder)
+        return Customer(
+            id=ids.new_id("cus"),
+            merchant_id=merchant_id,
+            given_name=given,
+            family_name=family,
+            site_ids=[site.id],
+            source=Source.INSTANT_PROFILE,
+            created_at=at,
+            updated_at=at,
+            last_visit_at=at,
+        )
+
+    # Reading ----------------------------------------------------------------------------------
+    def get(self, principal: Principal, sale_id: str) -> Sale:
+        sale = self.sales.get(principal.merchant_id, sale_id)
+        if principal.site_ids is not None and sale.site_id not in principal.site_ids:
+            raise NotFound("No such sale.", field="id")
+        return sale
+
+    def search(
+        self, principal: Principal, *, card_last4: str | None, customer_id: str | None, limit: int, cursor: str | None
+    ) -> Page[Sale]:
+        mid = principal.merchant_id
+        if customer_id is not None:
+            page = self.sales.activity(
+                mid, customer_id, scope="all", by_amount=False, ascending=False, limit=limit, cursor=cursor
+            )
+            if card_last4 is not None:
+                page.items = [s for s in page.items if s.card and s.card.last4 == card_last4]
+        elif card_last4 is not None:
+            page = self.sales.by_last4(mid, card_last4, limit=limit, cursor=cursor)
+        else:
+            page = self.sales.recent(mid, limit=limit, cursor=cursor)
+        if principal.site_ids is not None:
+            page.items = [s for s in page.items if s.site_id in principal.site_ids]
+        return page
+
+    def exists(self, merchant_id: str, sale_id: str) -> bool:
+        try:
+            self.sales.get(merchant_id, sale_id)
+        except NotFound:
+            return False
+        return True
+
+    def attach(self, principal: Principal, sale_id: str, customer_id: str) -> bool:
+        """Give a recorded sale that has no customer to ``customer_id`` (the shopper who signed up from the
+        QR code printed for that sale). Once only: a sale that already has a customer keeps it."""
+        try:
+            sale = self.sales.get(principal.merchant_id, sale_id)
+        except NotFound:
+            return False  # the signup stands; there is just no sale to attach
+        for _ in range(3):  # another sale of the customer moved the counters meanwhile: read them again
+            if sale.customer_id is not None:
+                return sale.customer_id == customer_id
+            state = self.sales.counter_state(principal.merchant_id, customer_id, sale.site_id)
+            try:
+                return self.sales.attach(sale, customer_id, state)
+            except StaleRead:
+                sale = self.sales.get(principal.merchant_id, sale_id)
+        raise StaleRead("counters")

@@ -1,1 +1,0 @@
-"""Use cases: the rules of Clientele. Called by the API edge, calling repositories."""

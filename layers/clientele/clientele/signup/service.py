@@ -1,0 +1,392 @@
+"""Hosted signup (QR code at the till, or the merchant's device handed over in kiosk mode).
+
+The shopper opens a signed signup link (``/s/{token}``, made by :meth:`LinkSigner.signup_url`,
+optionally bound to a sale), sees the merchant's form, and submits it. The form carries its own
+signed, expiring token holding what the page showed (merchant, preferences), so a submission is
+checked against exactly that without reading it again. Abuse is held back by that token, a
+honeypot field and rate limits per client IP (hashed) and per merchant. An address already on
+the list gets the same page as a new one; its owner gets an "already on the list" email instead.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from clientele.account.model import MarketingPreferenceDefinition, Merchant
+from clientele.account.repository import MerchantRepository
+from clientele.customers.model import Consent, Source
+from clientele.customers.service import CustomerDraft, CustomerService
+from clientele.kernel import clock, contact
+from clientele.kernel.contact import Channel
+from clientele.kernel.crypto import keyed_hash
+from clientele.kernel.errors import AlreadyExists, ErrorDetail, InvalidFields, NotFound, RateLimited, ValidationFailed
+from clientele.kernel.links import SALE_SIGNUP_SECONDS, InvalidLink, Link, LinkSigner
+from clientele.kernel.permissions import Principal, Role
+from clientele.messaging.delivery import DeliveryService
+from clientele.platform.observability import logger
+from clientele.rendering.languages import N_
+from clientele.storage.rate_limits import Bucket, LimitReached, RateLimitRepository
+
+CONSENT_VERSION = "signup-2026-01"  # bump when the consent wording changes in any language
+MAX_NAME = 100
+
+# Text of the consent checkbox. Translated by the pages; stored with the customer in the language shown.
+CONSENT_TEXT = N_(
+    "I agree that %(merchant)s keeps my details to manage my place on its customer list "
+    "and send me receipts, as described in its privacy policy."
+)
+
+
+class SaleAttachment(Protocol):
+    """The sales context's port for a signup from a QR code printed for one sale."""
+
+    def exists(self, merchant_id: str, sale_id: str) -> bool: ...
+
+    def attach(self, principal: Principal, sale_id: str, customer_id: str) -> bool: ...
+
+
+class SignupUnavailable(Exception):
+    """The merchant cannot take signups (terms not accepted): the page says so, without details."""
+
+
+class SignupRateLimited(RateLimited):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("Too many signups; try again later.")
+        self.retry_after = retry_after
+
+
+class FormExpired(Exception):
+    """The form's token expired or does not match the link: the page shows the form again."""
+
+
+class SignupRejected(Exception):
+    """Some fields are not right: the page shows the form again with each problem by its field."""
+
+    def __init__(self, page: SignupPage, problems: list[ErrorDetail]) -> None:
+        super().__init__("signup rejected")
+        self.page = page
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class PreferenceOption:
+    id: str
+    name: str
+    channel: str
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class SignupPage:
+    """What the signup page shows, for one merchant (and optionally one sale)."""
+
+    merchant_id: str
+    merchant_name: str
+    privacy_policy_url: str | None
+    country: str
+    locale: str  # the merchant's default language
+    preferences: tuple[PreferenceOption, ...] = ()
+    sale_id: str | None = None
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "m": self.merchant_id,
+            "n": self.merchant_name,
+            "u": self.privacy_policy_url,
+            "c": self.country,
+            "l": self.locale,
+            "p": [[p.id, p.name, p.channel, p.description] for p in self.preferences],
+        }
+
+    @classmethod
+    def from_snapshot(cls, data: dict[str, Any], sale_id: str | None) -> SignupPage:
+        return cls(
+            merchant_id=data["m"],
+            merchant_name=data["n"],
+            privacy_policy_url=data.get("u"),
+            country=data["c"],
+            locale=data["l"],
+            preferences=tuple(PreferenceOption(*entry) for entry in data.get("p", [])),
+            sale_id=sale_id,
+        )
+
+
+@dataclass
+class SignupSubmission:
+    """The form as posted (field names of SPEC Appendix A, plus the form token and the honeypot)."""
+
+    given_name: str = ""
+    family_name: str = ""
+    email: str = ""
+    phone: str = ""
+    consent: bool = False
+    marketing: list[str] = field(default_factory=list)
+    locale: str | None = None
+    form_token: str = ""
+    honeypot: str = ""
+
+
+@dataclass(frozen=True)
+class SignupResult:
+    """The page after a submission looks the same whatever happened; ``outcome`` is for tests and logs."""
+
+    page: SignupPage
+    outcome: str  # "created", "already_on_list" or "ignored" (honeypot)
+    customer_id: str | None = None
+
+
+@dataclass(frozen=True)
+class QrCode:
+    url: str
+    image: bytes
+    content_type: str
+
+
+@dataclass(frozen=True)
+class Limits:
+    per_ip: int = 20
+    per_ip_seconds: int = 600
+    per_merchant: int = 300
+    per_merchant_seconds: int = 3600
+
+
+class SignupService:
+    def __init__(
+        self,
+        merchants: MerchantRepository,
+        customers: CustomerService,
+        deliveries: DeliveryService,
+        rate_limits: RateLimitRepository,
+        signer: LinkSigner,
+        *,
+        secret: Callable[[], bytes],
+        sales: SaleAttachment | None = None,
+        limits: Limits | None = None,
+    ) -> None:
+        self.merchants = merchants
+        self.customers = customers
+        self.deliveries = deliveries
+        self.rate_limits = rate_limits
+        self.signer = signer
+        self._secret = secret
+        self.limits = limits or Limits()
+        self.sales = sales  # binds a signup to a sale, and checks a sale before coding it
+
+    # Links --------------------------------------------------------------------------------------
+    def link(self, merchant_id: str, *, sale_id: str | None = None) -> str:
+        """The signup URL of a merchant (what its QR code encodes), optionally bound to a sale."""
+        return self.signer.signup_url(merchant_id, sale_id)
+
+    def link_token(self, merchant_id: str) -> str:
+        """A fresh token of the merchant's plain signup link (kiosk mode returns to it after each signup)."""
+        return self.signer.sign(Link.SIGNUP, {"m": merchant_id})
+
+    def qr_code(self, principal: Principal, image_format: str, *, sale_id: str | None = None) -> QrCode:
+        """The QR code of the merchant's signup link (``svg`` or ``png``), optionally bound to a sale."""
+        from clientele.rendering import qr
+
+        if sale_id and self.sales is not None and not self.sales.exists(principal.merchant_id, sale_id):
+            raise NotFound("No such sale.", field="sale_id")
+        url = self.link(principal.merchant_id, sale_id=sale_id)
+        if image_format == "png":
+            return QrCode(url, qr.png(url), "image/png")
+        return QrCode(url, qr.svg(url), "image/svg+xml")
+
+    def read_link(self, token: str) -> tuple[str, str | None]:
+        """``(merchant_id, sale_id)`` of a signup token, or :class:`InvalidLink`."""
+        payload = self.signer.verify(Link.SIGNUP, token)
+        merchant_id, sale_id = payload.get("m"), payload.get("sale")
+        if not isinstance(merchant_id, str) or (sale_id is not None and not isinstance(sale_id, str)):
+            raise InvalidLink("invalid")
+        if sale_id:
+            self.signer.verify(Link.SIGNUP, token, max_age_seconds=SALE_SIGNUP_SECONDS)
+        return merchant_id, sale_id
+
+    # The form -----------------------------------------------------------------------------------
+    def open(self, token: str) -> SignupPage:
+        """The page behind a signup link: two reads (the merchant, its preference definitions)."""
+        merchant_id, sale_id = self.read_link(token)
+        try:
+            merchant = self.merchants.get(merchant_id)
+        except NotFound as exc:
+            raise InvalidLink("invalid") from exc  # a merchant that no longer exists: a dead link
+        if merchant.terms is None:
+            raise SignupUnavailable(merchant_id)
+        return _page(merchant, self.merchants.list_preferences(merchant_id), sale_id)
+
+    def form_token(self, page: SignupPage) -> str:
+        return self.signer.sign(Link.SIGNUP_FORM, page.snapshot())
+
+    def consent_text(self, page: SignupPage, locale: str) -> str:
+        from clientele.rendering.languages import gettext
+
+        return gettext(locale, CONSENT_TEXT, merchant=page.merchant_name)
+
+    # Submitting ---------------------------------------------------------------------------------
+    def submit(self, token: str, form: SignupSubmission, *, client_ip: str, kiosk: bool) -> SignupResult:
+        """Sign a shopper up. Raises InvalidLink, FormExpired, SignupRejected or SignupRateLimited."""
+        merchant_id, sale_id = self.read_link(token)
+        page = self._page_of_form(form.form_token, merchant_id, sale_id)
+        if form.honeypot.strip():
+            logger.info("signup honeypot filled", extra={"merchant_id": merchant_id})
+            return SignupResult(page, "ignored")
+        from clientele.rendering.languages import negotiate
+
+        locale = negotiate(form.locale, page.locale)
+        try:
+            draft = self._validate(page, form, locale, Source.KIOSK if kiosk else Source.QR_SIGNUP)
+        except InvalidFields as exc:
+            raise SignupRejected(page, exc.details) from exc
+        self._limit(merchant_id, client_ip)
+        principal = Principal(
+            merchant_id=merchant_id,
+            key_id="signup",
+            role=Role.STAFF,
+            terms_accepted=True,
+            country=page.country,
+            locale=locale,
+        )
+        refs = {"sale_id": sale_id} if sale_id else {}
+        try:
+            customer = self.customers.create(principal, draft)
+        except AlreadyExists as exc:
+            if exc.existing_id:
+                # At most one such email per customer and day, however often the address is tried.
+                self.deliveries.enqueue(
+                    "already_on_list",
+                    merchant_id,
+                    exc.existing_id,
+                    Channel.EMAIL,
+                    dedupe_key=f"already_on_list/{clock.utcnow().date().isoformat()}",
+                )
+            logger.info("signup for a contact already on the list", extra={"merchant_id": merchant_id})
+            return SignupResult(page, "already_on_list", exc.existing_id)
+        if sale_id and self.sales is not None:
+            self.sales.attach(principal, sale_id, customer.id)
+        if customer.email:
+            self.deliveries.enqueue("welcome", merchant_id, customer.id, Channel.EMAIL, refs)
+        logger.info(
+            "signup", extra={"merchant_id": merchant_id, "customer_id": customer.id, "source": draft.source.value}
+        )
+        return SignupResult(page, "created", customer.id)
+
+    def _page_of_form(self, form_token: str, merchant_id: str, sale_id: str | None) -> SignupPage:
+        try:
+            snapshot = self.signer.verify(Link.SIGNUP_FORM, form_token)
+            page = SignupPage.from_snapshot(snapshot, sale_id)
+        except (InvalidLink, KeyError, TypeError, ValueError) as exc:
+            raise FormExpired() from exc
+        if page.merchant_id != merchant_id:
+            raise FormExpired()
+        return page
+
+    def _validate(self, page: SignupPage, form: SignupSubmission, locale: str, source: Source) -> CustomerDraft:
+        """Every field's problems at once (:class:`InvalidFields`), or the customer to create."""
+        problems: list[ErrorDetail] = []
+        given_name = _text(form.given_name)
+        family_name = _text(form.family_name)
+        if not given_name:
+            problems.append(ErrorDetail("REQUIRED", "Enter your first name.", "given_name"))
+        elif len(given_name) > MAX_NAME:
+            problems.append(ErrorDetail("TOO_LONG", "This name is too long.", "given_name"))
+        if len(family_name) > MAX_NAME:
+            problems.append(ErrorDetail("TOO_LONG", "This name is too long.", "family_name"))
+        email = _checked(problems, "email", form.email, 254, contact.normalise_email)
+        phone = _checked(problems, "phone", form.phone, 32, lambda raw: contact.normalise_phone(raw, page.country))
+        if not form.email.strip() and not form.phone.strip():
+            problems.append(ErrorDetail("CONTACT_REQUIRED", "Enter an email address or a phone number.", "email"))
+        offered = {p.id: p for p in page.preferences}
+        chosen = set(form.marketing)
+        if chosen - offered.keys():
+            problems.append(ErrorDetail("UNKNOWN_PREFERENCE", "Choose among the preferences shown.", "marketing"))
+        channels = {offered[p].channel for p in chosen & offered.keys()}
+        if Channel.SMS.value in channels and not form.phone.strip():
+            problems.append(ErrorDetail("PHONE_FOR_SMS", "Enter a phone number to get messages by SMS.", "phone"))
+        if Channel.EMAIL.value in channels and not form.email.strip():
+            problems.append(ErrorDetail("EMAIL_FOR_EMAIL", "Enter an email address to get emails.", "email"))
+        if not form.consent:
+            problems.append(ErrorDetail("CONSENT_REQUIRED", "Tick the box to agree, or you cannot join.", "consent"))
+        if problems:
+            raise InvalidFields(problems)
+        consent = Consent(
+            text=self.consent_text(page, locale), version=CONSENT_VERSION, given_at=clock.now_iso(), source=source.value
+        )
+        return CustomerDraft(
+            given_name=given_name,
+            family_name=family_name or None,
+            email=email,
+            phone=phone,
+            locale=locale,
+            consent=consent,
+            source=source,
+            # Every preference shown is recorded: ticked ones opted in, the rest opted out.
+            marketing={pid: pid in chosen for pid in offered},
+            preferences_verified=True,  # the offered ids come from the signed form token
+        )
+
+    def _limit(self, merchant_id: str, client_ip: str) -> None:
+        limits = self.limits
+        buckets = [
+            Bucket(
+                "signup-ip", keyed_hash(self._secret(), "ip", _network(client_ip)), limits.per_ip, limits.per_ip_seconds
+            ),
+            Bucket("signup-merchant", merchant_id, limits.per_merchant, limits.per_merchant_seconds),
+        ]
+        try:
+            self.rate_limits.consume(buckets, now_epoch=int(clock.utcnow().timestamp()))
+        except LimitReached as exc:
+            logger.warning("signup rate limited", extra={"merchant_id": merchant_id, "scope": exc.bucket.scope})
+            raise SignupRateLimited(exc.retry_after) from exc
+
+
+def _page(merchant: Merchant, preferences: list[MarketingPreferenceDefinition], sale_id: str | None) -> SignupPage:
+    options = tuple(
+        PreferenceOption(p.id, p.name, p.channel.value, p.description)
+        for p in sorted(preferences, key=lambda p: p.created_at)
+    )
+    policy = merchant.privacy_policy_url
+    return SignupPage(
+        merchant_id=merchant.id,
+        merchant_name=merchant.name,
+        privacy_policy_url=policy if policy and policy.startswith(("https://", "http://")) else None,
+        country=merchant.country,
+        locale=merchant.locale,
+        preferences=options,
+        sale_id=sale_id,
+    )
+
+
+def _text(raw: str) -> str:
+    """A single line of text: control characters dropped, whitespace collapsed."""
+    kept = "".join(ch if ch.isprintable() else " " if ch.isspace() else "" for ch in raw)
+    return " ".join(kept.split())
+
+
+def _checked(
+    problems: list[ErrorDetail], name: str, raw: str, max_length: int, normalise: Callable[[str], str]
+) -> str | None:
+    value = raw.strip()
+    if not value:
+        return None
+    if len(value) > max_length:
+        problems.append(ErrorDetail("TOO_LONG", "This is too long.", name))
+        return None
+    try:
+        return normalise(value)
+    except ValidationFailed as exc:
+        problems.extend(exc.details)
+        return None
+
+
+def _network(client_ip: str) -> str:
+    """The address a limit applies to: IPv4 as is, IPv6 by /64 (one device holds a whole /64)."""
+    try:
+        address = ipaddress.ip_address(client_ip)
+    except ValueError:
+        return "unknown"
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
+    return str(address)

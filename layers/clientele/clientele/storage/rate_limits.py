@@ -1,0 +1,62 @@
+"""Fixed-window rate-limit counters (signup per client IP and per merchant).
+
+Each counter is one item per window, incremented with a condition that it is still under its
+limit; several counters move together in one transaction, so a refused request counts nowhere.
+The items expire by TTL shortly after their window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from clientele.storage import keys
+from clientele.storage.table import Table, TransactionCancelled
+
+
+@dataclass(frozen=True)
+class Bucket:
+    scope: str  # "signup-ip", "signup-merchant", ...
+    subject: str  # a merchant id or a keyed hash: never an address in clear
+    limit: int
+    window_seconds: int
+
+
+class LimitReached(Exception):
+    def __init__(self, bucket: Bucket, retry_after: int) -> None:
+        super().__init__(f"rate limit reached: {bucket.scope}")
+        self.bucket = bucket
+        self.retry_after = retry_after
+
+
+class RateLimitRepository:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def consume(self, buckets: list[Bucket], *, now_epoch: int) -> None:
+        """Count one request in every bucket, or in none and raise :class:`LimitReached`."""
+        operations = []
+        for bucket in buckets:
+            window = now_epoch - now_epoch % bucket.window_seconds
+            operations.append(
+                self.table.update_op(
+                    keys.rate_limit_pk(bucket.scope, bucket.subject),
+                    keys.rate_limit_sk(window),
+                    "ADD #n :one SET expires_at = :expires, entity = :entity",
+                    condition="attribute_not_exists(#n) OR #n < :limit",
+                    names={"#n": "count"},
+                    vals={
+                        ":one": 1,
+                        ":limit": bucket.limit,
+                        ":expires": window + 2 * bucket.window_seconds,
+                        ":entity": "rate_limit",
+                    },
+                )
+            )
+        try:
+            self.table.transact(operations)
+        except TransactionCancelled as exc:
+            for position, bucket in enumerate(buckets):
+                if exc.cancelled.failed(position):
+                    retry_after = bucket.window_seconds - now_epoch % bucket.window_seconds
+                    raise LimitReached(bucket, retry_after) from exc
+            raise
