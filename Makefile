@@ -6,10 +6,15 @@ PORT ?= 3000
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+SAM_VENV := .venv-sam
+SAM := $(SAM_VENV)/bin/sam
+SAM_CLI_VERSION ?= 1.170.0
+AWS_REGION ?= eu-west-1
+export SAM_CLI_TELEMETRY := 0
 export UV_PYTHON_DOWNLOADS := never
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run test lint typecheck imports unit bench openapi catalogs browser-deps clean
+.PHONY: setup run test lint typecheck imports unit bench openapi catalogs browser-deps clean requirements sam sam-build
 
 $(VENV)/.synced: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
@@ -54,5 +59,23 @@ bench: setup
 openapi: $(VENV)/.synced
 	$(PY) -m infra.openapi
 
+# The shared layer's runtime dependencies, exported from uv.lock for sam build (a test checks they agree).
+requirements: $(VENV)/.synced
+	uv export --frozen --no-dev --no-emit-project --format requirements-txt -q -o layers/clientele/requirements.txt
+
+# aws-sam-cli in its own virtualenv (its pins clash with the project's), installed with pip.
+$(SAM_VENV)/.installed:
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check "aws-sam-cli==$(SAM_CLI_VERSION)"
+	@touch $@
+
+sam: $(SAM_VENV)/.installed
+
+# What an operator runs before `sam deploy`: lint the template, then build every function and layer
+# for python3.12 on arm64 into .aws-sam/build (no Docker, no Python 3.12 needed).
+sam-build: setup sam
+	$(SAM) validate --lint --region $(AWS_REGION)
+	PYBABEL="$(CURDIR)/$(VENV)/bin/pybabel" $(SAM) build --region $(AWS_REGION)
+
 clean:
-	rm -rf .local test-output .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .local test-output .pytest_cache .mypy_cache .ruff_cache .aws-sam

@@ -6,7 +6,8 @@
 
 ``--local`` (the default) talks to the stack ``make run`` started (``.local/stack.json``);
 ``--stack`` reads the deployed CloudFormation stack's outputs and uses your AWS credentials.
-Secrets are printed once and never stored.
+Secrets are printed once and never stored. Errors are one line on stderr (exit status 1 for a
+refused operation, 2 for bad arguments), never a traceback.
 """
 
 from __future__ import annotations
@@ -21,6 +22,51 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 LEGACY_COLUMNS = ("given_name", "family_name", "email", "phone", "birthday", "locale")
+
+
+class AdminError(Exception):
+    """A problem the operator can fix, reported as one line without a traceback."""
+
+
+# ------------------------------------------------------------------------------------- argument types
+
+
+def time_zone(value: str) -> str:
+    """An IANA time zone (``Europe/Paris``); every sale of the merchant's site is dated in it."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise argparse.ArgumentTypeError(f"unknown time zone {value!r} (an IANA name such as Europe/Paris)") from error
+    return value
+
+
+def country(value: str) -> str:
+    """An ISO 3166-1 alpha-2 country code (``FR``), upper-cased; it is the default region of phone numbers."""
+    import phonenumbers
+
+    code = value.strip().upper()
+    if code not in phonenumbers.SUPPORTED_REGIONS:
+        raise argparse.ArgumentTypeError(f"unknown country {value!r} (an ISO 3166-1 alpha-2 code such as FR)")
+    return code
+
+
+def currency(value: str) -> str:
+    """An ISO 4217 currency code (``EUR``), upper-cased."""
+    from babel.numbers import list_currencies
+
+    code = value.strip().upper()
+    if code not in list_currencies():
+        raise argparse.ArgumentTypeError(f"unknown currency {value!r} (an ISO 4217 code such as EUR)")
+    return code
+
+
+def readable_file(value: str) -> str:
+    path = Path(value)
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"no such file: {value}")
+    return value
 
 
 def _use_local(region: str) -> None:
@@ -40,13 +86,27 @@ def _use_local(region: str) -> None:
 
 def _use_deployed(stack_name: str, region: str) -> None:
     import boto3
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-    stacks = boto3.client("cloudformation", region_name=region).describe_stacks(StackName=stack_name)["Stacks"]
+    try:
+        cloudformation = boto3.client("cloudformation", region_name=region)
+        stacks = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
+    except NoCredentialsError as error:
+        raise AdminError(
+            "no AWS credentials: configure them (aws configure, AWS_PROFILE or environment variables)"
+        ) from error
+    except ClientError as error:
+        raise AdminError(f"cannot read stack {stack_name} in {region}: {error.response['Error']['Message']}") from error
+    except BotoCoreError as error:
+        raise AdminError(f"cannot reach AWS: {error}") from error
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
+    if "DataTableName" not in outputs or "AppSecretArn" not in outputs:
+        raise AdminError(f"stack {stack_name} has no Clientele outputs (is it still being created?)")
     os.environ.update(
         AWS_DEFAULT_REGION=region,
         TABLE_NAME=outputs["DataTableName"],
         APP_SECRET_ARN=outputs["AppSecretArn"],
+        # The custom domain when there is one: printed signup URLs are on the host shoppers see.
         PUBLIC_BASE_URL=outputs.get("PublicBaseUrl") or outputs["ApiUrl"],
     )
 
@@ -98,6 +158,8 @@ def create_key(args: argparse.Namespace) -> dict[str, Any]:
 
 def migrate_legacy(args: argparse.Namespace) -> dict[str, Any]:
     """One customer per CSV row, source ``legacy``; a per-row report. Rows that clash are skipped."""
+    from pydantic import ValidationError
+
     from clientele.customers.model import Source
     from clientele.customers.service import CustomerDraft
     from clientele.customers.wiring import customer_service
@@ -105,8 +167,16 @@ def migrate_legacy(args: argparse.Namespace) -> dict[str, Any]:
 
     _, owner = _owner(args.merchant_id)
     report: list[dict[str, Any]] = []
-    with open(args.csv, newline="", encoding="utf-8-sig") as handle:
-        for row_number, row in enumerate(csv.DictReader(handle), start=2):
+    try:
+        handle = open(args.csv, newline="", encoding="utf-8-sig")  # noqa: SIM115 (closed below)
+    except OSError as error:
+        raise AdminError(f"cannot read {args.csv}: {error.strerror}") from error
+    with handle:
+        reader = csv.DictReader(handle)
+        unknown = sorted(set(reader.fieldnames or []) - set(LEGACY_COLUMNS))
+        if not reader.fieldnames or unknown:
+            raise AdminError(f"{args.csv}: expected a header with {', '.join(LEGACY_COLUMNS)}; unknown: {unknown}")
+        for row_number, row in enumerate(reader, start=2):
             fields = {k: (row.get(k) or "").strip() or None for k in LEGACY_COLUMNS}
             try:
                 customer = customer_service().create(
@@ -120,10 +190,21 @@ def migrate_legacy(args: argparse.Namespace) -> dict[str, Any]:
                         "errors": [{"code": d.code, "field": d.field} for d in error.details],
                     }
                 )
+            except (ValidationError, ValueError) as error:  # a malformed value (a birthday that is no date)
+                report.append({"row": row_number, "status": "skipped", "errors": _field_errors(error)})
             else:
                 report.append({"row": row_number, "status": "created", "customer_id": customer.id})
     created = sum(1 for r in report if r["status"] == "created")
     return {"created": created, "skipped": len(report) - created, "rows": report}
+
+
+def _field_errors(error: Exception) -> list[dict[str, Any]]:
+    from pydantic import ValidationError
+
+    if isinstance(error, ValidationError):
+        fields = [str(e["loc"][0]) if e["loc"] else None for e in error.errors()]
+        return [{"code": f"INVALID_{field.upper()}" if field else "INVALID", "field": field} for field in fields]
+    return [{"code": "INVALID", "field": None}]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -132,46 +213,73 @@ def main(argv: list[str] | None = None) -> int:
     )
     target = parser.add_mutually_exclusive_group()
     target.add_argument("--local", action="store_true", help="the stack `make run` started (default)")
-    target.add_argument("--stack", metavar="NAME", help="a deployed CloudFormation stack")
-    parser.add_argument("--region", default=os.environ.get("AWS_REGION", "eu-west-1"))
+    target.add_argument("--stack", metavar="NAME", help="a deployed CloudFormation stack (uses your AWS credentials)")
+    parser.add_argument(
+        "--region",
+        default=os.environ.get("AWS_REGION", "eu-west-1"),
+        help="AWS region of the stack (default: $AWS_REGION or eu-west-1)",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     merchant = commands.add_parser("create-merchant", help="a merchant with its first site and an owner key")
-    merchant.add_argument("--name", required=True)
-    merchant.add_argument("--email")
-    merchant.add_argument("--country", default="NL")
-    merchant.add_argument("--locale", default="en", choices=["en", "fr", "nl"])
-    merchant.add_argument("--time-zone", default="Europe/Amsterdam")
-    merchant.add_argument("--currency", default="EUR")
+    merchant.add_argument("--name", required=True, help="the merchant's trading name, shown to shoppers")
+    merchant.add_argument("--email", help="the merchant's contact address (optional)")
+    merchant.add_argument(
+        "--country", default="NL", type=country, help="ISO 3166-1 alpha-2 code; default region of phone numbers"
+    )
+    merchant.add_argument("--locale", default="en", choices=["en", "fr", "nl"], help="language of the merchant's pages")
+    merchant.add_argument(
+        "--time-zone", default="Europe/Amsterdam", type=time_zone, help="IANA time zone of the first site"
+    )
+    merchant.add_argument("--currency", default="EUR", type=currency, help="ISO 4217 currency of the first site")
     merchant.add_argument("--accept-terms", action="store_true", help="record the terms as accepted now")
     merchant.set_defaults(run=create_merchant)
 
     key = commands.add_parser("create-key", help="an API key for a role, optionally limited to sites")
-    key.add_argument("--merchant-id", required=True)
-    key.add_argument("--role", required=True, choices=["owner", "manager", "staff"])
-    key.add_argument("--site-id", action="append")
-    key.add_argument("--name")
+    key.add_argument("--merchant-id", required=True, help="the merchant (mer_…)")
+    key.add_argument("--role", required=True, choices=["owner", "manager", "staff"], help="what the key may do")
+    key.add_argument("--site-id", action="append", help="limit the key to this site (repeat for several)")
+    key.add_argument("--name", help="a label to recognise the key by (e.g. till 2)")
     key.set_defaults(run=create_key)
 
     legacy = commands.add_parser("migrate-legacy", help="customers saved by an earlier system, from a CSV")
-    legacy.add_argument("--merchant-id", required=True)
-    legacy.add_argument("--csv", required=True, help=f"columns: {', '.join(LEGACY_COLUMNS)}")
+    legacy.add_argument("--merchant-id", required=True, help="the merchant (mer_…)")
+    legacy.add_argument(
+        "--csv",
+        required=True,
+        type=readable_file,
+        help=f"UTF-8 CSV with a header; columns: {', '.join(LEGACY_COLUMNS)}",
+    )
     legacy.set_defaults(run=migrate_legacy)
 
     args = parser.parse_args(argv)
-    if args.stack:
-        _use_deployed(args.stack, args.region)
-    else:
-        _use_local(args.region)
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
     from clientele.kernel.errors import DomainError
 
     try:
+        if args.stack:
+            _use_deployed(args.stack, args.region)
+        else:
+            _use_local(args.region)
         result = args.run(args)
     except DomainError as error:
         print(
             json.dumps({"errors": [{"code": d.code, "detail": d.detail, "field": d.field} for d in error.details]}),
             file=sys.stderr,
         )
+        return 1
+    except AdminError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except NoCredentialsError:
+        print("error: no AWS credentials: configure them (aws configure, AWS_PROFILE or environment)", file=sys.stderr)
+        return 1
+    except (ClientError, BotoCoreError) as error:
+        print(f"error: AWS refused the operation: {error}", file=sys.stderr)
+        return 1
+    except Exception as error:  # the operator gets a line, never a traceback
+        print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
     print(json.dumps(result, indent=2))
     return 0

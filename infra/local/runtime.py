@@ -21,6 +21,7 @@ lists them.
 
 from __future__ import annotations
 
+import contextvars
 import importlib
 import logging
 import os
@@ -45,6 +46,12 @@ _COLD_START_RESETS = ("clientele.platform.providers:reset", "clientele.platform.
 
 # One lock for every invocation in the process (see the module docstring).
 _INVOCATION_LOCK = threading.RLock()
+
+# The stack and logical id of the function running in this thread, for tools that attribute AWS calls to
+# a function (the tests' least-privilege check).
+CURRENT_FUNCTION: contextvars.ContextVar[tuple[StackInfo, str] | None] = contextvars.ContextVar(
+    "current_function", default=None
+)
 
 
 @dataclass
@@ -201,6 +208,7 @@ class Runtime:
         context = self.context(function_id)
         with self.environment_of(self.environment(function_id)):
             started = time.monotonic()
+            current = CURRENT_FUNCTION.set(None if function_id in self._overrides else (self.stack, function_id))
             try:
                 handler = self.handler(function_id)
                 return handler(event, context)
@@ -208,6 +216,7 @@ class Runtime:
                 _log_failure(function_id, error)
                 raise InvocationError(function_id, error) from error
             finally:
+                CURRENT_FUNCTION.reset(current)
                 elapsed = time.monotonic() - started
                 if elapsed > context.timeout_s:
                     logger.warning(

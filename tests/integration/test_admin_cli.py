@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
+
+import pytest
 
 from infra import admin
 from tests.conftest import ApiClient, Stack
@@ -51,3 +54,57 @@ def test_create_merchant_key_and_migrate_legacy_customers(stack: Stack, api: Api
     staff = api.as_key(key["api_key"])
     assert staff.get("/v1/customers").status == 200
     assert staff.get("/v1/api-keys").status == 403
+
+
+def test_bad_arguments_are_refused_before_anything_is_written(capsys: pytest.CaptureFixture[str]) -> None:
+    for option, value in (("--time-zone", "Mars/Base"), ("--country", "ZZ"), ("--currency", "XYZ")):
+        with pytest.raises(SystemExit) as exit_:
+            admin.main(["create-merchant", "--name", "Café", option, value])
+        assert exit_.value.code == 2
+        error = capsys.readouterr().err
+        assert f"argument {option}: unknown" in error and "Traceback" not in error
+    with pytest.raises(SystemExit):
+        admin.main(["migrate-legacy", "--merchant-id", "mer_x", "--csv", "/no/such/file.csv"])
+    assert "no such file: /no/such/file.csv" in capsys.readouterr().err
+
+
+def test_every_option_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    for command in ([], ["create-merchant"], ["create-key"], ["migrate-legacy"]):
+        with pytest.raises(SystemExit):
+            admin.main([*command, "--help"])
+        text = capsys.readouterr().out
+        options = re.findall(r"^  (--[a-z-]+)(?: [A-Z_{},a-z]+)?\n?\s*(\S*)", text, re.M)
+        assert options, text
+        assert all(described for _, described in options), text
+
+
+def test_a_deployed_stack_without_credentials_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import boto3
+    from botocore.exceptions import NoCredentialsError
+
+    class NoCredentials:
+        def describe_stacks(self, **_: object) -> None:
+            raise NoCredentialsError  # what botocore raises when it finds no credentials anywhere
+
+    # The test session runs inside an emulated AWS, which accepts any credentials: stand in for boto3.
+    monkeypatch.setattr(boto3, "client", lambda *_, **__: NoCredentials())
+    assert admin.main(["--stack", "clientele", "create-key", "--merchant-id", "m", "--role", "staff"]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith("error: no AWS credentials") and "Traceback" not in error
+
+
+def test_a_bad_row_is_reported_and_the_others_are_migrated(stack: Stack, tmp_path: Path) -> None:
+    with stack.runtime.environment_of(stack.runtime.shared_environment()):
+        merchant = stack.create_merchant(accept_terms=False)
+        rows = tmp_path / "legacy.csv"
+        rows.write_text(
+            "given_name,email,birthday\nAna,ana@example.com,1990-02-30\nBen,ben@example.com,1985-06-01\n",
+            encoding="utf-8",
+        )
+        report = admin.migrate_legacy(argparse.Namespace(merchant_id=merchant["merchant_id"], csv=str(rows)))
+    assert report["created"] == 1 and report["skipped"] == 1
+    assert report["rows"][0]["row"] == 2 and report["rows"][0]["status"] == "skipped"
+    assert report["rows"][0]["errors"][0]["field"] == "birthday"
+    assert report["rows"][1]["status"] == "created"

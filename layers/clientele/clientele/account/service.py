@@ -13,6 +13,7 @@ from clientele.kernel.contact import Channel
 from clientele.kernel.errors import Forbidden, NotFound, ValidationFailed, VersionMismatch
 from clientele.kernel.permissions import Principal, Role
 
+# The stack's TermsUrl parameter (TERMS_URL) replaces this default; {version} is filled in.
 TERMS_URL = "https://clientele.example/terms/{version}"
 
 
@@ -42,15 +43,17 @@ class AccountService:
         terms_version: str,
         *,
         on_terms_accepted: Callable[[], TermsListener] | None = None,
+        terms_url: str = TERMS_URL,
     ) -> None:
         self.merchants = merchants
         self.terms_version = terms_version
+        self.terms_url = terms_url or TERMS_URL
         self.on_terms_accepted = on_terms_accepted
 
     # Terms ------------------------------------------------------------------------------------
     def terms(self, principal: Principal) -> Terms:
         merchant = self.merchants.get(principal.merchant_id)
-        return Terms(self.terms_version, TERMS_URL.format(version=self.terms_version), merchant.terms)
+        return Terms(self.terms_version, self.terms_url.format(version=self.terms_version), merchant.terms)
 
     def accept_terms(self, principal: Principal, version: str) -> tuple[Terms, bool]:
         """Accept the current terms. Idempotent: ``(terms, False)`` when already accepted.
@@ -63,7 +66,7 @@ class AccountService:
             )
         merchant = self.merchants.get(principal.merchant_id)
         if merchant.terms and merchant.terms.version == version:
-            return Terms(version, TERMS_URL.format(version=version), merchant.terms), False
+            return Terms(version, self.terms_url.format(version=version), merchant.terms), False
         expected = merchant.version
         merchant.terms = TermsAcceptance(version=version, accepted_at=clock.now_iso(), accepted_by=principal.key_id)
         merchant.version += 1
@@ -75,7 +78,7 @@ class AccountService:
             return self.accept_terms(principal, version)
         if self.on_terms_accepted is not None:
             self.on_terms_accepted().terms_accepted(principal.merchant_id)
-        return Terms(version, TERMS_URL.format(version=version), merchant.terms), True
+        return Terms(version, self.terms_url.format(version=version), merchant.terms), True
 
     # Settings ---------------------------------------------------------------------------------
     def settings(self, principal: Principal) -> Merchant:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 class AccountSettings(Settings):
     terms_version: str = Field(default="2026-01", alias="TERMS_VERSION")
+    terms_url: str = Field(default="", alias="TERMS_URL")
 
 
 @provider
@@ -32,7 +33,10 @@ def account_service() -> AccountService:
     from clientele.account.service import AccountService
     from clientele.messaging.wiring import legacy_upgrade
 
-    return AccountService(merchants(), settings(AccountSettings).terms_version, on_terms_accepted=legacy_upgrade)
+    configured = settings(AccountSettings)
+    return AccountService(
+        merchants(), configured.terms_version, on_terms_accepted=legacy_upgrade, terms_url=configured.terms_url
+    )
 
 
 @provider

@@ -8,6 +8,7 @@ and the page.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
@@ -49,9 +50,15 @@ class InvalidLink(Exception):
 
 
 class LinkSigner:
-    def __init__(self, secret: bytes, public_base_url: str = "") -> None:
+    def __init__(self, secret: bytes, public_base_url: str | Callable[[], str] = "") -> None:
         self._secret = secret
-        self.public_base_url = public_base_url.rstrip("/")
+        self._public_base_url = public_base_url
+
+    @property
+    def public_base_url(self) -> str:
+        """The public origin; a callable is asked only when a URL is built (it may need a network call)."""
+        value = self._public_base_url
+        return (value() if callable(value) else value).rstrip("/")
 
     def _serializer(self, link: Link | str) -> URLSafeTimedSerializer:
         return URLSafeTimedSerializer(self._secret, salt=f"clientele-link/{Link(link).value}")

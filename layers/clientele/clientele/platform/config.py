@@ -41,3 +41,5 @@ class TableSettings(Settings):
 class LinkSettings(Settings):
     app_secret_arn: str = Field(default="", alias="APP_SECRET_ARN")
     public_base_url: str = Field(default="http://127.0.0.1:3000", alias="PUBLIC_BASE_URL")
+    # Read when PUBLIC_BASE_URL is empty: the stack writes the API's origin there once the API exists.
+    public_base_url_parameter: str = Field(default="", alias="PUBLIC_BASE_URL_PARAMETER")

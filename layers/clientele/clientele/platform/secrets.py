@@ -28,4 +28,6 @@ def app_secret() -> bytes:
 @provider
 def link_signer() -> LinkSigner:
     """Signs and checks every public link, and builds their URLs on the public base URL."""
-    return LinkSigner(app_secret(), settings(LinkSettings).public_base_url)
+    from clientele.platform.public_url import public_base_url
+
+    return LinkSigner(app_secret(), public_base_url)
