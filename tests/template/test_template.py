@@ -188,3 +188,37 @@ def test_route_paths_use_the_specs_names() -> None:
     text = TEMPLATE.read_text()
     for path in re.findall(r"Path: \"?(/[^\s\"}]+(?:\{[^}]+\}[^\s\"]*)*)", text):
         assert path.startswith(("/v1/", "/s/", "/r/", "/e/", "/p/", "/m/", "/privacy")), path
+
+
+def test_every_function_logs_to_its_own_group_and_alarms_on_errors(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    functions = [n for n, r in resources.items() if r["Type"] == "AWS::Serverless::Function"]
+    alarmed = {
+        str(dimension["Value"].get("Ref"))
+        for r in resources.values()
+        if r["Type"] == "AWS::CloudWatch::Alarm" and r["Properties"]["MetricName"] == "Errors"
+        for dimension in r["Properties"]["Dimensions"]
+        if isinstance(dimension["Value"], dict)
+    }
+    for name in functions:
+        group = resources[name]["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+        assert resources[group]["Type"] == "AWS::Logs::LogGroup", name
+        assert name in alarmed, name
+
+
+def test_every_dead_letter_queue_has_an_alarm(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    watched = {
+        str(
+            dimension["Value"]["Fn::GetAtt"][0]
+            if isinstance(dimension["Value"]["Fn::GetAtt"], list)
+            else dimension["Value"]["Fn::GetAtt"].split(".")[0]
+        )
+        for r in resources.values()
+        if r["Type"] == "AWS::CloudWatch::Alarm" and r["Properties"]["Namespace"] == "AWS/SQS"
+        for dimension in r["Properties"]["Dimensions"]
+        if isinstance(dimension["Value"], dict) and "Fn::GetAtt" in dimension["Value"]
+    }
+    dead_letter_queues = [n for n, r in resources.items() if r["Type"] == "AWS::SQS::Queue" and "DeadLetter" in n]
+    assert dead_letter_queues
+    assert set(dead_letter_queues) <= watched

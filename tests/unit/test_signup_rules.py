@@ -148,17 +148,20 @@ class TestSnapshot:
             service._page_of_form(token, "mer_2", None)
 
     @pytest.mark.parametrize(
-        "token",
+        "make_token",
         [
-            "",
-            "forged.token.value",
-            LinkSigner(SECRET).sign(Link.SIGNUP, PAGE.snapshot()),  # another purpose's token
-            LinkSigner(SECRET).sign(Link.SIGNUP_FORM, {"m": "mer_1"}),  # a signed but incomplete snapshot
+            lambda: "",
+            lambda: "forged.token.value",
+            lambda: LinkSigner(SECRET).sign(Link.SIGNUP, PAGE.snapshot()),  # another purpose's token
+            lambda: LinkSigner(SECRET).sign(Link.SIGNUP_FORM, {"m": "mer_1"}),  # a signed but incomplete snapshot
         ],
+        ids=["empty", "forged", "another-purpose", "incomplete-snapshot"],
     )
-    def test_any_other_form_token_is_an_expired_form(self, token: str) -> None:
+    def test_any_other_form_token_is_an_expired_form(self, make_token: Any) -> None:
+        # Tokens are made inside the test: signed ones carry their time, and test ids must not change
+        # between the parallel workers' collections.
         with pytest.raises(FormExpired):
-            self.service()._page_of_form(token, "mer_1", None)
+            self.service()._page_of_form(make_token(), "mer_1", None)
 
 
 class TestValidate:
