@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from infra.local import merchants
+from infra.local import emulator, merchants
 from infra.local.gateway import GATEWAY_RESPONSES, MAX_REQUEST_BYTES, Gateway, Response
 from infra.local.local_routes import LocalRoutes
 from infra.local.outbox import Outbox
@@ -118,6 +118,7 @@ class LocalStack:
         from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's server logs every AWS call
+        emulator.install()  # transactions without table copies, one request at a time in the backends
         self._moto = ThreadedMotoServer(ip_address=self.host, port=self.moto_port, verbose=False)
         self._moto.start()
         try:
