@@ -3,13 +3,15 @@
 
 SHELL := /bin/bash
 PORT ?= 3000
+SOAK_MINUTES ?= 20
+SOAK_RATE ?= 8
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run test lint typecheck imports unit bench openapi catalogs browser-deps clean
+.PHONY: setup run test lint typecheck imports unit bench soak openapi catalogs browser-deps clean
 
 $(VENV)/.synced: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
@@ -50,6 +52,10 @@ unit: setup
 
 bench: setup
 	$(PY) -m tests.bench
+
+# A mixed workload against a fresh local stack on loopback; prints memory, latency per route and 5xx.
+soak: setup
+	SOAK_MINUTES=$(SOAK_MINUTES) SOAK_RATE=$(SOAK_RATE) $(PY) -m infra.local.soak
 
 openapi: $(VENV)/.synced
 	$(PY) -m infra.openapi

@@ -15,6 +15,7 @@ import contextlib
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -36,6 +37,8 @@ DEFAULT_PORT = 3000
 # Not 4566 (LocalStack's edge port) nor 5000 (moto's default, taken by AirPlay on macOS).
 DEFAULT_MOTO_PORT = 4599
 DEFAULT_REGION = "eu-west-1"
+# SIGINT / SIGTERM stop everything within 5 seconds; this leaves the process time to exit.
+STOP_SECONDS = 4.0
 DEMO_MERCHANT_NAME = "Demo Café"
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -95,6 +98,7 @@ class LocalStack:
         self._moto: Any = None
         self._http: ThreadingHTTPServer | None = None
         self._http_thread: threading.Thread | None = None
+        self._stopping = False
 
     # -- addresses
 
@@ -119,6 +123,7 @@ class LocalStack:
 
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's server logs every AWS call
         emulator.install()  # transactions without table copies, one request at a time in the backends
+        self._stopping = False
         self._moto = ThreadedMotoServer(ip_address=self.host, port=self.moto_port, verbose=False)
         self._moto.start()
         try:
@@ -160,20 +165,37 @@ class LocalStack:
             raise
         return self
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = STOP_SECONDS) -> None:
+        """Stop the pollers, the scheduler, the HTTP server and moto, in ``timeout`` seconds at most.
+
+        Everything is told to stop at once; in-flight invocations get what is left of ``timeout`` to finish
+        and are abandoned after that (their threads are daemons; their AWS calls fail once moto is gone).
+        Both listening sockets are closed, so the ports are free when this returns.
+        """
+        deadline = time.monotonic() + timeout
+        self._stopping = True
         if self.scheduler is not None:
-            self.scheduler.stop()
+            self.scheduler._stop.set()
         if self.pollers is not None:
-            self.pollers.stop()
+            for poller in self.pollers.pollers:
+                poller._stop.set()
+        http_stopped = None
+        if self._http is not None and self._http_thread is not None:
+            http_stopped = threading.Thread(target=self._http.shutdown, name="http-shutdown", daemon=True)
+            http_stopped.start()
+        if self.scheduler is not None:
+            self.scheduler.stop(_left(deadline))
+        if self.pollers is not None:
+            self.pollers.stop(_left(deadline))
+        if http_stopped is not None:
+            http_stopped.join(_left(deadline))
+        if self.runtime is not None and not self.runtime.wait_idle(_left(deadline) - 0.5):
+            logger.warning("stopping: %d invocations still running are abandoned", self.runtime.in_flight)
         if self._http is not None:
-            if self._http_thread is not None:
-                self._http.shutdown()
-                self._http_thread.join(timeout=5)
             self._http.server_close()
             self._http_thread = None
         if self._moto is not None:
-            with contextlib.suppress(Exception):
-                self._moto.stop()
+            _stop_moto(self._moto, _left(deadline))
             self._moto = None
         if self.runtime is not None:
             # The next stack in this process gets new "containers", as a new deployment would.
@@ -226,6 +248,22 @@ class LocalStack:
         return self.gateway.handle(method, target, headers, body, source_ip)
 
 
+def _left(deadline: float) -> float:
+    return max(0.0, deadline - time.monotonic())
+
+
+def _stop_moto(moto: Any, timeout: float) -> None:
+    """Stop moto's threaded server without waiting forever, and free its port."""
+    server = getattr(moto, "_server", None)
+    if server is None:
+        return
+    stopping = threading.Thread(target=server.shutdown, name="moto-shutdown", daemon=True)
+    stopping.start()
+    stopping.join(max(0.1, timeout))
+    with contextlib.suppress(Exception):
+        server.server_close()
+
+
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "clientele-local"
@@ -233,6 +271,17 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         stack: LocalStack = self.server.stack  # type: ignore[attr-defined]
+        if stack._stopping:
+            # A kept-alive connection may outlive the server's loop; nothing new starts while stopping.
+            self.close_connection = True
+            self._send(
+                Response(
+                    503,
+                    [("content-type", "application/json"), ("retry-after", "5")],
+                    b'{"errors":[{"code":"STOPPING","detail":"The local stack is stopping."}]}',
+                )
+            )
+            return
         try:
             body = self._read_body()
         except _TooLarge:
