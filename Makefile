@@ -4,6 +4,7 @@
 SHELL := /bin/bash
 PORT ?= 3000
 SOAK_MINUTES ?= 20
+PERSIST ?=
 SOAK_RATE ?= 8
 PYTHON ?= python3
 VENV := .venv
@@ -23,8 +24,9 @@ setup: $(VENV)/.synced catalogs
 catalogs: $(VENV)/.synced
 	@if [ -d templates/locales ]; then $(VENV)/bin/pybabel compile -d templates/locales -D messages >/dev/null; fi
 
+# PERSIST=1 keeps the data across restarts (.local/moto-state.json); by default every run starts clean.
 run: setup
-	PORT=$(PORT) $(PY) -m infra.local
+	PORT=$(PORT) PERSIST=$(PERSIST) $(PY) -m infra.local
 
 lint: $(VENV)/.synced
 	$(VENV)/bin/ruff check .

@@ -2,7 +2,8 @@
 
 Environment: ``PORT`` (default 3000) for the API, ``MOTO_PORT`` (default 4599) for the emulated AWS,
 ``PARAMETER_OVERRIDES`` (``Name=Value Name2=Value2``, as ``sam deploy`` takes them) for the template's
-parameters, ``LOCAL_STATE_DIR`` (default ``.local``) for ``stack.json`` and ``demo-merchant.json``.
+parameters, ``LOCAL_STATE_DIR`` (default ``.local``) for ``stack.json`` and ``demo-merchant.json``, and
+``PERSIST=1`` to keep the data across restarts (saved there on stop, loaded on start; see ``persistence.py``).
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ def main() -> int:
         moto_port=int(os.environ.get("MOTO_PORT", DEFAULT_MOTO_PORT)),
         parameters=_parameters(os.environ.get("PARAMETER_OVERRIDES", "")),
         state_dir=Path(os.environ.get("LOCAL_STATE_DIR") or REPO_ROOT / ".local"),
+        persist=os.environ.get("PERSIST", "").strip().lower() in ("1", "true", "yes"),
     )
     stopped = threading.Event()
     started = threading.Event()
@@ -99,6 +101,10 @@ def main() -> int:
     # Anything started from here on (an admin CLI in this process, a debugger) sees the emulated AWS.
     os.environ["AWS_ENDPOINT_URL"] = stack.aws_endpoint_url
     _banner(stack)
+    if stack.persist:
+        print(
+            f"Persistence on: {'state restored' if stack.restored else 'no saved state, started clean'}; saved on stop."
+        )
     try:
         while not stopped.wait(1.0):
             pass

@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from infra.local import emulator, merchants
+from infra.local import emulator, merchants, persistence
 from infra.local.gateway import GATEWAY_RESPONSES, MAX_REQUEST_BYTES, Gateway, Response
 from infra.local.local_routes import LocalRoutes
 from infra.local.outbox import Outbox
@@ -56,6 +56,7 @@ class LocalStack:
     ``state_dir`` receives ``demo-merchant.json`` and ``stack.json`` (None: write nothing).
     ``background`` starts the pollers and the scheduler threads (tests may prefer ``pollers.drain``).
     ``stack_name`` names the CloudFormation stack in moto (tests that share one moto use their own).
+    ``persist`` loads ``state_dir``'s snapshot at start and saves one at stop (see ``persistence.py``).
     """
 
     def __init__(
@@ -73,6 +74,7 @@ class LocalStack:
         state_dir: Path | None = REPO_ROOT / ".local",
         background: bool = True,
         stack_name: str = DEFAULT_STACK_NAME,
+        persist: bool = False,
     ) -> None:
         self.host = host
         self.port = port
@@ -86,6 +88,8 @@ class LocalStack:
         self.state_dir = state_dir
         self.background = background
         self.stack_name = stack_name
+        self.persist = persist and state_dir is not None
+        self.restored = False
 
         self.stack: StackInfo | None = None
         self.runtime: Runtime | None = None
@@ -139,6 +143,9 @@ class LocalStack:
                 stack_name=self.stack_name,
                 public_base_url=self.url,
             )
+            if self.persist:
+                assert self.state_dir is not None
+                self.restored = persistence.load(self.stack, self.state_dir)
             self.runtime = Runtime(
                 self.stack,
                 handlers=self.handlers,
@@ -153,7 +160,9 @@ class LocalStack:
             self.outbox = Outbox(self.stack.account_id)
             self.local_routes = LocalRoutes(self.runtime, self.scheduler, self.outbox, self.create_merchant)
             if self.seed_demo:
-                self.demo_merchant = self._seed()
+                self.demo_merchant = self._saved_demo() if self.restored else None
+                if self.demo_merchant is None:
+                    self.demo_merchant = self._seed()
             self._write_state()
             if self.background:
                 self.pollers.start()
@@ -174,11 +183,7 @@ class LocalStack:
         """
         deadline = time.monotonic() + timeout
         self._stopping = True
-        if self.scheduler is not None:
-            self.scheduler._stop.set()
-        if self.pollers is not None:
-            for poller in self.pollers.pollers:
-                poller._stop.set()
+        self._signal_stop()
         http_stopped = None
         if self._http is not None and self._http_thread is not None:
             http_stopped = threading.Thread(target=self._http.shutdown, name="http-shutdown", daemon=True)
@@ -189,8 +194,10 @@ class LocalStack:
             self.pollers.stop(_left(deadline))
         if http_stopped is not None:
             http_stopped.join(_left(deadline))
-        if self.runtime is not None and not self.runtime.wait_idle(_left(deadline) - 0.5):
+        if self.runtime is not None and not self.runtime.wait_idle(_left(deadline) - 1.0):
             logger.warning("stopping: %d invocations still running are abandoned", self.runtime.in_flight)
+        if self.persist and self._moto is not None:
+            self._save()
         if self._http is not None:
             self._http.server_close()
             self._http_thread = None
@@ -219,6 +226,30 @@ class LocalStack:
         except Exception as error:
             logger.error("seeding the demo merchant failed: %s", type(error).__name__)
         return None
+
+    def _signal_stop(self) -> None:
+        """Tell the scheduler and every poller to stop, without waiting for them."""
+        if self.scheduler is not None:
+            self.scheduler._stop.set()
+        for poller in self.pollers.pollers if self.pollers is not None else []:
+            poller._stop.set()
+
+    def _save(self) -> None:
+        if self.stack is None or self.state_dir is None:
+            return
+        try:
+            saved = persistence.save(self.stack, self.state_dir)
+            logger.info("state saved to %s", saved)
+        except Exception:
+            logger.exception("saving the state failed")
+
+    def _saved_demo(self) -> dict[str, str] | None:
+        """The demo merchant of the run whose state was restored (its key is in the restored tables)."""
+        assert self.state_dir is not None
+        try:
+            return dict(json.loads((self.state_dir / "demo-merchant.json").read_text()))
+        except (OSError, ValueError):
+            return None
 
     def _write_state(self) -> None:
         if self.state_dir is None:

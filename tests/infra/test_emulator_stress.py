@@ -42,10 +42,98 @@ def _counter_update(table: str, pk: str) -> dict[str, Any]:
     }
 
 
-def test_threads_hammering_transactions_queues_and_scans_see_no_emulator_error(aws: Any) -> None:
-    setup = boto3.client("dynamodb", region_name=REGION)
+class _Hammer:
+    """The work of each thread, against one table and one queue, until the deadline."""
+
+    def __init__(self, table: str, queue_url: str) -> None:
+        self.table = table
+        self.queue_url = queue_url
+        self.deadline = time.monotonic() + SECONDS
+        self.counts = {"committed": 0, "cancelled": 0, "received": 0, "scans": 0}
+        self.errors: list[BaseException] = []
+        self._lock = threading.Lock()
+
+    def count(self, name: str, n: int = 1) -> None:
+        with self._lock:
+            self.counts[name] += n
+
+    def running(self) -> bool:
+        return time.monotonic() < self.deadline
+
+    def committing(self) -> None:
+        dynamodb = boto3.client("dynamodb", region_name=REGION, config=CONFIG)
+        while self.running():
+            item = {"PK": {"S": f"sale{uuid.uuid4().hex}"}, "SK": {"S": "sale"}}
+            dynamodb.transact_write_items(
+                TransactItems=[
+                    {"Put": {"TableName": self.table, "Item": item}},
+                    _counter_update(self.table, "a"),
+                    _counter_update(self.table, "b"),
+                ]
+            )
+            self.count("committed")
+
+    def cancelling(self) -> None:
+        dynamodb = boto3.client("dynamodb", region_name=REGION, config=CONFIG)
+        never = {"PK": {"S": "never"}, "SK": {"S": "there"}}
+        while self.running():
+            item = {"PK": {"S": f"lost{uuid.uuid4().hex}"}, "SK": {"S": "x"}}
+            with pytest.raises(ClientError) as raised:
+                dynamodb.transact_write_items(
+                    TransactItems=[
+                        {"Put": {"TableName": self.table, "Item": item}},
+                        _counter_update(self.table, "a"),
+                        _counter_update(self.table, "b"),
+                        {
+                            "ConditionCheck": {
+                                "TableName": self.table,
+                                "Key": never,
+                                "ConditionExpression": "attribute_exists(PK)",
+                            }
+                        },
+                    ]
+                )
+            assert raised.value.response["Error"]["Code"] == "TransactionCanceledException"
+            self.count("cancelled")
+
+    def queueing(self) -> None:
+        sqs = boto3.client("sqs", region_name=REGION, config=CONFIG)
+        while self.running():
+            entries = [{"Id": str(n), "MessageBody": f"m{n}"} for n in range(5)]
+            sqs.send_message_batch(QueueUrl=self.queue_url, Entries=entries)
+
+    def polling(self) -> None:
+        sqs = boto3.client("sqs", region_name=REGION, config=CONFIG)
+        while self.running():
+            batch = sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+            messages = batch.get("Messages", [])
+            if messages:
+                entries = [{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(messages)]
+                sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=entries)
+                self.count("received", len(messages))
+
+    def scanning(self) -> None:
+        dynamodb = boto3.client("dynamodb", region_name=REGION, config=CONFIG)
+        while self.running():
+            for page in dynamodb.get_paginator("scan").paginate(TableName=self.table):
+                assert all("PK" in item for item in page["Items"])
+            dynamodb.get_item(TableName=self.table, Key={"PK": {"S": f"miss{uuid.uuid4().hex}"}, "SK": {"S": "x"}})
+            self.count("scans")
+
+    def guarded(self, work: Callable[[], None]) -> Callable[[], None]:
+        def run() -> None:
+            try:
+                work()
+            except BaseException as error:  # collected and reported by the test
+                self.errors.append(error)
+
+        return run
+
+
+def _setup() -> tuple[str, str]:
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
     table = f"stress-{uuid.uuid4().hex[:6]}"
-    setup.create_table(
+    dynamodb.create_table(
         TableName=table,
         KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
         AttributeDefinitions=[
@@ -55,105 +143,32 @@ def test_threads_hammering_transactions_queues_and_scans_see_no_emulator_error(a
         BillingMode="PAY_PER_REQUEST",
     )
     for n in range(300):  # a table big enough for a whole-table copy to be slow and racy
-        setup.put_item(TableName=table, Item={"PK": {"S": f"filler{n}"}, "SK": {"S": "x"}, "v": {"S": "y" * 200}})
-    queue_url = boto3.client("sqs", region_name=REGION).create_queue(QueueName=f"stress-{uuid.uuid4().hex[:6]}")[
-        "QueueUrl"
+        dynamodb.put_item(TableName=table, Item={"PK": {"S": f"filler{n}"}, "SK": {"S": "x"}, "v": {"S": "y" * 200}})
+    queue_url = boto3.client("sqs", region_name=REGION).create_queue(QueueName=f"stress-{uuid.uuid4().hex[:6]}")
+    return table, queue_url["QueueUrl"]
+
+
+def test_threads_hammering_transactions_queues_and_scans_see_no_emulator_error(aws: Any) -> None:
+    table, queue_url = _setup()
+    hammer = _Hammer(table, queue_url)
+    workers = [
+        hammer.committing,
+        hammer.committing,
+        hammer.cancelling,
+        hammer.cancelling,
+        hammer.queueing,
+        hammer.polling,
+        hammer.polling,
+        hammer.scanning,
     ]
-
-    deadline = time.monotonic() + SECONDS
-    errors: list[BaseException] = []
-    counts = {"committed": 0, "cancelled": 0, "received": 0, "scans": 0}
-    lock = threading.Lock()
-
-    def count(name: str) -> None:
-        with lock:
-            counts[name] += 1
-
-    def committing() -> None:
-        dynamodb = boto3.client("dynamodb", region_name=REGION, config=CONFIG)
-        while time.monotonic() < deadline:
-            item = uuid.uuid4().hex
-            dynamodb.transact_write_items(
-                TransactItems=[
-                    {"Put": {"TableName": table, "Item": {"PK": {"S": f"sale{item}"}, "SK": {"S": "sale"}}}},
-                    _counter_update(table, "a"),
-                    _counter_update(table, "b"),
-                ]
-            )
-            count("committed")
-
-    def cancelling() -> None:
-        dynamodb = boto3.client("dynamodb", region_name=REGION, config=CONFIG)
-        while time.monotonic() < deadline:
-            try:
-                dynamodb.transact_write_items(
-                    TransactItems=[
-                        {
-                            "Put": {
-                                "TableName": table,
-                                "Item": {"PK": {"S": f"lost{uuid.uuid4().hex}"}, "SK": {"S": "x"}},
-                            }
-                        },
-                        _counter_update(table, "a"),
-                        _counter_update(table, "b"),
-                        {
-                            "ConditionCheck": {
-                                "TableName": table,
-                                "Key": {"PK": {"S": "never"}, "SK": {"S": "there"}},
-                                "ConditionExpression": "attribute_exists(PK)",
-                            }
-                        },
-                    ]
-                )
-            except ClientError as error:
-                assert error.response["Error"]["Code"] == "TransactionCanceledException"
-                count("cancelled")
-
-    def queueing() -> None:
-        sqs = boto3.client("sqs", region_name=REGION, config=CONFIG)
-        while time.monotonic() < deadline:
-            sqs.send_message_batch(
-                QueueUrl=queue_url, Entries=[{"Id": str(n), "MessageBody": f"m{n}"} for n in range(5)]
-            )
-
-    def polling() -> None:
-        sqs = boto3.client("sqs", region_name=REGION, config=CONFIG)
-        while time.monotonic() < deadline:
-            batch = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
-            messages = batch.get("Messages", [])
-            if messages:
-                sqs.delete_message_batch(
-                    QueueUrl=queue_url,
-                    Entries=[{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(messages)],
-                )
-                for _ in messages:
-                    count("received")
-
-    def scanning() -> None:
-        dynamodb = boto3.client("dynamodb", region_name=REGION, config=CONFIG)
-        while time.monotonic() < deadline:
-            for page in dynamodb.get_paginator("scan").paginate(TableName=table):
-                assert all("PK" in item for item in page["Items"])
-            dynamodb.get_item(TableName=table, Key={"PK": {"S": f"miss{uuid.uuid4().hex}"}, "SK": {"S": "x"}})
-            count("scans")
-
-    def guarded(work: Callable[[], None]) -> Callable[[], None]:
-        def run() -> None:
-            try:
-                work()
-            except BaseException as error:  # collected and reported by the test
-                errors.append(error)
-
-        return run
-
-    workers = [committing, committing, cancelling, cancelling, queueing, polling, polling, scanning]
-    threads = [threading.Thread(target=guarded(work)) for work in workers]
+    threads = [threading.Thread(target=hammer.guarded(work)) for work in workers]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(SECONDS + 30)
 
-    assert errors == []
+    assert hammer.errors == []
+    counts = hammer.counts
     assert counts["committed"] > 10 and counts["cancelled"] > 10 and counts["received"] > 10 and counts["scans"] > 2
     # All or nothing under concurrency: both counters moved once per committed transaction, never for a
     # cancelled one, and no item of a cancelled transaction remains.

@@ -22,7 +22,8 @@ from infra.local.template import REPO_ROOT
 pytestmark = pytest.mark.stack
 
 
-def _start(state_dir: Path) -> tuple[subprocess.Popen[bytes], int, int]:
+def start_local_stack(state_dir: Path, **extra: str) -> tuple[subprocess.Popen[bytes], int, int]:
+    """``python -m infra.local`` (what ``make run`` runs) on free ports, once it answers."""
     port, moto_port = free_port(), free_port()
     environment = {
         **os.environ,
@@ -32,11 +33,12 @@ def _start(state_dir: Path) -> tuple[subprocess.Popen[bytes], int, int]:
     }
     for name in ("AWS_ENDPOINT_URL", "PERSIST", "POWERTOOLS_TRACE_DISABLED"):
         environment.pop(name, None)
+    environment.update(extra)
     process = subprocess.Popen(
         [sys.executable, "-m", "infra.local"],
         cwd=REPO_ROOT,
         env=environment,
-        stdout=(state_dir / "stack.log").open("wb"),
+        stdout=(state_dir / "stack.log").open("ab"),
         stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 120
@@ -75,7 +77,7 @@ def _load(port: int, key: str, stop: threading.Event, statuses: list[int]) -> No
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_a_signal_under_load_stops_everything_within_five_seconds(tmp_path: Path, signum: int) -> None:
-    process, port, moto_port = _start(tmp_path)
+    process, port, moto_port = start_local_stack(tmp_path)
     try:
         key = json.loads((tmp_path / "demo-merchant.json").read_text())["api_key"]
         stop = threading.Event()
