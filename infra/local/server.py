@@ -149,7 +149,13 @@ class LocalStack:
             self.runtime = Runtime(
                 self.stack,
                 handlers=self.handlers,
-                process_environment={**FAKE_CREDENTIALS, "AWS_ENDPOINT_URL": self.aws_endpoint_url},
+                process_environment={
+                    **FAKE_CREDENTIALS,
+                    "AWS_ENDPOINT_URL": self.aws_endpoint_url,
+                    # No X-Ray daemon listens locally; Powertools already skips tracing outside Lambda, and
+                    # saying so keeps the SDK from collecting segments should LAMBDA_TASK_ROOT ever be set.
+                    "POWERTOOLS_TRACE_DISABLED": "true",
+                },
             )
             self.runtime.cold_start()
             for name, values in sorted(self.runtime.conflicts().items()):
