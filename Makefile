@@ -3,6 +3,9 @@
 
 SHELL := /bin/bash
 PORT ?= 3000
+SOAK_MINUTES ?= 20
+PERSIST ?=
+SOAK_RATE ?= 8
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -14,7 +17,7 @@ export SAM_CLI_TELEMETRY := 0
 export UV_PYTHON_DOWNLOADS := never
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run test lint typecheck imports unit bench openapi catalogs browser-deps clean requirements sam sam-build
+.PHONY: setup run test lint typecheck imports unit bench soak openapi catalogs browser-deps clean requirements sam sam-build
 
 $(VENV)/.synced: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
@@ -26,8 +29,9 @@ setup: $(VENV)/.synced catalogs
 catalogs: $(VENV)/.synced
 	@if [ -d templates/locales ]; then $(VENV)/bin/pybabel compile -d templates/locales -D messages >/dev/null; fi
 
+# PERSIST=1 keeps the data across restarts (.local/moto-state.json); by default every run starts clean.
 run: setup
-	PORT=$(PORT) $(PY) -m infra.local
+	PORT=$(PORT) PERSIST=$(PERSIST) $(PY) -m infra.local
 
 lint: $(VENV)/.synced
 	$(VENV)/bin/ruff check .
@@ -55,6 +59,10 @@ unit: setup
 
 bench: setup
 	$(PY) -m tests.bench
+
+# A mixed workload against a fresh local stack on loopback; prints memory, latency per route and 5xx.
+soak: setup
+	SOAK_MINUTES=$(SOAK_MINUTES) SOAK_RATE=$(SOAK_RATE) $(PY) -m infra.local.soak
 
 openapi: $(VENV)/.synced
 	$(PY) -m infra.openapi

@@ -138,11 +138,13 @@ def stack() -> Iterator[Stack]:
 
     from clientele.platform import providers
     from clientele.platform.aws import reset_clients
+    from infra.local import emulator
     from infra.local.gateway import Gateway
     from infra.local.pollers import Pollers
     from infra.local.runtime import Runtime
     from infra.local.stack import deploy_into_current_aws
 
+    emulator.install()  # moto's transactions without whole-table copies (see infra/local/emulator.py)
     with mock_aws():
         reset_clients()
         providers.reset()

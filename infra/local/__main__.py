@@ -2,7 +2,8 @@
 
 Environment: ``PORT`` (default 3000) for the API, ``MOTO_PORT`` (default 4599) for the emulated AWS,
 ``PARAMETER_OVERRIDES`` (``Name=Value Name2=Value2``, as ``sam deploy`` takes them) for the template's
-parameters.
+parameters, ``LOCAL_STATE_DIR`` (default ``.local``) for ``stack.json`` and ``demo-merchant.json``, and
+``PERSIST=1`` to keep the data across restarts (saved there on stop, loaded on start; see ``persistence.py``).
 """
 
 from __future__ import annotations
@@ -13,9 +14,15 @@ import shlex
 import signal
 import sys
 import threading
+import time
+from pathlib import Path
 from types import FrameType
 
 from infra.local.server import DEFAULT_MOTO_PORT, DEFAULT_PORT, DEFAULT_REGION, FAKE_CREDENTIALS, LocalStack
+from infra.local.template import REPO_ROOT
+
+# The stack stops in STOP_SECONDS (4 s); the process leaves at the latest this long after the signal.
+STOP_DEADLINE = 4.8
 
 
 def _parameters(text: str) -> dict[str, str]:
@@ -63,28 +70,55 @@ def main() -> int:
         port=int(os.environ.get("PORT", DEFAULT_PORT)),
         moto_port=int(os.environ.get("MOTO_PORT", DEFAULT_MOTO_PORT)),
         parameters=_parameters(os.environ.get("PARAMETER_OVERRIDES", "")),
+        state_dir=Path(os.environ.get("LOCAL_STATE_DIR") or REPO_ROOT / ".local"),
+        persist=os.environ.get("PERSIST", "").strip().lower() in ("1", "true", "yes"),
     )
     stopped = threading.Event()
+    started = threading.Event()
 
     def stop(signum: int, frame: FrameType | None) -> None:
+        if stopped.is_set():
+            # A second Ctrl-C: leave now.
+            os._exit(128 + signum)
         stopped.set()
+        # Whatever happens while stopping, the process is gone within STOP_DEADLINE seconds of the signal.
+        watchdog = threading.Timer(STOP_DEADLINE, _leave, args=(signum,))
+        watchdog.daemon = True
+        watchdog.start()
+        if not started.is_set():
+            raise KeyboardInterrupt  # interrupts start(), which stops what it started
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     try:
         stack.start()
+    except KeyboardInterrupt:
+        return 128 + signal.SIGINT
     except OSError as error:
         print(f"Cannot start the local stack: {error} (is PORT or MOTO_PORT in use?)", file=sys.stderr)
         return 1
+    started.set()
     # Anything started from here on (an admin CLI in this process, a debugger) sees the emulated AWS.
     os.environ["AWS_ENDPOINT_URL"] = stack.aws_endpoint_url
     _banner(stack)
+    if stack.persist:
+        print(
+            f"Persistence on: {'state restored' if stack.restored else 'no saved state, started clean'}; saved on stop."
+        )
     try:
-        stopped.wait()
+        while not stopped.wait(1.0):
+            pass
     finally:
         print("\nStopping...", flush=True)
+        began = time.monotonic()
         stack.stop()
+        print(f"Stopped in {time.monotonic() - began:.1f} s.", flush=True)
     return 0
+
+
+def _leave(signum: int) -> None:
+    print("Stopping took too long: leaving now.", file=sys.stderr, flush=True)
+    os._exit(128 + signum)
 
 
 if __name__ == "__main__":

@@ -61,6 +61,9 @@ GATEWAY_RESPONSES: dict[str, GatewayResponse] = {
     "AUTHORIZER_FAILURE": GatewayResponse(500, "INTERNAL_ERROR", "The authorizer failed."),
 }
 
+# Authorizer results kept at most (API Gateway's cache is bounded too); expired ones are dropped first.
+AUTHORIZER_CACHE_ENTRIES = 1000
+
 # The content types whose bodies HTTP APIs pass as text; every other body (including form posts and bodies
 # without a content type) arrives base64-encoded with isBase64Encoded true.
 _TEXT_TYPES = ("application/json", "application/xml", "application/javascript")
@@ -417,7 +420,16 @@ class Gateway:
         if authorizer.ttl_seconds > 0:
             with self._cache_lock:
                 self._cache[key] = (now + authorizer.ttl_seconds, allowed, context)
+                if len(self._cache) > AUTHORIZER_CACHE_ENTRIES:
+                    self._evict(now)
         return context if allowed else _gateway_response("ACCESS_DENIED", request.request_id)
+
+    def _evict(self, now: float) -> None:
+        """Drop expired results, then the oldest ones, so that every key ever seen is not kept forever."""
+        for cached_key in [k for k, (expires, _, _) in self._cache.items() if expires <= now]:
+            del self._cache[cached_key]
+        while len(self._cache) > AUTHORIZER_CACHE_ENTRIES:
+            del self._cache[next(iter(self._cache))]
 
     # -- the function's answer
 

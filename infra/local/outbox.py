@@ -9,6 +9,10 @@ moto does not record when a message was sent, and the outbox lists newest first 
 :func:`install_clock` wraps the backends' send methods to stamp each message as it is accepted. Messages
 sent before it was installed are listed last, in the order moto kept them.
 
+moto keeps every message forever; a local stack that runs all day would hold every email it ever sent. The
+outbox keeps the newest :data:`OUTBOX_LIMIT` messages of each backend (``OUTBOX_LIMIT`` in the environment,
+default 500) and forgets older ones, with their stamps, as new ones arrive.
+
 Raw MIME messages are parsed with the standard ``email`` package, so ``text``, ``html`` and ``headers``
 (``List-Unsubscribe`` included) are exactly what was sent. A "simple" (non-raw) message keeps a single
 body in moto, the HTML one when both were given.
@@ -20,6 +24,7 @@ import email
 import email.policy
 import functools
 import itertools
+import os
 import re
 import threading
 from datetime import UTC, datetime
@@ -27,6 +32,8 @@ from email.message import EmailMessage
 from email.utils import getaddresses
 from html.parser import HTMLParser
 from typing import Any
+
+from infra.local.emulator import EMULATOR_LOCK
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 
@@ -36,9 +43,44 @@ _STAMP_LOCK = threading.Lock()
 _INSTALLED = False
 
 
+def _limit() -> int:
+    try:
+        return max(1, int(os.environ.get("OUTBOX_LIMIT", "500")))
+    except ValueError:
+        return 500
+
+
+OUTBOX_LIMIT = _limit()
+
+
 def _stamp(message_id: str) -> None:
     with _STAMP_LOCK:
         _STAMPS[message_id] = (datetime.now(UTC), next(_SEQUENCE))
+
+
+def _forget(message_ids: list[str]) -> None:
+    with _STAMP_LOCK:
+        for message_id in message_ids:
+            _STAMPS.pop(message_id, None)
+
+
+def _trim_ses(backend: Any) -> None:
+    """Keep the newest OUTBOX_LIMIT messages moto's SES recorded (called with the emulator's lock held)."""
+    excess = len(backend.sent_messages) - OUTBOX_LIMIT
+    if excess > 0:
+        dropped = backend.sent_messages[:excess]
+        del backend.sent_messages[:excess]
+        _forget([str(getattr(message, "id", "")) for message in dropped])
+
+
+def _trim_sns(backend: Any) -> None:
+    excess = len(backend.sms_messages) - OUTBOX_LIMIT
+    if excess > 0:
+        dropped = list(backend.sms_messages)[:excess]
+        for message_id in dropped:
+            backend.sms_messages.pop(message_id, None)
+            backend.sms_message_objects.pop(message_id, None)
+        _forget([str(message_id) for message_id in dropped])
 
 
 def install_clock() -> None:
@@ -58,6 +100,7 @@ def install_clock() -> None:
             for message_id in getattr(message, "ids", None) or [getattr(message, "id", None)]:
                 if message_id:
                     _stamp(str(message_id))
+            _trim_ses(self)
             return message
 
         return wrapper
@@ -71,6 +114,7 @@ def install_clock() -> None:
     def stamped_publish(self: Any, *args: Any, **kwargs: Any) -> str:
         message_id = publish(self, *args, **kwargs)
         _stamp(str(message_id))
+        _trim_sns(self)
         return message_id
 
     SNSBackend.publish = stamped_publish  # type: ignore[method-assign]
@@ -151,7 +195,9 @@ class Outbox:
         headers and sent_at (RFC 3339, or None when sent before the outbox was installed)."""
         found: list[tuple[tuple[int, datetime, int], dict[str, Any]]] = []
         position = itertools.count()
-        for item in itertools.chain(self._emails(), self._sms()):
+        with EMULATOR_LOCK:  # moto's backends change under other threads' requests
+            sent = [*self._emails(), *self._sms()]
+        for item in sent:
             stamp = _STAMPS.get(item["id"])
             if stamp is None:
                 order = (0, datetime.min.replace(tzinfo=UTC), next(position))
@@ -171,11 +217,12 @@ class Outbox:
 
     def clear(self) -> None:
         """Forget every message sent so far (tests that share one stack start from an empty outbox)."""
-        for backend in self._backends("ses"):
-            backend.sent_messages.clear()
-        for backend in self._backends("sns"):
-            backend.sms_messages.clear()
-            backend.sms_message_objects.clear()
+        with EMULATOR_LOCK:
+            for backend in self._backends("ses"):
+                backend.sent_messages.clear()
+            for backend in self._backends("sns"):
+                backend.sms_messages.clear()
+                backend.sms_message_objects.clear()
 
     # -- reading moto
 

@@ -193,16 +193,22 @@ class QueuePoller:
         self._thread = threading.Thread(target=self._run, name=f"poller-{self.name}", daemon=True)
         self._thread.start()
 
-    def stop(self) -> None:
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop polling; wait up to ``timeout`` seconds (default: a poll and a batch) for the thread."""
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(timeout=self.wait_seconds + 5)
-            self._thread = None
+            self._thread.join(timeout=self.wait_seconds + 5 if timeout is None else max(0.0, timeout))
+            if not self._thread.is_alive():
+                self._thread = None
 
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                self.poll_once()
+                messages = self.receive(self.wait_seconds)
+                if self._stop.is_set() and messages:
+                    # Stopping: the batch is left for the next start (visible again after the timeout).
+                    return
+                self.process(messages)
             except Exception:  # a poller keeps polling, as Lambda's does
                 logger.exception("%s: polling failed", self.name)
                 self._stop.wait(1.0)
@@ -222,11 +228,13 @@ class Pollers:
         for poller in self._all():
             poller.start()
 
-    def stop(self) -> None:
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop every poller at once, then wait for them, ``timeout`` seconds at most in all."""
         for poller in self._all():
             poller._stop.set()
+        deadline = None if timeout is None else time.monotonic() + timeout
         for poller in self._all():
-            poller.stop()
+            poller.stop(None if deadline is None else deadline - time.monotonic())
 
     def _all(self) -> list[QueuePoller | StreamPoller]:
         return [*self.pollers, *self.streams]

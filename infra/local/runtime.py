@@ -117,6 +117,19 @@ class Runtime:
         }
         if stack.endpoint_url:
             self._process_environment.setdefault("AWS_ENDPOINT_URL", stack.endpoint_url)
+        self._in_flight = 0
+        self._idle = threading.Condition()
+
+    @property
+    def in_flight(self) -> int:
+        """Invocations started (or waiting for their turn) and not finished yet."""
+        with self._idle:
+            return self._in_flight
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for in-flight invocations to finish; False if some still run."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._in_flight == 0, timeout=max(0.0, timeout))
 
     def cold_start(self) -> None:
         """Make the next invocation of every function a cold start, as a new deployment would.
@@ -205,6 +218,16 @@ class Runtime:
         """
         if function_id not in self.functions:
             raise KeyError(f"no function {function_id} in the template")
+        with self._idle:
+            self._in_flight += 1
+        try:
+            return self._invoke(function_id, event)
+        finally:
+            with self._idle:
+                self._in_flight -= 1
+                self._idle.notify_all()
+
+    def _invoke(self, function_id: str, event: Any) -> Any:
         context = self.context(function_id)
         with self.environment_of(self.environment(function_id)):
             started = time.monotonic()

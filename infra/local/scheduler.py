@@ -292,11 +292,12 @@ class Scheduler:
         self._thread = threading.Thread(target=self._loop, name="scheduler", daemon=True)
         self._thread.start()
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+            self._thread.join(timeout=max(0.0, timeout))
+            if not self._thread.is_alive():
+                self._thread = None
 
     def _loop(self) -> None:
         started = self._clock()

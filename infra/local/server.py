@@ -15,12 +15,13 @@ import contextlib
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from infra.local import merchants
+from infra.local import emulator, merchants, persistence
 from infra.local.gateway import GATEWAY_RESPONSES, MAX_REQUEST_BYTES, Gateway, Response
 from infra.local.local_routes import LocalRoutes
 from infra.local.outbox import Outbox
@@ -36,6 +37,8 @@ DEFAULT_PORT = 3000
 # Not 4566 (LocalStack's edge port) nor 5000 (moto's default, taken by AirPlay on macOS).
 DEFAULT_MOTO_PORT = 4599
 DEFAULT_REGION = "eu-west-1"
+# SIGINT / SIGTERM stop everything within 5 seconds; this leaves the process time to exit.
+STOP_SECONDS = 4.0
 DEMO_MERCHANT_NAME = "Demo Café"
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -53,6 +56,7 @@ class LocalStack:
     ``state_dir`` receives ``demo-merchant.json`` and ``stack.json`` (None: write nothing).
     ``background`` starts the pollers and the scheduler threads (tests may prefer ``pollers.drain``).
     ``stack_name`` names the CloudFormation stack in moto (tests that share one moto use their own).
+    ``persist`` loads ``state_dir``'s snapshot at start and saves one at stop (see ``persistence.py``).
     """
 
     def __init__(
@@ -70,6 +74,7 @@ class LocalStack:
         state_dir: Path | None = REPO_ROOT / ".local",
         background: bool = True,
         stack_name: str = DEFAULT_STACK_NAME,
+        persist: bool = False,
     ) -> None:
         self.host = host
         self.port = port
@@ -83,6 +88,8 @@ class LocalStack:
         self.state_dir = state_dir
         self.background = background
         self.stack_name = stack_name
+        self.persist = persist and state_dir is not None
+        self.restored = False
 
         self.stack: StackInfo | None = None
         self.runtime: Runtime | None = None
@@ -95,6 +102,7 @@ class LocalStack:
         self._moto: Any = None
         self._http: ThreadingHTTPServer | None = None
         self._http_thread: threading.Thread | None = None
+        self._stopping = False
 
     # -- addresses
 
@@ -118,6 +126,8 @@ class LocalStack:
         from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's server logs every AWS call
+        emulator.install()  # transactions without table copies, one request at a time in the backends
+        self._stopping = False
         self._moto = ThreadedMotoServer(ip_address=self.host, port=self.moto_port, verbose=False)
         self._moto.start()
         try:
@@ -133,10 +143,19 @@ class LocalStack:
                 stack_name=self.stack_name,
                 public_base_url=self.url,
             )
+            if self.persist:
+                assert self.state_dir is not None
+                self.restored = persistence.load(self.stack, self.state_dir)
             self.runtime = Runtime(
                 self.stack,
                 handlers=self.handlers,
-                process_environment={**FAKE_CREDENTIALS, "AWS_ENDPOINT_URL": self.aws_endpoint_url},
+                process_environment={
+                    **FAKE_CREDENTIALS,
+                    "AWS_ENDPOINT_URL": self.aws_endpoint_url,
+                    # No X-Ray daemon listens locally; Powertools already skips tracing outside Lambda, and
+                    # saying so keeps the SDK from collecting segments should LAMBDA_TASK_ROOT ever be set.
+                    "POWERTOOLS_TRACE_DISABLED": "true",
+                },
             )
             self.runtime.cold_start()
             for name, values in sorted(self.runtime.conflicts().items()):
@@ -147,7 +166,9 @@ class LocalStack:
             self.outbox = Outbox(self.stack.account_id)
             self.local_routes = LocalRoutes(self.runtime, self.scheduler, self.outbox, self.create_merchant)
             if self.seed_demo:
-                self.demo_merchant = self._seed()
+                self.demo_merchant = self._saved_demo() if self.restored else None
+                if self.demo_merchant is None:
+                    self.demo_merchant = self._seed()
             self._write_state()
             if self.background:
                 self.pollers.start()
@@ -159,20 +180,35 @@ class LocalStack:
             raise
         return self
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = STOP_SECONDS) -> None:
+        """Stop the pollers, the scheduler, the HTTP server and moto, in ``timeout`` seconds at most.
+
+        Everything is told to stop at once; in-flight invocations get what is left of ``timeout`` to finish
+        and are abandoned after that (their threads are daemons; their AWS calls fail once moto is gone).
+        Both listening sockets are closed, so the ports are free when this returns.
+        """
+        deadline = time.monotonic() + timeout
+        self._stopping = True
+        self._signal_stop()
+        http_stopped = None
+        if self._http is not None and self._http_thread is not None:
+            http_stopped = threading.Thread(target=self._http.shutdown, name="http-shutdown", daemon=True)
+            http_stopped.start()
         if self.scheduler is not None:
-            self.scheduler.stop()
+            self.scheduler.stop(_left(deadline))
         if self.pollers is not None:
-            self.pollers.stop()
+            self.pollers.stop(_left(deadline))
+        if http_stopped is not None:
+            http_stopped.join(_left(deadline))
+        if self.runtime is not None and not self.runtime.wait_idle(_left(deadline) - 1.0):
+            logger.warning("stopping: %d invocations still running are abandoned", self.runtime.in_flight)
+        if self.persist and self._moto is not None:
+            self._save()
         if self._http is not None:
-            if self._http_thread is not None:
-                self._http.shutdown()
-                self._http_thread.join(timeout=5)
             self._http.server_close()
             self._http_thread = None
         if self._moto is not None:
-            with contextlib.suppress(Exception):
-                self._moto.stop()
+            _stop_moto(self._moto, _left(deadline))
             self._moto = None
         if self.runtime is not None:
             # The next stack in this process gets new "containers", as a new deployment would.
@@ -196,6 +232,30 @@ class LocalStack:
         except Exception as error:
             logger.error("seeding the demo merchant failed: %s", type(error).__name__)
         return None
+
+    def _signal_stop(self) -> None:
+        """Tell the scheduler and every poller to stop, without waiting for them."""
+        if self.scheduler is not None:
+            self.scheduler._stop.set()
+        for poller in self.pollers.pollers if self.pollers is not None else []:
+            poller._stop.set()
+
+    def _save(self) -> None:
+        if self.stack is None or self.state_dir is None:
+            return
+        try:
+            saved = persistence.save(self.stack, self.state_dir)
+            logger.info("state saved to %s", saved)
+        except Exception:
+            logger.exception("saving the state failed")
+
+    def _saved_demo(self) -> dict[str, str] | None:
+        """The demo merchant of the run whose state was restored (its key is in the restored tables)."""
+        assert self.state_dir is not None
+        try:
+            return dict(json.loads((self.state_dir / "demo-merchant.json").read_text()))
+        except (OSError, ValueError):
+            return None
 
     def _write_state(self) -> None:
         if self.state_dir is None:
@@ -225,6 +285,22 @@ class LocalStack:
         return self.gateway.handle(method, target, headers, body, source_ip)
 
 
+def _left(deadline: float) -> float:
+    return max(0.0, deadline - time.monotonic())
+
+
+def _stop_moto(moto: Any, timeout: float) -> None:
+    """Stop moto's threaded server without waiting forever, and free its port."""
+    server = getattr(moto, "_server", None)
+    if server is None:
+        return
+    stopping = threading.Thread(target=server.shutdown, name="moto-shutdown", daemon=True)
+    stopping.start()
+    stopping.join(max(0.1, timeout))
+    with contextlib.suppress(Exception):
+        server.server_close()
+
+
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "clientele-local"
@@ -232,6 +308,17 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         stack: LocalStack = self.server.stack  # type: ignore[attr-defined]
+        if stack._stopping:
+            # A kept-alive connection may outlive the server's loop; nothing new starts while stopping.
+            self.close_connection = True
+            self._send(
+                Response(
+                    503,
+                    [("content-type", "application/json"), ("retry-after", "5")],
+                    b'{"errors":[{"code":"STOPPING","detail":"The local stack is stopping."}]}',
+                )
+            )
+            return
         try:
             body = self._read_body()
         except _TooLarge:

@@ -215,11 +215,13 @@ class StreamPoller:
             self._thread = threading.Thread(target=self._run, name=f"stream:{self.name}", daemon=True)
             self._thread.start()
 
-    def stop(self) -> None:
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop polling; wait up to ``timeout`` seconds (default: a poll and a batch) for the thread."""
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+            self._thread.join(timeout=self.wait_seconds + 5 if timeout is None else max(0.0, timeout))
+            if not self._thread.is_alive():
+                self._thread = None
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -244,6 +246,13 @@ def _forget_read(table_name: str, up_to: int) -> None:
         from moto.dynamodbstreams.models import dynamodbstreams_backends
     except ImportError:  # pragma: no cover - moto is a dev dependency of the local stack
         return
+    from infra.local.emulator import EMULATOR_LOCK
+
+    with EMULATOR_LOCK:  # no request may see the shard half trimmed
+        _trim(dynamodb_backends, dynamodbstreams_backends, table_name, up_to)
+
+
+def _trim(dynamodb_backends: Any, dynamodbstreams_backends: Any, table_name: str, up_to: int) -> None:
     shards = []
     for backends in dynamodb_backends.values():
         for backend in backends.values():

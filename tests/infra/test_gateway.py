@@ -232,6 +232,24 @@ def test_results_are_cached_per_identity_for_the_ttl(gateway: Gateway, clock: Fa
     assert echo.EVENTS[1]["requestContext"]["authorizer"] == {"lambda": {"merchant_id": "mer_1", "role": "owner"}}
 
 
+def test_the_cache_keeps_a_bounded_number_of_results(gateway: Gateway, clock: FakeClock, monkeypatch):
+    from infra.local import gateway as module
+
+    monkeypatch.setattr(module, "AUTHORIZER_CACHE_ENTRIES", 3)
+    for n in range(3):
+        gateway.handle("GET", "/items", {"authorization": f"Bearer key{n}"})
+    assert len(gateway._cache) == 3
+    clock.now += 61  # all three expired
+    assert gateway.handle("GET", "/items", GOOD).status == 200
+    assert len(gateway._cache) == 1  # over the limit: the expired ones went first
+    for n in range(5):
+        gateway.handle("GET", "/items", {"authorization": f"Bearer more{n}"})
+    assert len(gateway._cache) == 3  # then the oldest
+    calls = len(authorizer.CALLS)
+    assert gateway.handle("GET", "/items", {"authorization": "Bearer more4"}).status == 403  # the newest is kept
+    assert len(authorizer.CALLS) == calls
+
+
 def test_a_ttl_of_zero_never_caches(tiny_stack):
     from infra.local.stack import deploy_into_current_aws
 

@@ -75,3 +75,19 @@ def test_links_come_from_html_anchors_and_text_urls():
         "https://a.example/x",
         "https://b.example/y",
     ]
+
+
+def test_the_outbox_keeps_only_the_newest_messages(ses, monkeypatch):
+    from infra.local import outbox
+
+    monkeypatch.setattr(outbox, "OUTBOX_LIMIT", 3)
+    sns = boto3.client("sns", region_name=REGION)
+    sent: list[str] = []
+    for n in range(5):
+        sent.append(ses.send_raw_email(RawMessage={"Data": _receipt(f"keep{n}@example.com")})["MessageId"])
+        sent.append(sns.publish(PhoneNumber=f"+3361234100{n}", Message=f"text {n}")["MessageId"])
+    box = Outbox(region=REGION)
+    assert [m["to"] for m in box.emails()] == ["keep4@example.com", "keep3@example.com", "keep2@example.com"]
+    assert [m["text"] for m in box.sms()] == ["text 4", "text 3", "text 2"]
+    stamped = [message_id for message_id in sent if message_id in outbox._STAMPS]
+    assert stamped == sent[4:]  # the stamps of forgotten messages go with them
