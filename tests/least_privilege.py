@@ -19,6 +19,7 @@ session, granted actions that no test used are listed.
 from __future__ import annotations
 
 import fnmatch
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -212,6 +213,28 @@ def _calls_are_granted() -> Iterator[None]:
     denied = RECORDER.denied[before:]
     if denied:
         pytest.fail("AWS calls that the function's IAM policy does not grant:\n  " + "\n  ".join(sorted(set(denied))))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """A parallel worker hands what it saw to the controller, which prints the summary for the whole run."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["least_privilege"] = json.dumps(
+            {
+                "calls": RECORDER.calls,
+                "used": {k: sorted(v) for k, v in RECORDER.used.items()},
+                "granted": {k: sorted(v) for k, v in RECORDER.granted.items()},
+            }
+        )
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    seen = json.loads(getattr(node, "workeroutput", {}).get("least_privilege", "{}") or "{}")
+    RECORDER.calls += int(seen.get("calls", 0))
+    for target, source in ((RECORDER.used, seen.get("used", {})), (RECORDER.granted, seen.get("granted", {}))):
+        for function_id, actions in source.items():
+            target.setdefault(function_id, set()).update(actions)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

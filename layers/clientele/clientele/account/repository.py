@@ -10,17 +10,9 @@ from clientele.account.model import ApiKey, Label, MarketingPreferenceDefinition
 from clientele.kernel.errors import NotFound, VersionMismatch
 from clientele.kernel.permissions import Principal
 from clientele.storage import partitions
-from clientele.storage.table import ConditionFailed, Item, Table, TransactionCancelled
+from clientele.storage.table import ConditionFailed, Item, Table, TransactionCancelled, fields_of
 
 _ENTITY = "entity"
-
-
-def _strip(item: Item) -> Item:
-    return {
-        k: v
-        for k, v in item.items()
-        if k not in {"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", _ENTITY, "expires_at"}
-    }
 
 
 def _snapshot(merchant: Merchant) -> dict[str, Any]:
@@ -49,7 +41,7 @@ class MerchantRepository:
         item = self.table.get(partitions.merchant_pk(merchant_id), keys.MERCHANT_SK)
         if not item:
             raise NotFound("No such merchant.")
-        return Merchant.model_validate(_strip(item))
+        return Merchant.model_validate(fields_of(item))
 
     def save(self, merchant: Merchant, expected_version: int) -> None:
         """Store the merchant and refresh the account snapshot on every active key, atomically."""
@@ -105,10 +97,10 @@ class MerchantRepository:
         item = self.table.get(partitions.merchant_pk(merchant_id), keys.site_sk(site_id))
         if not item:
             raise NotFound("No such site.", field="id")
-        return Site.model_validate(_strip(item))
+        return Site.model_validate(fields_of(item))
 
     def list_sites(self, merchant_id: str) -> list[Site]:
-        return [Site.model_validate(_strip(i)) for i in self._all(merchant_id, "SITE#")]
+        return [Site.model_validate(fields_of(i)) for i in self._all(merchant_id, "SITE#")]
 
     # Labels and preference definitions ---------------------------------------------------------
     def put_label(self, merchant_id: str, label: Label) -> None:
@@ -122,7 +114,7 @@ class MerchantRepository:
         )
 
     def list_labels(self, merchant_id: str) -> list[Label]:
-        return [Label.model_validate(_strip(i)) for i in self._all(merchant_id, "LABEL#")]
+        return [Label.model_validate(fields_of(i)) for i in self._all(merchant_id, "LABEL#")]
 
     def put_preference(self, merchant_id: str, preference: MarketingPreferenceDefinition) -> None:
         self.table.put(
@@ -135,7 +127,7 @@ class MerchantRepository:
         )
 
     def list_preferences(self, merchant_id: str) -> list[MarketingPreferenceDefinition]:
-        return [MarketingPreferenceDefinition.model_validate(_strip(i)) for i in self._all(merchant_id, "PREF#")]
+        return [MarketingPreferenceDefinition.model_validate(fields_of(i)) for i in self._all(merchant_id, "PREF#")]
 
     # API keys ---------------------------------------------------------------------------------
     def _key_ops(self, merchant: Merchant, key: ApiKey, secret_hash: str) -> list[dict[str, Any]]:
@@ -173,7 +165,7 @@ class MerchantRepository:
 
     def list_keys(self, merchant_id: str) -> list[ApiKey]:
         return [
-            ApiKey.model_validate({k: v for k, v in _strip(i).items() if k != "secret_hash"})
+            ApiKey.model_validate({k: v for k, v in fields_of(i).items() if k != "secret_hash"})
             for i in self._all(merchant_id, "APIKEY#")
         ]
 

@@ -14,7 +14,7 @@ from clientele.customers.model import AuditEntry, Customer, Note
 from clientele.kernel.entity import Page
 from clientele.kernel.errors import AlreadyExists, NotFound, VersionMismatch
 from clientele.storage import partitions
-from clientele.storage.table import ConditionFailed, Item, Table, Transaction, TransactionCancelled
+from clientele.storage.table import ConditionFailed, Item, Table, Transaction, TransactionCancelled, fields_of
 
 # What an administrative change may write (``update``); sales own last_visit_at and site_ids.
 ADMINISTRATIVE_FIELDS = (
@@ -29,8 +29,6 @@ ADMINISTRATIVE_FIELDS = (
     "marketing",
     "consent",
 )
-
-_META = {"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "entity", "expires_at"}
 
 
 @dataclass(frozen=True)
@@ -56,7 +54,7 @@ def _customer_item(customer: Customer) -> Item:
 
 
 def to_customer(item: Item) -> Customer:
-    return Customer.model_validate({k: v for k, v in item.items() if k not in _META})
+    return Customer.model_validate(fields_of(item))
 
 
 class CustomerRepository:
@@ -243,7 +241,7 @@ class CustomerRepository:
             forward=False,
         )
         return Page[Note](
-            items=[Note.model_validate({k: v for k, v in i.items() if k not in _META}) for i in items],
+            items=[Note.model_validate(fields_of(i)) for i in items],
             cursor=next_cursor,
         )
 
@@ -281,7 +279,7 @@ class CustomerRepository:
             forward=False,
         )
         return Page[AuditEntry](
-            items=[AuditEntry.model_validate({k: v for k, v in i.items() if k not in _META}) for i in items],
+            items=[AuditEntry.model_validate(fields_of(i)) for i in items],
             cursor=next_cursor,
         )
 

@@ -13,9 +13,9 @@ from clientele.kernel.entity import Page
 from clientele.messaging import keys
 from clientele.messaging.model import Delivery, DeliveryStatus
 from clientele.storage import partitions
-from clientele.storage.table import ConditionFailed, Item, Table
+from clientele.storage.table import ConditionFailed, Item, Table, fields_of
 
-_META = {"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "entity", "expires_at", "claim", "lease_until"}
+_CLAIM = frozenset({"claim", "lease_until"})  # the sending consumer's claim, not part of a delivery
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ def _item(delivery: Delivery) -> Item:
 
 
 def to_delivery(item: Item) -> Delivery:
-    return Delivery.model_validate({k: v for k, v in item.items() if k not in _META})
+    return Delivery.model_validate(fields_of(item, also=_CLAIM))
 
 
 class DeliveryRepository:
@@ -133,18 +133,6 @@ class DeliveryRepository:
                     ":now": now,
                 },
             )
-
-    def list_for_customer(
-        self, merchant_id: str, customer_id: str, *, limit: int = 50, cursor: str | None = None
-    ) -> Page[Delivery]:
-        items, next_cursor = self.table.query(
-            partition=("PK", partitions.customer_pk(merchant_id, customer_id)),
-            begins_with=("SK", keys.DELIVERY_PREFIX),
-            limit=limit,
-            cursor=cursor,
-            forward=False,
-        )
-        return Page[Delivery](items=[to_delivery(i) for i in items], cursor=next_cursor)
 
     def list_for_sale(
         self, merchant_id: str, sale_id: str, *, limit: int = 50, cursor: str | None = None

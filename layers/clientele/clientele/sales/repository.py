@@ -23,10 +23,10 @@ from clientele.sales import keys, rules
 from clientele.sales.model import Card, Sale
 from clientele.sales.rules import CounterState
 from clientele.storage import partitions
-from clientele.storage.table import Item, Table, Transaction, TransactionCancelled
+from clientele.storage.table import Item, Table, Transaction, TransactionCancelled, fields_of
 
 # ``customer_erased``: set by erasure on the sales it keeps (anonymised); the sale reads the same.
-_META = {"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "entity", "expires_at", "request_hash", "customer_erased"}
+_SALE_STORAGE = frozenset({"request_hash", "customer_erased"})  # the request's hash; set by erasure
 _AMOUNT_OFFSET = 10**15  # amounts (signed, minor units) sort as fixed-width text once offset
 
 
@@ -135,7 +135,7 @@ class SaleRepository:
 
     @staticmethod
     def to_sale(item: Item) -> Sale:
-        return Sale.model_validate({k: v for k, v in item.items() if k not in _META})
+        return Sale.model_validate(fields_of(item, also=_SALE_STORAGE))
 
     # Reads ------------------------------------------------------------------------------------
     def get(self, merchant_id: str, sale_id: str) -> Sale:
@@ -350,10 +350,7 @@ class SaleRepository:
         items, _ = self.table.query(
             partition=("PK", partitions.customer_pk(merchant_id, customer_id)), begins_with=("SK", "CARD#"), limit=100
         )
-        return [
-            Card.model_validate({k: v for k, v in i.items() if k not in _META and k != "fingerprint_hash"})
-            for i in items
-        ]
+        return [Card.model_validate(fields_of(i, also={"fingerprint_hash"})) for i in items]
 
     def unlink_card(self, merchant_id: str, customer_id: str, card_id: str) -> None:
         """Remove the card from the customer; its look-up stays as a tombstone so it never attaches again."""

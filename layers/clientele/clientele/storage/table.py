@@ -49,6 +49,15 @@ def _dynamo_safe(value: Any) -> Any:
     return value
 
 
+# What every stored item carries besides its entity's own fields: keys, index keys, type, expiry.
+STORAGE_ATTRIBUTES = frozenset({"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "entity", "expires_at"})
+
+
+def fields_of(item: Item, *, also: frozenset[str] | set[str] = frozenset()) -> Item:
+    """The entity's own fields of a stored item: without keys, index keys, type, expiry and ``also``."""
+    return {k: v for k, v in item.items() if k not in STORAGE_ATTRIBUTES and k not in also}
+
+
 def serialize(item: Item) -> dict[str, Any]:
     return {k: _serializer.serialize(_dynamo_safe(v)) for k, v in item.items() if v is not None}
 
