@@ -8,7 +8,6 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from clientele.account import schemas as models
-from clientele.account.service import Terms
 from clientele.account.wiring import account_service, terms_gate
 from clientele.http.app import caller, create_app, json_response, lambda_entry, principal
 from clientele.http.errors import no_content, responses, success
@@ -22,18 +21,6 @@ ReadPerm = Permission.CUSTOMERS_READ
 PathId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
-def _terms(terms: Terms) -> models.TermsOut:
-    accepted = terms.accepted
-    return models.TermsOut(
-        version=terms.version,
-        url=terms.url,
-        accepted=accepted is not None,
-        accepted_version=accepted.version if accepted else None,
-        accepted_at=accepted.accepted_at if accepted else None,
-        accepted_by=accepted.accepted_by if accepted else None,
-    )
-
-
 @app.get(
     "/v1/terms",
     tags=["Account"],
@@ -41,7 +28,7 @@ def _terms(terms: Terms) -> models.TermsOut:
     responses={**success(models.TermsOut), **ERRORS},
 )
 def get_terms() -> models.TermsOut:
-    return _terms(account_service().terms(principal(app)))
+    return models.TermsOut.of(account_service().terms(principal(app)))
 
 
 @app.post(
@@ -57,7 +44,7 @@ def get_terms() -> models.TermsOut:
 def accept_terms(body: models.TermsAcceptIn) -> Response[models.TermsOut]:
     who = caller(app, SettingsPerm, terms=False)
     terms, fresh = account_service().accept_terms(who, body.version)
-    return json_response(201 if fresh else 200, _terms(terms).model_dump(mode="json"))
+    return json_response(201 if fresh else 200, models.TermsOut.of(terms).model_dump(mode="json"))
 
 
 @app.get(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Field, StrictInt, StringConstraints, field_validator
 
@@ -10,6 +10,9 @@ from clientele.account.model import ApiKey, Label, MarketingPreferenceDefinition
 from clientele.http.schemas import Country, Currency, Id, Input, Locale, Name, Output, ShortText, Url, known_time_zone
 from clientele.kernel.contact import Channel
 from clientele.kernel.permissions import Role
+
+if TYPE_CHECKING:
+    from clientele.account.service import Terms
 
 
 class TermsOut(Output):
@@ -19,6 +22,18 @@ class TermsOut(Output):
     accepted_version: str | None = None
     accepted_at: str | None = None
     accepted_by: str | None = None
+
+    @classmethod
+    def of(cls, terms: Terms) -> TermsOut:
+        accepted = terms.accepted
+        return cls(
+            version=terms.version,
+            url=terms.url,
+            accepted=accepted is not None,
+            accepted_version=accepted.version if accepted else None,
+            accepted_at=accepted.accepted_at if accepted else None,
+            accepted_by=accepted.accepted_by if accepted else None,
+        )
 
 
 class TermsAcceptIn(Input):
