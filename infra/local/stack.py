@@ -273,6 +273,8 @@ def deploy(
         _apply_what_cloudformation_ignored(clients, info)
         _provision_after_stack(clients, info, plan.after)
         _verify_sender_identities(clients, info)
+    else:
+        _find_after_stack(clients, info, plan.after)
     logger.info(
         "deployed %s into %s (stack %s); %d wiring resources are emulated instead, %d skipped otherwise",
         ", ".join(sorted(info.resource_types)) or "nothing",
@@ -697,6 +699,22 @@ def _provision_after_stack(clients: _Clients, info: StackInfo, logical_ids: list
                 ConfigurationSetName=str(properties["ConfigurationSetName"]), EventDestination=destination
             )
             info.refs[logical_id] = str(destination.get("Name", logical_id))
+        info.resource_types[logical_id] = resource["Type"]
+
+
+def _find_after_stack(clients: _Clients, info: StackInfo, logical_ids: list[str]) -> None:
+    """The subscriptions and event destinations a first deploy of the same stack created."""
+    for logical_id in logical_ids:
+        resource = info.template.cfn["Resources"][logical_id]
+        properties = info.resolve(resource.get("Properties") or {})
+        if resource["Type"] == "AWS::SNS::Subscription":
+            found = clients.sns.list_subscriptions_by_topic(TopicArn=str(properties["TopicArn"]))["Subscriptions"]
+            arns = [str(s["SubscriptionArn"]) for s in found if s.get("Endpoint") == str(properties["Endpoint"])]
+            if not arns:
+                continue
+            info.refs[logical_id] = arns[0]
+        else:
+            info.refs[logical_id] = str(dict(properties["EventDestination"]).get("Name", logical_id))
         info.resource_types[logical_id] = resource["Type"]
 
 
