@@ -9,6 +9,10 @@ They are never in ``template.yaml`` and never reach a function through the gatew
   request accepts ``application/json``;
 * ``POST /_local/schedules/{name}`` with an optional ``{"now": "<RFC 3339>"}`` → runs one schedule now
   and answers the handler's result as JSON;
+* ``POST /_local/ses-events`` ``{"message_id", "event"?}`` → publishes SES's ``bounce`` (permanent, the
+  default), ``transient-bounce`` or ``complaint`` notification for an email of the outbox to the
+  configuration set's SNS topic, as SES would (moto's SES publishes no events); 202 with its event type,
+  message id and tags;
 * ``GET /_local/docs`` → Swagger UI for ``/v1/openapi.json``, with its assets served from the
   ``swagger-ui-py`` package when it is installed (no other host is contacted), else from a CDN.
 
@@ -107,6 +111,7 @@ class LocalRoutes:
             f"{PREFIX}/merchants": ("POST", lambda: self._merchants(body)),
             f"{PREFIX}/outbox": ("GET", lambda: self._outbox(headers, target)),
             f"{PREFIX}/docs": ("GET", self._docs),
+            f"{PREFIX}/ses-events": ("POST", lambda: self._ses_event(body)),
         }
         if path in routes:
             allowed, action = routes[path]
@@ -175,6 +180,33 @@ class LocalRoutes:
         except InvocationError as error:
             return _error(500, "SCHEDULE_FAILED", f"{error.function_id} raised {type(error.error).__name__}.")
         return _json(200, result)
+
+    # -- SES events
+
+    def _ses_event(self, body: bytes) -> Response:
+        """Publish a bounce or complaint for an email of the outbox, as SES would (``infra/local/ses_events.py``)."""
+        from infra.local import ses_events
+
+        try:
+            payload = json.loads(body or b"null")
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            payload = None
+        if not isinstance(payload, dict):
+            return _error(400, "MALFORMED_JSON", "The body must be a JSON object.")
+        message_id, event = payload.get("message_id"), payload.get("event", "bounce")
+        if not isinstance(message_id, str) or not message_id:
+            return _error(422, "REQUIRED", "message_id: the id of an email in the outbox.", "message_id")
+        if event not in ses_events.KINDS:
+            return _error(422, "INVALID_EVENT", f"event is one of {', '.join(ses_events.KINDS)}.", "event")
+        try:
+            document = ses_events.publish(message_id, event)
+        except ses_events.NoSuchMessage:
+            return _error(404, "NOT_FOUND", "No email with this message_id was sent since the stack started.")
+        except ses_events.NoEventDestination as error:
+            return _error(409, "NO_EVENT_DESTINATION", str(error))
+        mail = document["mail"]
+        tags = {name: values[0] for name, values in mail["tags"].items() if not name.startswith("ses:")}
+        return _json(202, {"event_type": document["eventType"], "message_id": mail["messageId"], "tags": tags})
 
     # -- outbox
 

@@ -13,7 +13,9 @@ CloudFormation cannot host is handled explicitly, never silently:
   service API before the stack and passed in as literal values (Secrets Manager secrets,
   ``GenerateSecretString`` included; SES email identities);
 * properties moto's CloudFormation ignores are applied after the stack with the service API
-  (DynamoDB ``TimeToLiveSpecification`` and ``PointInTimeRecoverySpecification``).
+  (DynamoDB ``TimeToLiveSpecification`` and ``PointInTimeRecoverySpecification``), and so are the resources
+  that connect two of the stack's resources and that moto's CloudFormation lacks (SNS subscriptions, SES
+  configuration-set event destinations).
 
 The same code runs against a moto server (``deploy(endpoint_url, region)``) and inside tests under moto's
 in-process ``mock_aws()`` (``deploy_into_current_aws(region)``): in both cases it only talks to AWS through
@@ -65,7 +67,12 @@ _WIRING_PREFIXES = (
 _EMULATED = "emulated by the local gateway, pollers or scheduler"
 
 # Resource types created with their service API because moto's CloudFormation does not implement them.
-_PROVISIONED_BY_API = ("AWS::SecretsManager::Secret", "AWS::SES::EmailIdentity")
+_PROVISIONED_BY_API = ("AWS::SecretsManager::Secret", "AWS::SES::EmailIdentity", "AWS::SES::ConfigurationSet")
+
+# Resource types created with their service API once the stack exists, because they connect resources of it:
+# a topic's subscription (moto's SNS then delivers to the queue) and a configuration set's event destination
+# (which infra/local/ses_events.py reads to publish SES's events).
+_PROVISIONED_AFTER_STACK = ("AWS::SNS::Subscription", "AWS::SES::ConfigurationSetEventDestination")
 
 
 @dataclass(frozen=True)
@@ -222,9 +229,11 @@ def deploy(
     ``include_iam=False`` leaves the functions' IAM roles out (moto does not enforce IAM, and tests that
     only need tables save the time IAM takes to load AWS's managed policies).
     """
+    from infra.local import ses_events
     from infra.local.outbox import install_clock
 
     install_clock()  # moto records no send times; the outbox's stamps must start before anything is sent
+    ses_events.install()  # moto's SES publishes no bounce or complaint events: the local stack does
     clients = _Clients(endpoint_url, region)
     account_id = _account_id(clients)
     if template is None:
@@ -262,7 +271,10 @@ def deploy(
     )
     if existing is None:
         _apply_what_cloudformation_ignored(clients, info)
+        _provision_after_stack(clients, info, plan.after)
         _verify_sender_identities(clients, info)
+    else:
+        _find_after_stack(clients, info, plan.after)
     logger.info(
         "deployed %s into %s (stack %s); %d wiring resources are emulated instead, %d skipped otherwise",
         ", ".join(sorted(info.resource_types)) or "nothing",
@@ -367,6 +379,7 @@ class _Plan:
     by_api: list[str]
     skipped: dict[str, str]
     attributes: dict[str, list[str]]  # logical id -> GetAtt attributes to read back
+    after: list[str] = field(default_factory=list)  # created by API once the stack exists
 
     @classmethod
     def of(cls, template: Template, *, include_iam: bool) -> _Plan:
@@ -377,14 +390,15 @@ class _Plan:
         resolver = template.resolver(fallback=lambda name, attribute: True)
         skipped: dict[str, str] = {}
         by_api: list[str] = []
+        after: list[str] = []
         candidates: list[str] = []
         for logical_id, resource in resources.items():
             kind = resource["Type"]
             condition = resource.get("Condition")
             if condition and not resolver.condition(condition):
                 skipped[logical_id] = f"condition {condition} is false"
-            elif kind in _PROVISIONED_BY_API:
-                by_api.append(logical_id)
+            elif kind in _PROVISIONED_BY_API + _PROVISIONED_AFTER_STACK:
+                (by_api if kind in _PROVISIONED_BY_API else after).append(logical_id)
             elif kind.startswith(_WIRING_PREFIXES):
                 skipped[logical_id] = _EMULATED
             elif kind.startswith("AWS::IAM::") and not include_iam:
@@ -415,7 +429,17 @@ class _Plan:
             if model.has_cfn_attr("Arn"):
                 names.add("Arn")
             attributes[logical_id] = sorted(name for name in names if model.has_cfn_attr(name))
-        return cls(created=candidates, by_api=by_api, skipped=skipped, attributes=attributes)
+        _skip_unconnected(resources, after, skipped)
+        return cls(created=candidates, by_api=by_api, skipped=skipped, attributes=attributes, after=after)
+
+
+def _skip_unconnected(resources: dict[str, Any], after: list[str], skipped: dict[str, str]) -> None:
+    """A subscription or event destination whose topic, queue or set is not created locally is skipped too."""
+    for logical_id in list(after):
+        missing = sorted(references(resources[logical_id].get("Properties") or {}) & set(skipped))
+        if missing:
+            after.remove(logical_id)
+            skipped[logical_id] = f"refers to {', '.join(missing)}, which is not created locally"
 
 
 def _referenced_attributes(template: Template) -> dict[str, set[str]]:
@@ -473,6 +497,10 @@ def _provision_by_api(clients: _Clients, template: Template, plan: _Plan) -> dic
         properties = resolver.resolve(resource.get("Properties") or {})
         if resource["Type"] == "AWS::SecretsManager::Secret":
             refs[logical_id] = _create_secret(clients, template, logical_id, properties)
+        elif resource["Type"] == "AWS::SES::ConfigurationSet":
+            name = str(properties.get("Name") or f"{template.stack_name}-{logical_id}")
+            clients.ses.create_configuration_set(ConfigurationSet={"Name": name})
+            refs[logical_id] = name
         elif resource["Type"] == "AWS::SES::EmailIdentity":
             identity = str(properties["EmailIdentity"])
             if "@" in identity:
@@ -531,6 +559,8 @@ def _find_provisioned(clients: _Clients, template: Template, plan: _Plan) -> dic
         if resource["Type"] == "AWS::SecretsManager::Secret":
             name = _secret_name(template, logical_id, properties)
             refs[logical_id] = str(clients.secretsmanager.describe_secret(SecretId=name)["ARN"])
+        elif resource["Type"] == "AWS::SES::ConfigurationSet":
+            refs[logical_id] = str(properties.get("Name") or f"{template.stack_name}-{logical_id}")
         else:
             refs[logical_id] = str(properties.get("EmailIdentity", ""))
     return refs
@@ -632,6 +662,60 @@ def _apply_what_cloudformation_ignored(clients: _Clients, info: StackInfo) -> No
                 TableName=table_name,
                 PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
             )
+
+
+def _provision_after_stack(clients: _Clients, info: StackInfo, logical_ids: list[str]) -> None:
+    """Subscriptions and event destinations, which connect resources the stack has just created."""
+    for logical_id in logical_ids:
+        resource = info.template.cfn["Resources"][logical_id]
+        properties = info.resolve(resource.get("Properties") or {})
+        if resource["Type"] == "AWS::SNS::Subscription":
+            attributes = {
+                name: (
+                    _env_string(properties[key]).lower()
+                    if key == "RawMessageDelivery"
+                    else _env_string(properties[key])
+                )
+                for key, name in (
+                    ("RawMessageDelivery", "RawMessageDelivery"),
+                    ("FilterPolicy", "FilterPolicy"),
+                    ("RedrivePolicy", "RedrivePolicy"),
+                )
+                if key in properties
+            }
+            response = clients.sns.subscribe(
+                TopicArn=str(properties["TopicArn"]),
+                Protocol=str(properties["Protocol"]),
+                Endpoint=str(properties["Endpoint"]),
+                Attributes=attributes,
+                ReturnSubscriptionArn=True,
+            )
+            info.refs[logical_id] = str(response["SubscriptionArn"])
+        else:  # AWS::SES::ConfigurationSetEventDestination
+            destination = dict(properties["EventDestination"])
+            if "SnsDestination" in destination:
+                destination["SNSDestination"] = destination.pop("SnsDestination")
+            clients.ses.create_configuration_set_event_destination(
+                ConfigurationSetName=str(properties["ConfigurationSetName"]), EventDestination=destination
+            )
+            info.refs[logical_id] = str(destination.get("Name", logical_id))
+        info.resource_types[logical_id] = resource["Type"]
+
+
+def _find_after_stack(clients: _Clients, info: StackInfo, logical_ids: list[str]) -> None:
+    """The subscriptions and event destinations a first deploy of the same stack created."""
+    for logical_id in logical_ids:
+        resource = info.template.cfn["Resources"][logical_id]
+        properties = info.resolve(resource.get("Properties") or {})
+        if resource["Type"] == "AWS::SNS::Subscription":
+            found = clients.sns.list_subscriptions_by_topic(TopicArn=str(properties["TopicArn"]))["Subscriptions"]
+            arns = [str(s["SubscriptionArn"]) for s in found if s.get("Endpoint") == str(properties["Endpoint"])]
+            if not arns:
+                continue
+            info.refs[logical_id] = arns[0]
+        else:
+            info.refs[logical_id] = str(dict(properties["EventDestination"]).get("Name", logical_id))
+        info.resource_types[logical_id] = resource["Type"]
 
 
 _EMAIL = re.compile(r"^[^@\s<>]+@([^@\s<>]+)$")

@@ -61,6 +61,9 @@ RULES: dict[str, Rule] = {
     "rate_limit": Rule.KEEP,
     "one_time_code": Rule.KEEP,  # a keyed hash of the address and of the code; gone by TTL in 10 minutes
     "inbox": Rule.KEEP,  # a consumer's marker of an event it handled: sale and customer ids, gone by TTL
+    # A keyed hash of an address that bounced for good or complained, in the merchant's partition (no customer
+    # id, no address): kept, so erasing a profile never silently re-enables mailing someone who complained.
+    "suppression": Rule.KEEP,
 }
 
 

@@ -5,7 +5,10 @@ delivery queue. The queue's consumer calls :meth:`DeliveryService.deliver` for e
 claims the record (queued -> sending, conditional), resolves the address from the customer,
 renders the message by kind, sends it, and marks it sent. A redelivered queue message finds the
 record ``sent`` and does nothing; a failure releases the record for the queue's next try, and
-the last try marks it ``failed`` (the queue then dead-letters the message).
+the last try marks it ``failed`` (the queue then dead-letters the message). An email to an address on
+the merchant's suppression list (it bounced for good, or complained) ends ``failed`` with ``SUPPRESSED``
+and never reaches SES; every email carries message tags with its IDs, so SES's bounce and complaint
+notifications come back to their delivery (:mod:`clientele.messaging.feedback`).
 """
 
 from __future__ import annotations
@@ -24,9 +27,10 @@ from clientele.kernel import clock, ids
 from clientele.kernel.contact import Channel
 from clientele.kernel.errors import NotFound, ValidationFailed
 from clientele.kernel.links import Link, LinkSigner
-from clientele.messaging import messages
+from clientele.messaging import messages, rules
 from clientele.messaging.model import Delivery, DeliveryStatus, EmailContent, Links, SmsContent
 from clientele.messaging.repository import DeliveryRepository
+from clientele.messaging.suppression import SuppressionList
 from clientele.platform.mail import Mailer, OutgoingEmail, SendFailed
 from clientele.platform.observability import logger
 from clientele.platform.queues import Queue
@@ -42,7 +46,7 @@ class Outcome(StrEnum):
     SENT = "sent"
     ALREADY_SENT = "already_sent"  # a redelivered queue message: nothing sent again
     GONE = "gone"  # no such delivery any more (the customer was erased): nothing to send
-    FAILED = "failed"  # will never go (no address, rejected): marked failed, not retried
+    FAILED = "failed"  # will never go (no address, rejected, suppressed): marked failed, not retried
 
 
 class RetryLater(Exception):
@@ -86,6 +90,7 @@ class DeliveryService:
         sales: SaleLookup | None = None,
         unsubscribe_mailbox: str | None = None,
         sms: SmsSender | None = None,
+        suppressions: SuppressionList | None = None,
     ) -> None:
         self.deliveries = deliveries
         self.customers = customers
@@ -97,6 +102,7 @@ class DeliveryService:
         self.sales = sales
         self.unsubscribe_mailbox = unsubscribe_mailbox
         self.sms = sms or SmsSender()
+        self.suppressions = suppressions
 
     # Enqueue ------------------------------------------------------------------------------------
     def enqueue(
@@ -193,12 +199,21 @@ class DeliveryService:
         """Resolve the address and render the message (reads the customer and the merchant)."""
         try:
             customer = self.customers.get(delivery.merchant_id, delivery.customer_id)
-            merchant = self.merchants.get(delivery.merchant_id)
         except NotFound as exc:
             raise _Undeliverable("NO_RECIPIENT") from exc
         address = customer.email if delivery.channel is Channel.EMAIL else customer.phone
         if not address:
             raise _Undeliverable("NO_ADDRESS")
+        if (
+            delivery.channel is Channel.EMAIL
+            and self.suppressions is not None
+            and self.suppressions.holds(delivery.merchant_id, address)
+        ):
+            raise _Undeliverable("SUPPRESSED")  # it bounced for good or complained: never mailed again
+        try:
+            merchant = self.merchants.get(delivery.merchant_id)
+        except NotFound as exc:
+            raise _Undeliverable("NO_RECIPIENT") from exc
         links = self.links(merchant, customer, delivery)
         context = messages.MessageContext(
             delivery=delivery,
@@ -214,7 +229,10 @@ class DeliveryService:
             raise _Undeliverable("UNKNOWN_KIND") from exc
         except messages.Undeliverable as exc:
             raise _Undeliverable(exc.code) from exc
-        return _Prepared(content, address, links, merchant)
+        tags = rules.message_tags(
+            delivery_id=delivery.id, merchant_id=delivery.merchant_id, customer_id=customer.id, kind=delivery.kind
+        )
+        return _Prepared(content, address, links, merchant, tags)
 
     def _sale(self, delivery: Delivery) -> Sale | None:
         sale_id = delivery.refs.get("sale_id")
@@ -243,6 +261,7 @@ class DeliveryService:
                 sender_name=prepared.merchant.name,
                 reply_to=prepared.merchant.contact_email,
                 headers=headers,
+                tags=prepared.tags,
             )
         )
 
@@ -273,6 +292,7 @@ class _Prepared:
     address: str
     links: Links
     merchant: Merchant
+    tags: dict[str, str]
 
 
 class _Undeliverable(Exception):

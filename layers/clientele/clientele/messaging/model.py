@@ -20,6 +20,8 @@ class DeliveryStatus(StrEnum):
     SENDING = "sending"  # claimed by one consumer; a lease lets another take over after a crash
     SENT = "sent"
     FAILED = "failed"
+    BOUNCED = "bounced"  # SES accepted it, then the recipient's server refused it (a bounce notification)
+    COMPLAINED = "complained"  # delivered, then the recipient marked it as spam (a complaint notification)
 
 
 class Delivery(Entity):
@@ -36,6 +38,21 @@ class Delivery(Entity):
     sent_at: str | None = None
     provider_message_id: str | None = None
     error: str | None = None  # a code, never a message that could hold an address
+
+
+class SuppressionReason(StrEnum):
+    BOUNCE = "bounce"  # a permanent bounce: the address does not exist or refuses mail
+    COMPLAINT = "complaint"  # the recipient reported the merchant's mail as spam
+
+
+class Suppression(Entity):
+    """An address the merchant never mails again, known only by its keyed hash (no address, no customer)."""
+
+    merchant_id: str
+    email_hash: str
+    reason: SuppressionReason
+    code: str  # e.g. BOUNCE_PERMANENT_GENERAL, COMPLAINT_ABUSE
+    suppressed_at: str
 
 
 @dataclass(frozen=True)

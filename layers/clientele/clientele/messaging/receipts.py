@@ -3,8 +3,10 @@ hosted receipt page that a text message links to.
 
 Sending goes through the message-delivery pipeline (:mod:`clientele.messaging.delivery`): a delivery
 record and an IDs-only queue message now, the address read and the receipt rendered when it is sent.
-With an ``Idempotency-Key`` the delivery's id derives from the sale, the channel and the key, so a retry
-that outlives its idempotency record still finds the first delivery instead of sending a second receipt.
+An email to an address on the merchant's suppression list (it bounced for good, or complained) is refused
+at once with ``CUSTOMER_EMAIL_SUPPRESSED``. With an ``Idempotency-Key`` the delivery's id derives from the
+sale, the channel and the key, so a retry that outlives its idempotency record still finds the first
+delivery instead of sending a second receipt.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from clientele.kernel.errors import NotFound, ValidationFailed
 from clientele.kernel.links import InvalidLink, Link, LinkSigner
 from clientele.kernel.permissions import Principal
 from clientele.messaging.repository import DeliveryRepository
+from clientele.messaging.suppression import SuppressionList
 from clientele.sales.model import Sale
 from clientele.sales.repository import SaleRepository
 
@@ -42,11 +45,13 @@ class ReceiptService:
         customers: CustomerRepository,
         deliveries: DeliveryRepository,
         delivery: Callable[[], DeliveryService],
+        suppressions: SuppressionList | None = None,
     ) -> None:
         self.sales = sales
         self.customers = customers
         self.deliveries = deliveries
         self.delivery = delivery  # built on first send: listing needs no queue, mailer or signing key
+        self.suppressions = suppressions
 
     def send(
         self, principal: Principal, sale_id: str, channel: Channel, *, idempotency_key: str | None = None
@@ -69,6 +74,18 @@ class ReceiptService:
         if channel is Channel.EMAIL and not customer.email:
             raise ValidationFailed(
                 "This sale's customer has no email address.", field="channel", code="CUSTOMER_WITHOUT_EMAIL"
+            )
+        if (
+            channel is Channel.EMAIL
+            and customer.email
+            and self.suppressions is not None
+            and self.suppressions.holds(principal.merchant_id, customer.email)
+        ):
+            raise ValidationFailed(
+                "This customer's email address bounced or was reported as spam, so it is no longer mailed; send the "
+                "receipt by SMS, or correct the customer's email address.",
+                field="channel",
+                code="CUSTOMER_EMAIL_SUPPRESSED",
             )
         if channel is Channel.SMS and not customer.phone:
             raise ValidationFailed(

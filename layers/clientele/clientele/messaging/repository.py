@@ -1,7 +1,8 @@
-"""Delivery records: one per message to a customer, moved queued -> sending -> sent (or failed).
+"""Delivery records: one per message to a customer, moved queued -> sending -> sent (or failed), and
+later, when SES reports it, sent -> bounced or complained; and the merchant's suppression list.
 
 Every transition is a conditional update, so two consumers of the same queue message never
-both send it, and a message already sent is never sent again.
+both send it, a message already sent is never sent again, and a redelivered bounce changes nothing.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 
 from clientele.kernel.entity import Page
 from clientele.messaging import keys
-from clientele.messaging.model import Delivery, DeliveryStatus
+from clientele.messaging.model import Delivery, DeliveryStatus, Suppression
 from clientele.storage import partitions
 from clientele.storage.table import ConditionFailed, Item, Table, fields_of
 
@@ -42,6 +43,10 @@ def _item(delivery: Delivery) -> Item:
 
 def to_delivery(item: Item) -> Delivery:
     return Delivery.model_validate(fields_of(item, also=_CLAIM))
+
+
+class NotSentYet(Exception):
+    """SES reported on a delivery still being sent (its consumer has not marked it sent): try again later."""
 
 
 class DeliveryRepository:
@@ -145,3 +150,53 @@ class DeliveryRepository:
             forward=False,
         )
         return Page[Delivery](items=[to_delivery(i) for i in items], cursor=next_cursor)
+
+    def mark_feedback(
+        self, merchant_id: str, customer_id: str, delivery_id: str, *, status: DeliveryStatus, error: str, now: str
+    ) -> bool:
+        """A sent delivery becomes ``bounced`` or ``complained`` with an error code; True if it changed.
+
+        Once is enough: a redelivered notification finds it marked already and changes nothing; a delivery
+        that is gone (its customer erased) stays gone. :class:`NotSentYet` when it is still being sent.
+        """
+        try:
+            self.table.update(
+                partitions.customer_pk(merchant_id, customer_id),
+                keys.delivery_sk(delivery_id),
+                "SET #s = :status, #e = :error, updated_at = :now",
+                condition="attribute_exists(PK) AND #s = :sent",
+                names={"#s": "status", "#e": "error"},
+                vals={":status": status.value, ":error": error, ":now": now, ":sent": DeliveryStatus.SENT.value},
+            )
+        except ConditionFailed as exc:
+            if exc.old and exc.old.get("status") in (DeliveryStatus.QUEUED.value, DeliveryStatus.SENDING.value):
+                raise NotSentYet(delivery_id) from exc
+            return False
+        return True
+
+
+class SuppressionRepository:
+    """The merchant's suppression list: addresses never mailed again, by keyed hash (docs/data-model.md)."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def add(self, suppression: Suppression) -> bool:
+        """Suppress an address; False when it was already (the first reason and time stay)."""
+        item: Item = {
+            "PK": keys.suppression_pk(suppression.merchant_id, suppression.email_hash),
+            "SK": keys.SUPPRESSION_SK,
+            "entity": "suppression",
+            **suppression.model_dump(mode="json"),
+        }
+        try:
+            self.table.put(item, condition="attribute_not_exists(PK)")
+        except ConditionFailed:
+            return False
+        return True
+
+    def get(self, merchant_id: str, email_hash: str) -> Suppression | None:
+        item = self.table.get(keys.suppression_pk(merchant_id, email_hash), keys.SUPPRESSION_SK)
+        if not item:
+            return None
+        return Suppression.model_validate({k: v for k, v in item.items() if k not in _META})

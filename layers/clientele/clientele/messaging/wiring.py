@@ -1,4 +1,5 @@
-"""The providers of messages to customers (the delivery pipeline, receipts, the legacy upgrade)."""
+"""The providers of messages to customers (the delivery pipeline, receipts, the legacy upgrade, email feedback
+and the suppression lists)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,17 @@ from clientele.account import wiring as account
 from clientele.customers import wiring as customers
 from clientele.platform.config import Settings, settings
 from clientele.platform.providers import provider
-from clientele.platform.secrets import link_signer
+from clientele.platform.secrets import app_secret, link_signer
 from clientele.sales import wiring as sales
 from clientele.storage.table import data_table
 
 if TYPE_CHECKING:
     from clientele.messaging.delivery import DeliveryService
+    from clientele.messaging.feedback import EmailFeedbackService
     from clientele.messaging.legacy import LegacyUpgrade
     from clientele.messaging.receipts import HostedReceipts, ReceiptService
     from clientele.messaging.repository import DeliveryRepository
+    from clientele.messaging.suppression import SuppressionList
     from clientele.sales.model import Sale
 
 
@@ -36,6 +39,15 @@ def deliveries() -> DeliveryRepository:
     from clientele.messaging.repository import DeliveryRepository
 
     return DeliveryRepository(data_table())
+
+
+@provider
+def suppressions() -> SuppressionList:
+    """The merchants' suppression lists (the secret is read on the first check, not here)."""
+    from clientele.messaging.repository import SuppressionRepository
+    from clientele.messaging.suppression import SuppressionList
+
+    return SuppressionList(SuppressionRepository(data_table()), app_secret)
 
 
 def _sale(merchant_id: str, sale_id: str) -> Sale | None:
@@ -65,6 +77,7 @@ def delivery_service() -> DeliveryService:
         max_receives=config.delivery_max_receives,
         sales=_sale,
         unsubscribe_mailbox=config.unsubscribe_email or None,
+        suppressions=suppressions(),
     )
 
 
@@ -72,7 +85,14 @@ def delivery_service() -> DeliveryService:
 def receipt_service() -> ReceiptService:
     from clientele.messaging.receipts import ReceiptService
 
-    return ReceiptService(sales.sales_service(), customers.customers(), deliveries(), delivery_service)
+    return ReceiptService(sales.sales_service(), customers.customers(), deliveries(), delivery_service, suppressions())
+
+
+@provider
+def email_feedback() -> EmailFeedbackService:
+    from clientele.messaging.feedback import EmailFeedbackService
+
+    return EmailFeedbackService(deliveries(), suppressions())
 
 
 @provider

@@ -38,6 +38,11 @@ class TableSettings(Settings):
     table_name: str = Field(alias="TABLE_NAME")
 
 
+class MailSettings(Settings):
+    # The SES configuration set every email is sent with (template.yaml: EmailConfigurationSet); empty: none.
+    ses_configuration_set: str = Field(default="", alias="SES_CONFIGURATION_SET")
+
+
 class LinkSettings(Settings):
     app_secret_arn: str = Field(default="", alias="APP_SECRET_ARN")
     public_base_url: str = Field(default="http://127.0.0.1:3000", alias="PUBLIC_BASE_URL")

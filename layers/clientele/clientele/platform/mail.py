@@ -1,4 +1,5 @@
-"""Sending email through SES as raw MIME (HTML and text parts, RFC 8058 unsubscribe headers).
+"""Sending email through SES as raw MIME (HTML and text parts, RFC 8058 unsubscribe headers), with the
+stack's configuration set (its bounces and complaints come back through SNS) and IDs-only message tags.
 
 SES throttling is retried here with exponential backoff and jitter; what still fails is
 classified as permanent (this message will never go: rejected) or transient (try again later).
@@ -13,11 +14,13 @@ from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from clientele.kernel.clock import utcnow
 from clientele.platform.aws import client
+from clientele.platform.config import MailSettings, settings
 
 _THROTTLED = {"Throttling", "ThrottlingException", "TooManyRequestsException"}
 _PERMANENT = {"MessageRejected", "InvalidParameterValue", "MailFromDomainNotVerifiedException"}
@@ -39,6 +42,8 @@ class OutgoingEmail:
     sender_name: str
     reply_to: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    # SES message tags (letters, digits, "_" and "-" only): IDs that tie SES's events back to the message.
+    tags: dict[str, str] = field(default_factory=dict)
 
 
 def _clean(value: str) -> str:
@@ -72,8 +77,13 @@ class Mailer:
         attempts: int = 4,
         base_delay: float = 0.2,
         sleep: Callable[[float], None] = time.sleep,
+        configuration_set: str | None = None,
     ) -> None:
         self.sender_address = sender_address
+        # Its event destination publishes bounces and complaints (SES_CONFIGURATION_SET when not given).
+        self.configuration_set = (
+            configuration_set if configuration_set is not None else settings(MailSettings).ses_configuration_set
+        )
         self.attempts = attempts
         self.base_delay = base_delay
         self.sleep = sleep
@@ -81,10 +91,15 @@ class Mailer:
     def send(self, email: OutgoingEmail) -> str:
         """Send ``email``; SES's message id, or :class:`SendFailed`."""
         raw = build_mime(email, self.sender_address)
+        options: dict[str, Any] = {}
+        if self.configuration_set:
+            options["ConfigurationSetName"] = self.configuration_set
+        if email.tags:
+            options["Tags"] = [{"Name": name, "Value": value} for name, value in email.tags.items()]
 
         def send_once() -> str:
             response = client("ses").send_raw_email(
-                Source=self.sender_address, Destinations=[email.to], RawMessage={"Data": raw}
+                Source=self.sender_address, Destinations=[email.to], RawMessage={"Data": raw}, **options
             )
             return str(response["MessageId"])
 
