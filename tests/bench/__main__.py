@@ -75,6 +75,7 @@ def aws_calls() -> None:
 
     from clientele.platform import providers
     from clientele.platform.aws import reset_clients
+    from infra.local import emulator
     from infra.local.gateway import Gateway
     from infra.local.pollers import Pollers
     from infra.local.runtime import Runtime
@@ -82,6 +83,7 @@ def aws_calls() -> None:
     from tests.bench.aws_calls import CallCounter
 
     print("\n== AWS calls per operation (warm; through the gateway and the real handlers on moto)")
+    emulator.install()  # moto as the tests and the local stack run it (see infra/local/emulator.py)
     with mock_aws():
         reset_clients()
         providers.reset()

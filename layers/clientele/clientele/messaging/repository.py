@@ -199,4 +199,4 @@ class SuppressionRepository:
         item = self.table.get(keys.suppression_pk(merchant_id, email_hash), keys.SUPPRESSION_SK)
         if not item:
             return None
-        return Suppression.model_validate({k: v for k, v in item.items() if k not in _META})
+        return Suppression.model_validate(fields_of(item))
