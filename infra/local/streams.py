@@ -26,6 +26,8 @@ from infra.local.template import StreamEventSource
 
 logger = logging.getLogger(__name__)
 
+READ_LIMIT = 1000  # records per GetRecords call (the API's maximum)
+
 
 # ------------------------------------------------------------------------------------ event filtering
 def matches(pattern: dict[str, Any], event: dict[str, Any]) -> bool:
@@ -141,27 +143,33 @@ class StreamPoller:
         }
 
     def poll_once(self) -> StreamResult:
-        """Read one batch from the stream and deliver what passes the filters; advance past what succeeded."""
+        """Read what the stream holds (up to :data:`READ_LIMIT` records), deliver what passes the filters in
+        batches of ``BatchSize``, and advance past what succeeded. Filtering happens before batching, as in
+        Lambda: a batch holds up to ``BatchSize`` records that matched."""
         with self._lock:
-            response = self._streams.get_records(ShardIterator=self._iterator(), Limit=self.source.batch_size)
+            response = self._streams.get_records(ShardIterator=self._iterator(), Limit=READ_LIMIT)
             records = [self._lambda_record(r) for r in response.get("Records", [])]
             result = StreamResult(read=len(records))
             if not records:
                 return result
             wanted = [r for r in records if not self.source.filters or any(matches(p, r) for p in self.source.filters)]
-            failed_from = self._deliver(wanted) if wanted else None
-            result.delivered = len(wanted)
-            if failed_from is None:
-                self._advance_past(records[-1])
+            size = max(1, self.source.batch_size)
+            for start in range(0, len(wanted), size):
+                batch = wanted[start : start + size]
+                failed_from = self._deliver(batch)
+                result.delivered += len(batch)
+                if failed_from is None:
+                    continue
+                result.failed = True
+                self._attempts += 1
+                retries = self.source.maximum_retry_attempts
+                if retries >= 0 and self._attempts > retries:
+                    result.gave_up = self._give_up(batch, failed_from)
+                    self._advance_past(batch[-1])
+                else:
+                    self._next = failed_from  # retried from the first failed record, as Lambda does
                 return result
-            result.failed = True
-            self._attempts += 1
-            retries = self.source.maximum_retry_attempts
-            if retries >= 0 and self._attempts > retries:
-                result.gave_up = self._give_up(wanted, failed_from)
-                self._advance_past(records[-1])
-            else:
-                self._next = failed_from  # retried from the first failed record, as Lambda does
+            self._advance_past(records[-1])
             return result
 
     def _deliver(self, records: list[dict[str, Any]]) -> str | None:
