@@ -11,15 +11,21 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from clientele.account.repository import MerchantRepository
-from clientele.customers.repository import CustomerRepository
-from clientele.erasure.service import ErasurePath, ErasureService
+from clientele.erasure.service import ErasurePath
 from clientele.kernel import clock, contact, crypto
 from clientele.kernel.errors import RateLimited, ValidationFailed
 from clientele.kernel.links import LIFETIME_SECONDS, InvalidLink, Link, LinkSigner
-from clientele.privacy.one_time_codes import OneTimeCodeRepository
-from clientele.storage.rate_limits import Bucket, LimitReached, RateLimitRepository
+from clientele.storage.rate_limits import Bucket, LimitReached
+
+if TYPE_CHECKING:
+    from clientele.account.repository import MerchantRepository
+    from clientele.customers.repository import CustomerRepository
+    from clientele.erasure.service import ErasureService
+    from clientele.privacy.one_time_codes import OneTimeCodeRepository
+    from clientele.storage.rate_limits import RateLimitRepository
+
 
 CODE_TTL_SECONDS = LIFETIME_SECONDS[Link.PRIVACY_PENDING]
 MAX_ATTEMPTS = 5

@@ -6,15 +6,17 @@ Inputs forbid unknown fields, so a typo (or a ``card_number`` field) is a 422, n
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 
 from clientele.http.schemas import Currency, Id, Input, Output
 from clientele.kernel.money import Money
-from clientele.sales.cards import CardInput
 from clientele.sales.model import Card, CustomerInsights, Overview, Sale, SaleLine, SaleType
-from clientele.sales.service import SaleDraft
+
+if TYPE_CHECKING:
+    from clientele.sales.cards import CardInput
+    from clientele.sales.service import SaleDraft
 
 Amount = Annotated[StrictInt, Field(ge=-(10**12), le=10**12, description="Minor units (cents), an integer.")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -56,6 +58,8 @@ class CardIn(Input):
     )
 
     def to_domain(self) -> CardInput:
+        from clientele.sales.cards import CardInput  # the use cases load on the first sale, not at import
+
         return CardInput(
             fingerprint=self.fingerprint, brand=self.brand, last4=self.last4, cardholder_name=self.cardholder_name
         )
@@ -70,6 +74,8 @@ class SaleIn(Input):
     card: CardIn | None = None
 
     def to_draft(self) -> SaleDraft:
+        from clientele.sales.service import SaleDraft
+
         return SaleDraft(
             type=self.type,
             total=self.total.to_domain(),

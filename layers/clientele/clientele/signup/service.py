@@ -13,22 +13,27 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from clientele.account.model import MarketingPreferenceDefinition, Merchant
-from clientele.account.repository import MerchantRepository
 from clientele.customers.model import Consent, Source
-from clientele.customers.service import CustomerDraft, CustomerService
+from clientele.customers.service import CustomerDraft
 from clientele.kernel import clock, contact
 from clientele.kernel.contact import Channel
 from clientele.kernel.crypto import keyed_hash
 from clientele.kernel.errors import AlreadyExists, ErrorDetail, InvalidFields, NotFound, RateLimited, ValidationFailed
 from clientele.kernel.links import SALE_SIGNUP_SECONDS, InvalidLink, Link, LinkSigner
 from clientele.kernel.permissions import Principal, Role
-from clientele.messaging.delivery import DeliveryService
 from clientele.platform.observability import logger
 from clientele.rendering.languages import N_
-from clientele.storage.rate_limits import Bucket, LimitReached, RateLimitRepository
+from clientele.storage.rate_limits import Bucket, LimitReached
+
+if TYPE_CHECKING:
+    from clientele.account.repository import MerchantRepository
+    from clientele.customers.service import CustomerService
+    from clientele.messaging.delivery import DeliveryService
+    from clientele.storage.rate_limits import RateLimitRepository
+
 
 CONSENT_VERSION = "signup-2026-01"  # bump when the consent wording changes in any language
 MAX_NAME = 100
