@@ -50,8 +50,13 @@ class InvalidLink(Exception):
 
 
 class LinkSigner:
-    def __init__(self, secret: bytes, public_base_url: str | Callable[[], str] = "") -> None:
-        self._secret = secret
+    def __init__(self, secret: bytes | list[bytes], public_base_url: str | Callable[[], str] = "") -> None:
+        """``secret``: one key, or the signing keys newest first while a rotation is under way (tokens are
+        signed with the newest and accepted when any of them signed them)."""
+        keys = secret if isinstance(secret, list) else [secret]
+        if not keys:
+            raise ValueError("a link signer needs a key")
+        self._keys = list(reversed(keys))  # itsdangerous signs with the last key and accepts every one
         self._public_base_url = public_base_url
 
     @property
@@ -61,7 +66,7 @@ class LinkSigner:
         return (value() if callable(value) else value).rstrip("/")
 
     def _serializer(self, link: Link | str) -> URLSafeTimedSerializer:
-        return URLSafeTimedSerializer(self._secret, salt=f"clientele-link/{Link(link).value}")
+        return URLSafeTimedSerializer(self._keys, salt=f"clientele-link/{Link(link).value}")
 
     def sign(self, link: Link | str, payload: dict[str, Any]) -> str:
         return str(self._serializer(link).dumps(payload))
