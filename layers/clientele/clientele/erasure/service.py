@@ -61,6 +61,9 @@ RULES: dict[str, Rule] = {
     "rate_limit": Rule.KEEP,
     "one_time_code": Rule.KEEP,  # a keyed hash of the address and of the code; gone by TTL in 10 minutes
     "inbox": Rule.KEEP,  # a consumer's marker of an event it handled: sale and customer ids, gone by TTL
+    # the directory (search and list): the customer's entry leaves both items in the erasure's transaction
+    "directory_packed": Rule.ANONYMISE,
+    "directory_pending": Rule.ANONYMISE,
 }
 
 
