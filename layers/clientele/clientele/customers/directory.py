@@ -28,6 +28,7 @@ from clientele.kernel.contact import email_key
 from clientele.storage.table import Item, Table, Transaction, TransactionCancelled
 
 PACK_AFTER = 48  # pending entries in one shard before a reader packs it
+_TRANSACTION_BYTES = 3_000_000  # TransactWriteItems carries at most 4 MB
 _PENDING = ("e_", "v_", "s_")
 PACKED_ENTITY = "directory_packed"
 PENDING_ENTITY = "directory_pending"
@@ -246,39 +247,45 @@ class DirectoryStore:
         return shards
 
     def pack_due(self, merchant_id: str, shards: list[Shard]) -> None:
-        """Pack the shards with many pending entries, in one transaction; a concurrent write wins (the next
-        reader packs again)."""
+        """Pack the shards with many pending entries: per shard, put ``PACKED`` and an empty ``PENDING``, each
+        if its ``rev`` is unchanged, in transactions of at most ~3 MB; a concurrent write cancels its
+        transaction (the next reader packs again)."""
         due = [s for s in shards if len(s.pending) >= PACK_AFTER]
-        if not due:
-            return
         pk = keys.directory_pk(merchant_id)
-        tx = self.table.transaction()
+        tx, size = self.table.transaction(), 0
         for shard in due:
+            blob = pack(list(shard.entries.values()))
+            if size + len(blob) > _TRANSACTION_BYTES and len(tx):
+                _commit_quietly(tx)
+                tx, size = self.table.transaction(), 0
+            size += len(blob)
             item = {
                 "PK": pk,
                 "SK": keys.directory_packed_sk(shard.number),
                 "entity": PACKED_ENTITY,
-                "z": pack(list(shard.entries.values())),
+                "z": blob,
                 "rev": (shard.packed_rev or 0) + 1,
             }
             if shard.packed_rev is None:
                 tx.put("packed", item, condition="attribute_not_exists(PK)")
             else:
                 tx.put("packed", item, condition="rev = :rev", vals={":rev": shard.packed_rev})
-            names = {f"#a{i}": name for i, name in enumerate(shard.pending)}
-            tx.update(
+            emptied = {"PK": pk, "SK": keys.directory_pending_sk(shard.number), "entity": PENDING_ENTITY}
+            tx.put(
                 "pending",
-                pk,
-                keys.directory_pending_sk(shard.number),
-                "REMOVE " + ", ".join(names) + " ADD rev :one",
+                {**emptied, "rev": shard.pending_rev + 1},
                 condition="rev = :rev",
-                names=names,
-                vals={":rev": shard.pending_rev, ":one": 1},
+                vals={":rev": shard.pending_rev},
             )
-        try:
-            tx.commit()
-        except TransactionCancelled:
-            return
+        if len(tx):
+            _commit_quietly(tx)
+
+
+def _commit_quietly(tx: Transaction) -> None:
+    try:
+        tx.commit()
+    except TransactionCancelled:
+        return
 
 
 def _bytes(value: Any) -> bytes | None:
