@@ -140,6 +140,28 @@ def erase_customer(id: PathId) -> Response[None]:
     return Response(status_code=204)
 
 
+@app.put(
+    "/v1/customers/<id>/labels/<label_id>",
+    tags=["Customers"],
+    summary="Put a label on a customer (no version needed; idempotent)",
+    responses={**success(models.CustomerOut), **ERRORS, **responses(409)},
+)
+def put_label(id: PathId, label_id: PathId) -> models.CustomerOut:
+    who = caller(app, Permission.CUSTOMERS_WRITE)
+    return _out(who, customer_service().set_label(who, id, label_id, on=True))
+
+
+@app.delete(
+    "/v1/customers/<id>/labels/<label_id>",
+    tags=["Customers"],
+    summary="Take a label off a customer (no version needed; idempotent)",
+    responses={**success(models.CustomerOut), **ERRORS, **responses(409)},
+)
+def delete_label(id: PathId, label_id: PathId) -> models.CustomerOut:
+    who = caller(app, Permission.CUSTOMERS_WRITE)
+    return _out(who, customer_service().set_label(who, id, label_id, on=False))
+
+
 @app.get(
     "/v1/customers/<id>/notes",
     tags=["Customers"],

@@ -222,3 +222,31 @@ def test_erasure_takes_the_customer_out_of_the_directory(
             assert not any(gone["id"] in name for name in item)
             if item.get("z"):
                 assert gone["id"] not in unpack(bytes(item["z"].value if hasattr(item["z"], "value") else item["z"]))
+
+
+class TestLabelsOnOneCustomer:
+    def test_put_and_delete_a_label_without_a_version_and_the_directory_follows(self, client: ApiClient) -> None:
+        vip = client.post("/v1/labels", {"name": "VIP"}).json()["id"]
+        ana = _create(client, given_name="Ana")
+        put = client.put(f"/v1/customers/{ana['id']}/labels/{vip}")
+        assert put.status == 200, put.text
+        assert put.json()["labels"] == [vip] and put.json()["version"] == 2
+        assert put.json()["updated_at"] >= ana["updated_at"]
+        again = client.put(f"/v1/customers/{ana['id']}/labels/{vip}")
+        assert again.status == 200 and again.json()["version"] == 2  # idempotent: nothing changed
+        assert _ids(client, label=vip) == [ana["id"]]
+        audit = client.get(f"/v1/customers/{ana['id']}/audit").json()["items"]
+        assert audit[0]["action"] == "label_added" and audit[0]["fields"] == ["labels"]
+        removed = client.delete(f"/v1/customers/{ana['id']}/labels/{vip}")
+        assert removed.status == 200 and removed.json()["labels"] == [] and removed.json()["version"] == 3
+        assert _ids(client, label=vip) == []
+
+    def test_an_unknown_label_is_422_and_a_foreign_customer_404(
+        self, stack: Stack, api: ApiClient, client: ApiClient
+    ) -> None:
+        ana = _create(client, given_name="Ana")
+        unknown = client.put(f"/v1/customers/{ana['id']}/labels/label_unknown")
+        assert unknown.status == 422 and unknown.error_codes() == ["UNKNOWN_LABEL"]
+        other = api.as_key(stack.create_merchant()["api_key"])
+        theirs = other.post("/v1/labels", {"name": "VIP"}).json()["id"]
+        assert other.put(f"/v1/customers/{ana['id']}/labels/{theirs}").status == 404

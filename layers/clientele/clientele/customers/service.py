@@ -165,6 +165,37 @@ class CustomerService:
         )
         return updated
 
+    # Labels on one customer, without a version round-trip --------------------------------------------
+    LABEL_TRIES = 5
+
+    def set_label(self, principal: Principal, customer_id: str, label_id: str, *, on: bool) -> Customer:
+        """Put a label on a customer (``on``) or take it off. Idempotent; the caller sends no version: a
+        concurrent change makes this read again and retry. An administrative change: version, ``updated_at``,
+        audit trail and directory move with it."""
+        if on:
+            self._check_definitions(principal.merchant_id, [label_id], {})
+        for attempt in range(self.LABEL_TRIES):
+            current = self.customers.get(principal.merchant_id, customer_id)
+            labels = set(current.labels) | {label_id} if on else set(current.labels) - {label_id}
+            if sorted(labels) == current.labels:
+                return current
+            now = clock.now_iso()
+            updated = current.model_copy(
+                update={"labels": sorted(labels), "version": current.version + 1, "updated_at": now}
+            )
+            hashes = self._hashes(current.email, current.phone)
+            audit = self._audit(
+                customer_id, principal.key_id, "label_added" if on else "label_removed", ["labels"], now
+            )
+            try:
+                self.customers.update(updated, current.version, hashes, hashes, audit)
+            except VersionMismatch:
+                if attempt == self.LABEL_TRIES - 1:
+                    raise
+                continue
+            return updated
+        raise VersionMismatch("The customer kept changing; retry.", field="version")  # pragma: no cover
+
     @staticmethod
     def _merge_marketing(current: Customer, choices: dict[str, bool], now: str) -> dict[str, PreferenceChoice]:
         merged = dict(current.marketing)
