@@ -148,6 +148,7 @@ class Query:
     sort: SortKey = SortKey.CREATED
     order: Order = Order.DESC
     country_code: str = ""  # the merchant's calling code, for national phone formats
+    contact: bool = True  # whether q may match emails and phones (the caller may see contact details)
 
     def matches(self, entry: Entry) -> bool:
         exact = (self.email is None or entry.email == self.email) and (self.phone is None or entry.phone == self.phone)
@@ -161,9 +162,9 @@ class Query:
 
     def _searched(self, entry: Entry) -> bool:
         q = self.q or ""
-        if text_matches(q, entry.tokens, entry.email):
+        if text_matches(q, entry.tokens, entry.email if self.contact else None):
             return True
-        return is_phone_query(q) and phone_matches(q, entry.phone, self.country_code)
+        return self.contact and is_phone_query(q) and phone_matches(q, entry.phone, self.country_code)
 
     def fingerprint(self) -> str:
         """What a cursor is bound to: the same query, page after page (not the page size)."""

@@ -19,7 +19,7 @@ from clientele.customers.rules import Order, Position, Query, SortKey, arrange, 
 from clientele.kernel import contact, crypto
 from clientele.kernel.entity import Page
 from clientele.kernel.errors import BadRequest, ValidationFailed
-from clientele.kernel.permissions import Principal
+from clientele.kernel.permissions import Permission, Principal
 from clientele.storage import partitions
 
 CURSOR_PURPOSE = "directory-cursor"
@@ -36,7 +36,8 @@ class DirectoryService:
         self._secret = secret
 
     def search(self, principal: Principal, query: Query, *, limit: int, cursor: str | None) -> Page[Customer]:
-        query = replace(query, country_code=_calling_code(principal.country))
+        contact = principal.can(Permission.CUSTOMERS_CONTACT)
+        query = replace(query, country_code=_calling_code(principal.country), contact=contact)
         if query.email is not None or query.phone is not None:
             return self._exact(principal, query, cursor)
         after = self._open(principal, query, cursor) if cursor else None
