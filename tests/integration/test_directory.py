@@ -250,3 +250,23 @@ class TestLabelsOnOneCustomer:
         other = api.as_key(stack.create_merchant()["api_key"])
         theirs = other.post("/v1/labels", {"name": "VIP"}).json()["id"]
         assert other.put(f"/v1/customers/{ana['id']}/labels/{theirs}").status == 404
+
+
+class TestLabelDefinitions:
+    def test_rename_delete_and_counts(self, client: ApiClient) -> None:
+        vip = client.post("/v1/labels", {"name": "VIP"}).json()["id"]
+        late = client.post("/v1/labels", {"name": "Late"}).json()["id"]
+        ana = _create(client, given_name="Ana", labels=[vip, late])
+        bob = _create(client, given_name="Bob", labels=[vip])
+        counts = {x["id"]: x["customer_count"] for x in client.get("/v1/labels").json()["items"]}
+        assert counts == {vip: 2, late: 1}
+        renamed = client.patch(f"/v1/labels/{vip}", {"name": "Regulars"})
+        assert renamed.status == 200 and renamed.json()["name"] == "Regulars"
+        assert client.delete(f"/v1/labels/{vip}").status == 204
+        assert client.get(f"/v1/customers/{ana['id']}").json()["labels"] == [late]
+        assert client.get(f"/v1/customers/{bob['id']}").json()["labels"] == []
+        assert _ids(client, label=vip) == []
+        assert [x["id"] for x in client.get("/v1/labels").json()["items"]] == [late]
+        assert client.delete(f"/v1/labels/{vip}").status == 404
+        assert client.patch(f"/v1/labels/{vip}", {"name": "Gone"}).status == 404
+        assert client.put(f"/v1/customers/{bob['id']}/labels/{vip}").status == 422

@@ -49,6 +49,24 @@ class DirectoryService:
         next_cursor = self._seal(principal, query, position(page[-1], query.sort)) if more and page else None
         return Page[Customer](items=customers, cursor=next_cursor)
 
+    def label_counts(self, principal: Principal) -> dict[str, int]:
+        """Customers per label, from the directory (one read)."""
+        counts: dict[str, int] = {}
+        for shard in self.store.load(principal.merchant_id):
+            for entry in shard.entries.values():
+                for label in entry.labels:
+                    counts[label] = counts.get(label, 0) + 1
+        return counts
+
+    def holders(self, principal: Principal, label_id: str) -> list[str]:
+        """The ids of every customer with the label, from the directory (one read)."""
+        return [
+            e.id
+            for shard in self.store.load(principal.merchant_id)
+            for e in shard.entries.values()
+            if label_id in e.labels
+        ]
+
     def _exact(self, principal: Principal, query: Query, cursor: str | None) -> Page[Customer]:
         """At most one customer has an email or a phone: one guard read, then the other filters."""
         if cursor:

@@ -196,6 +196,19 @@ class CustomerService:
             return updated
         raise VersionMismatch("The customer kept changing; retry.", field="version")  # pragma: no cover
 
+    def take_label_off_everyone(self, principal: Principal, label_id: str, holders: list[str]) -> int:
+        """After a label's definition is deleted: take it off each of ``holders`` (from the directory).
+        Returns how many customers lost it."""
+        removed = 0
+        for customer_id in holders:
+            try:
+                before = self.customers.get(principal.merchant_id, customer_id)
+                after = self.set_label(principal, customer_id, label_id, on=False)
+            except NotFound:
+                continue
+            removed += int(before.labels != after.labels)
+        return removed
+
     @staticmethod
     def _merge_marketing(current: Customer, choices: dict[str, bool], now: str) -> dict[str, PreferenceChoice]:
         merged = dict(current.marketing)
