@@ -172,10 +172,12 @@ class CustomerService:
         """Put a label on a customer (``on``) or take it off. Idempotent; the caller sends no version: a
         concurrent change makes this read again and retry. An administrative change: version, ``updated_at``,
         audit trail and directory move with it."""
-        if on:
-            self._check_definitions(principal.merchant_id, [label_id], {})
+        checked = not on
         for attempt in range(self.LABEL_TRIES):
-            current = self.customers.get(principal.merchant_id, customer_id)
+            current = self.customers.get(principal.merchant_id, customer_id)  # a foreign id is 404 first
+            if not checked:
+                self._check_definitions(principal.merchant_id, [label_id], {})
+                checked = True
             labels = set(current.labels) | {label_id} if on else set(current.labels) - {label_id}
             if sorted(labels) == current.labels:
                 return current
