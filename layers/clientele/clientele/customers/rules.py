@@ -8,10 +8,12 @@ brute-force filter and sort over the customers themselves.
 
 from __future__ import annotations
 
+import heapq
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import lru_cache
 
 MAX_QUERY_LENGTH = 100
 MIN_PHONE_DIGITS = 3
@@ -43,12 +45,31 @@ def name_tokens(*names: str | None) -> list[str]:
     return tokens
 
 
-def query_tokens(q: str) -> list[str]:
-    return [p for p in re.split(r"[^a-z0-9]+", fold(q)) if p]
+@lru_cache(maxsize=256)
+def query_tokens(q: str) -> tuple[str, ...]:
+    return tuple(p for p in re.split(r"[^a-z0-9]+", fold(q)) if p)
 
 
+@lru_cache(maxsize=256)
+def _folded_query(q: str) -> str:
+    return fold(q)
+
+
+@lru_cache(maxsize=256)
 def is_phone_query(q: str) -> bool:
     return bool(_PHONE_QUERY.match(q.strip())) and sum(c.isdigit() for c in q) >= MIN_PHONE_DIGITS
+
+
+@lru_cache(maxsize=256)
+def _phone_prefixes(q: str, country_code: str) -> tuple[tuple[str, ...], str | None]:
+    """What a phone query means: the E.164 digit prefixes it may start, and the ending it may be."""
+    digits = "".join(c for c in q if c.isdigit())
+    if q.strip().startswith("+"):
+        return (digits,), None
+    if digits.startswith("00"):
+        return (digits[2:],), None
+    prefixes = (digits, country_code + digits[1:]) if digits.startswith("0") else (digits,)
+    return prefixes, digits if len(digits) >= LAST_DIGITS else None
 
 
 def phone_matches(q: str, e164: str | None, country_code: str) -> bool:
@@ -56,21 +77,14 @@ def phone_matches(q: str, e164: str | None, country_code: str) -> bool:
     ("06 12 34", in the merchant's country), or the last digits ("5678")."""
     if not e164:
         return False
-    digits = "".join(c for c in q if c.isdigit())
     number = e164.lstrip("+")
-    stripped = q.strip()
-    if stripped.startswith("+"):
-        return number.startswith(digits)
-    if digits.startswith("00"):
-        return number.startswith(digits[2:])
-    if digits.startswith("0") and number.startswith(country_code + digits[1:]):
-        return True
-    return number.startswith(digits) or (len(digits) >= LAST_DIGITS and number.endswith(digits))
+    prefixes, ending = _phone_prefixes(q, country_code)
+    return number.startswith(prefixes) or (ending is not None and number.endswith(ending))
 
 
 def text_matches(q: str, tokens: list[str], email: str | None) -> bool:
     """Every word of ``q`` starts a word of the name (in any order), or ``q`` starts the email."""
-    folded = fold(q)
+    folded = _folded_query(q)
     if email and folded and email.startswith(folded):
         return True
     words = query_tokens(q)
@@ -207,9 +221,12 @@ def arrange(entries: list[Entry], query: Query, after: Position | None, limit: i
     matching = [e for e in entries if query.matches(e)]
     if after is not None:
         matching = [e for e in matching if _ahead(after, position(e, query.sort), descending)]
-    with_value = [e for e in matching if e.sort_value(query.sort) is not None]
-    without = [e for e in matching if e.sort_value(query.sort) is None]
-    with_value.sort(key=lambda e: (e.sort_value(query.sort), e.id), reverse=descending)
-    without.sort(key=lambda e: e.id, reverse=descending)
-    ordered = with_value + without
-    return ordered[:limit], len(ordered) > limit
+    key = query.sort
+    with_value = [e for e in matching if e.sort_value(key) is not None]
+    without = [e for e in matching if e.sort_value(key) is None]
+    wanted = limit + 1  # one more tells whether another page follows
+    pick = heapq.nlargest if descending else heapq.nsmallest
+    ordered = pick(wanted, with_value, key=lambda e: (e.sort_value(key), e.id))
+    if len(ordered) < wanted:
+        ordered += pick(wanted - len(ordered), without, key=lambda e: e.id)
+    return ordered[:limit], len(with_value) + len(without) > limit
