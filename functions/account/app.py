@@ -132,8 +132,37 @@ def revoke_key(id: PathId) -> Response[None]:
 
 @app.get("/v1/labels", tags=["Account"], summary="Label definitions", responses={**success(models.LabelList), **ERRORS})
 def list_labels() -> models.LabelList:
+    from clientele.customers.wiring import directory_service
+
     who = caller(app, ReadPerm, terms=False)
-    return models.LabelList(items=[models.LabelOut.of(x) for x in account_service().labels(who)])
+    counts = directory_service().label_counts(who)
+    return models.LabelList(items=[models.LabelOut.of(x, counts.get(x.id, 0)) for x in account_service().labels(who)])
+
+
+@app.patch(
+    "/v1/labels/<id>",
+    tags=["Account"],
+    summary="Rename a label",
+    responses={**success(models.LabelOut), **ERRORS, **responses(404)},
+)
+def rename_label(id: PathId, body: models.LabelIn) -> models.LabelOut:
+    who = caller(app, SettingsPerm, terms=False)
+    return models.LabelOut.of(account_service().rename_label(who, id, body.name))
+
+
+@app.delete(
+    "/v1/labels/<id>",
+    tags=["Account"],
+    summary="Delete a label: it is taken off every customer",
+    responses={**ERRORS, **responses(404), **no_content("Deleted")},
+)
+def delete_label(id: PathId) -> Response[None]:
+    from clientele.customers.wiring import customer_service, directory_service
+
+    who = caller(app, SettingsPerm, terms=False)
+    account_service().delete_label(who, id)
+    customer_service().take_label_off_everyone(who, id, directory_service().holders(who, id))
+    return Response(status_code=204)
 
 
 @app.post(

@@ -10,7 +10,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from clientele.account.wiring import terms_gate
 from clientele.customers import schemas as models
 from clientele.customers.model import Source
-from clientele.customers.wiring import customer_service
+from clientele.customers.rules import is_phone_query
+from clientele.customers.wiring import customer_service, directory_service
 from clientele.erasure.wiring import erasure_service
 from clientele.http.app import caller, create_app, json_response, lambda_entry
 from clientele.http.errors import no_content, responses, success
@@ -27,25 +28,61 @@ def _out(who: Principal, customer: Any) -> models.CustomerOut:
     return models.CustomerOut.of(customer, contact=who.can(Permission.CUSTOMERS_CONTACT))
 
 
+LIST_DESCRIPTION = """Search and list the customers (the directory). Every filter given must hold (AND).
+
+`q` matches a name (each word starts a word of the given or family name, in any order; case- and
+accent-insensitive: "zoe" finds "Zoë", "lukasz" finds "Łukasz"), the start of an email, or a phone in any
+formatting ("06 12 34", "+33 6 12", or its last four digits or more). `email` and `phone` are exact.
+`label`, `marketing_preference` (opted in) and `site_id` (visited) take one id or several, comma-separated
+(all must hold). Without `sort`, a search is ordered by name and a list newest first; customers without
+a name or a visit come last in either order.
+
+**Consistency: strongly consistent.** A customer is found, with every change, as soon as the request that
+created or changed them (or recorded their sale) has answered: read-your-writes.
+
+A query parameter the endpoint does not know, or a value it cannot use (sort, order, ids, an over-long
+`q`, a cursor of another list), is a 400 naming it. `has_membership`, `group_id` and `attribute.{key}`
+are refused (`UNSUPPORTED_PARAMETER`) until they are served."""
+
+Ids = Annotated[str | None, Query(max_length=1400, description="One id, or several comma-separated (all must hold).")]
+
+
 @app.get(
     "/v1/customers",
     tags=["Customers"],
     summary="List and search customers",
+    description=LIST_DESCRIPTION,
     responses={**success(models.CustomerList), **ERRORS},
 )
-def list_customers(
+def list_customers(  # noqa: PLR0917
+    q: Annotated[str | None, Query(max_length=2048, description="Name, start of an email, or phone.")] = None,
     email: Annotated[str | None, Query(max_length=254, description="Exact email (any case).")] = None,
-    phone: Annotated[str | None, Query(max_length=32, description="Phone, any formatting.")] = None,
+    phone: Annotated[str | None, Query(max_length=32, description="Exact phone, any formatting.")] = None,
+    label: Ids = None,
+    marketing_preference: Ids = None,
+    site_id: Ids = None,
     source: Annotated[Source | None, Query(description="Creation source.")] = None,
+    sort: Annotated[str | None, Query(max_length=20, description="`name`, `created`, `updated`, `last_visit`.")] = None,
+    order: Annotated[str | None, Query(max_length=4, description="`asc` or `desc`.")] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> models.CustomerList:
     who = caller(app, Permission.CUSTOMERS_READ)
-    if (email or phone) and not who.can(Permission.CUSTOMERS_CONTACT):
+    models.check_directory_parameters(list((app.current_event.query_string_parameters or {}).keys()))
+    if (email or phone or (q and is_phone_query(q))) and not who.can(Permission.CUSTOMERS_CONTACT):
         caller(app, Permission.CUSTOMERS_CONTACT)
-    page = customer_service().list(
-        who, email=email, phone=phone, source=source.value if source else None, limit=limit, cursor=cursor
+    params = models.DirectoryParams(
+        q=q,
+        email=email,
+        phone=phone,
+        label=label,
+        marketing_preference=marketing_preference,
+        site_id=site_id,
+        source=source,
+        sort=sort,
+        order=order,
     )
+    page = directory_service().search(who, params.to_query(who.country), limit=limit, cursor=cursor)
     return models.CustomerList(items=[_out(who, c) for c in page.items], cursor=page.cursor)
 
 
@@ -101,6 +138,28 @@ def erase_customer(id: PathId) -> Response[None]:
     customer_service().get(who, id)
     erasure_service().erase(who.merchant_id, id, ErasurePath.MERCHANT)
     return Response(status_code=204)
+
+
+@app.put(
+    "/v1/customers/<id>/labels/<label_id>",
+    tags=["Customers"],
+    summary="Put a label on a customer (no version needed; idempotent)",
+    responses={**success(models.CustomerOut), **ERRORS, **responses(409)},
+)
+def put_label(id: PathId, label_id: PathId) -> models.CustomerOut:
+    who = caller(app, Permission.CUSTOMERS_WRITE)
+    return _out(who, customer_service().set_label(who, id, label_id, on=True))
+
+
+@app.delete(
+    "/v1/customers/<id>/labels/<label_id>",
+    tags=["Customers"],
+    summary="Take a label off a customer (no version needed; idempotent)",
+    responses={**success(models.CustomerOut), **ERRORS, **responses(409)},
+)
+def delete_label(id: PathId, label_id: PathId) -> models.CustomerOut:
+    who = caller(app, Permission.CUSTOMERS_WRITE)
+    return _out(who, customer_service().set_label(who, id, label_id, on=False))
 
 
 @app.get(

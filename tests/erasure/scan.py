@@ -20,6 +20,19 @@ def _variants(values: list[str]) -> set[str]:
     return found
 
 
+def _readable(value: Any) -> str:
+    """Binary attributes as text, decompressed when they are zlib (the directory's packed shards), so the
+    scan sees what they hold."""
+    import zlib
+
+    if isinstance(value, bytes | bytearray):
+        try:
+            return zlib.decompress(value).decode("utf-8", "replace")
+        except zlib.error:
+            return bytes(value).decode("latin-1")
+    raise TypeError(f"cannot scan {type(value).__name__}")
+
+
 def find_personal_data(info: Any, values: list[str]) -> list[str]:
     """Where any of ``values`` (names, emails, phones; raw and normalised) still appears."""
     needles = _variants(values)
@@ -29,7 +42,7 @@ def find_personal_data(info: Any, values: list[str]) -> list[str]:
         paginator = dynamodb.get_paginator("scan")
         for page in paginator.paginate(TableName=table):
             for item in page["Items"]:
-                text = json.dumps(item, ensure_ascii=False)
+                text = json.dumps(item, ensure_ascii=False, default=_readable)
                 lowered = text.lower()
                 hits += [
                     f"{logical_id}: {item.get('PK')} {item.get('SK')} holds {n!r}"

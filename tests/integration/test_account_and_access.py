@@ -213,6 +213,8 @@ VALID_BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/v1/customers/{id}/notes"): {"text": "x"},
     ("PATCH", "/v1/sites/{id}"): {"name": "x"},
     ("POST", "/v1/sales/{id}/receipts"): {"channel": "email"},
+    ("PATCH", "/v1/labels/{id}"): {"name": "x"},
+    ("PUT", "/v1/customers/{id}/labels/{label_id}"): None,
 }
 
 
@@ -226,7 +228,14 @@ class TestTenantIsolation:
         note = owner.post(f"/v1/customers/{customer['id']}/notes", {"text": "theirs"}).json()
         key = owner.post("/v1/api-keys", {"role": "staff"}).json()
         site = owner.get("/v1/sites").json()["items"][0]
-        return {"id": customer["id"], "note_id": note["id"], "key_id": key["id"], "site_id": site["id"]}
+        label = owner.post("/v1/labels", {"name": "Theirs"}).json()
+        return {
+            "id": customer["id"],
+            "note_id": note["id"],
+            "key_id": key["id"],
+            "site_id": site["id"],
+            "label_id": label["id"],
+        }
 
     def test_every_id_route_answers_404_for_foreign_ids(
         self, stack: Stack, client: ApiClient, foreign: dict[str, str]
@@ -239,12 +248,16 @@ class TestTenantIsolation:
                 target = path.replace("{id}", foreign["key_id"])
             elif path.startswith("/v1/sites/"):
                 target = path.replace("{id}", foreign["site_id"])
+            elif path.startswith("/v1/labels/"):
+                target = path.replace("{id}", foreign["label_id"])
             elif path.startswith("/v1/"):
                 target = path.replace("{id}", foreign["id"]).replace("{note_id}", foreign["note_id"])
+                target = target.replace("{label_id}", foreign["label_id"])
             else:
                 continue  # public pages authenticate with signed tokens, tested with the pages
             body = VALID_BODIES.get((method, path))
-            assert body is not None or method in ("GET", "DELETE"), f"add a valid body for {method} {path}"
+            bodiless = (method, path) in VALID_BODIES and body is None  # a route that takes no body
+            assert body is not None or bodiless or method in ("GET", "DELETE"), f"add a valid body for {method} {path}"
             response = client.request(method, target, json_body=body)
             assert response.status == 404, f"{method} {target}: {response.status} {response.text}"
             checked += 1

@@ -113,6 +113,30 @@ class MerchantRepository:
             }
         )
 
+    def rename_label(self, merchant_id: str, label_id: str, name: str) -> Label:
+        try:
+            item = self.table.update(
+                partitions.merchant_pk(merchant_id),
+                keys.label_sk(label_id),
+                "SET #n = :n",
+                condition="attribute_exists(PK)",
+                names={"#n": "name"},
+                vals={":n": name},
+            )
+        except ConditionFailed as exc:
+            raise NotFound("No such label.", field="id") from exc
+        return Label.model_validate(fields_of(item))
+
+    def delete_label(self, merchant_id: str, label_id: str) -> None:
+        tx = self.table.transaction()
+        tx.delete(
+            "label", partitions.merchant_pk(merchant_id), keys.label_sk(label_id), condition="attribute_exists(PK)"
+        )
+        try:
+            tx.commit()
+        except TransactionCancelled as exc:
+            raise NotFound("No such label.", field="id") from exc
+
     def list_labels(self, merchant_id: str) -> list[Label]:
         return [Label.model_validate(fields_of(i)) for i in self._all(merchant_id, "LABEL#")]
 

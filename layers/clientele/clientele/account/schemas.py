@@ -176,10 +176,11 @@ class LabelOut(Output):
     id: str
     name: str
     created_at: str
+    customer_count: int | None = Field(default=None, description="Customers with this label (in lists).")
 
     @classmethod
-    def of(cls, label: Label) -> LabelOut:
-        return cls(id=label.id, name=label.name, created_at=label.created_at)
+    def of(cls, label: Label, customer_count: int | None = None) -> LabelOut:
+        return cls(id=label.id, name=label.name, created_at=label.created_at, customer_count=customer_count)
 
 
 class LabelList(Output):

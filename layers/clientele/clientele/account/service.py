@@ -184,6 +184,14 @@ class AccountService:
     def labels(self, principal: Principal) -> list[Label]:
         return self.merchants.list_labels(principal.merchant_id)
 
+    def rename_label(self, principal: Principal, label_id: str, name: str) -> Label:
+        return self.merchants.rename_label(principal.merchant_id, label_id, name)
+
+    def delete_label(self, principal: Principal, label_id: str) -> None:
+        """The definition only; taking the label off every customer is the customer list's
+        (``CustomerService.take_label_off_everyone``), called next by the route."""
+        self.merchants.delete_label(principal.merchant_id, label_id)
+
     def create_label(self, principal: Principal, name: str) -> Label:
         label = Label(id=ids.new_id("label"), name=name, created_at=clock.now_iso())
         self.merchants.put_label(principal.merchant_id, label)

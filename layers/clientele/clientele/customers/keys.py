@@ -35,3 +35,26 @@ def note_sk(note_id: str) -> str:
 
 def audit_sk(audit_id: str) -> str:
     return f"AUDIT#{audit_id}"  # audit ids sort by time
+
+
+# The directory (docs/data-model.md, "Directory"): a compact projection of every customer of a merchant
+# in DIRECTORY_SHARDS shards, each a compacted item and an item of pending changes. Keys hold ids only.
+DIRECTORY_SHARDS = 16
+
+
+def directory_pk(merchant_id: str) -> str:
+    return f"MERCHANT#{merchant_id}#DIRECTORY"
+
+
+def directory_shard(customer_id: str) -> int:
+    import hashlib
+
+    return int.from_bytes(hashlib.sha256(customer_id.encode()).digest()[:4], "big") % DIRECTORY_SHARDS
+
+
+def directory_packed_sk(shard: int) -> str:
+    return f"SHARD#{shard:02d}#PACKED"
+
+
+def directory_pending_sk(shard: int) -> str:
+    return f"SHARD#{shard:02d}#PENDING"

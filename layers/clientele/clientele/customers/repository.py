@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from clientele.customers import keys
+from clientele.customers.directory import DirectoryStore
 from clientele.customers.model import AuditEntry, Customer, Note
 from clientele.kernel.entity import Page
 from clientele.kernel.errors import AlreadyExists, NotFound, VersionMismatch
@@ -60,6 +61,7 @@ def to_customer(item: Item) -> Customer:
 class CustomerRepository:
     def __init__(self, table: Table) -> None:
         self.table = table
+        self.directory = DirectoryStore(table)
 
     # Guards -------------------------------------------------------------------------------
     def _guard_pk(self, merchant_id: str, kind: str, value_hash: str) -> str:
@@ -111,6 +113,7 @@ class CustomerRepository:
         mid = customer.merchant_id
         tx = self.table.transaction()
         tx.put("customer", _customer_item(customer), condition="attribute_not_exists(PK)")
+        self.directory.upsert(tx, customer)  # found by the directory as soon as the transaction commits
         for kind, value_hash in (("email", hashes.email), ("phone", hashes.phone)):
             if value_hash:
                 tx.add(f"{kind}_guard", self._claim(mid, kind, value_hash, customer.id))
@@ -148,6 +151,7 @@ class CustomerRepository:
             if after:
                 tx.add(f"{kind}_guard", self._claim(mid, kind, after, customer.id))
         tx.add("audit", self._audit_op(mid, audit))
+        self.directory.upsert(tx, customer)
         try:
             tx.commit()
         except TransactionCancelled as exc:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 
 from pydantic import Field, StrictBool, StrictInt, StringConstraints, field_validator
 
 from clientele.customers.model import Address, AuditEntry, Customer, Note, Source
+from clientele.customers.rules import MAX_QUERY_LENGTH, Order, Query, SortKey
+from clientele.customers.search import normalised_email, normalised_phone
 from clientele.customers.service import CustomerDraft
 from clientele.http.schemas import Country, Id, Input, Locale, Name, Output, ShortText
+from clientele.kernel.errors import BadRequest
 
 
 class AddressIn(Input):
@@ -146,6 +151,79 @@ class CustomerOut(Output):
 class CustomerList(Output):
     items: list[CustomerOut]
     cursor: str | None = Field(default=None, description="Present while more items remain.")
+
+
+# GET /v1/customers: every parameter it knows; any other is a 400 naming it, never ignored.
+DIRECTORY_PARAMETERS = frozenset(
+    {"q", "email", "phone", "label", "marketing_preference", "site_id", "source", "sort", "order", "limit", "cursor"}
+)
+# In the spec, not served yet: refused by name rather than ignored.
+DIRECTORY_LATER = frozenset({"has_membership", "group_id"})
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def check_directory_parameters(names: list[str]) -> None:
+    for name in sorted(names):
+        if name in DIRECTORY_LATER or name.startswith("attribute."):
+            raise BadRequest(f"The filter {name} is not available yet.", field=name, code="UNSUPPORTED_PARAMETER")
+        if name not in DIRECTORY_PARAMETERS:
+            raise BadRequest(f"Unknown query parameter: {name}.", field=name, code="UNKNOWN_PARAMETER")
+
+
+def _ids(name: str, raw: str | None) -> tuple[str, ...]:
+    """A comma-separated list of ids (a repeated parameter arrives so): every one must hold (AND)."""
+    if raw is None:
+        return ()
+    values = tuple(dict.fromkeys(v.strip() for v in raw.split(",")))
+    if not values or not all(_ID.match(v) for v in values) or len(values) > 20:
+        raise BadRequest(f"{name} must be up to 20 comma-separated ids.", field=name, code="INVALID_PARAMETER")
+    return values
+
+
+def _choice(name: str, raw: str | None, allowed: type[SortKey] | type[Order]) -> str | None:
+    if raw is None:
+        return None
+    if raw not in {m.value for m in allowed}:
+        options = ", ".join(m.value for m in allowed)
+        raise BadRequest(f"{name} must be one of: {options}.", field=name, code="INVALID_PARAMETER")
+    return raw
+
+
+@dataclass(frozen=True)
+class DirectoryParams:
+    """The directory's query parameters, checked; ``to_query`` gives the domain's query."""
+
+    q: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    label: str | None = None
+    marketing_preference: str | None = None
+    site_id: str | None = None
+    source: Source | None = None
+    sort: str | None = None
+    order: str | None = None
+
+    def to_query(self, country: str) -> Query:
+        q = (self.q or "").strip() or None
+        if q is not None and len(q) > MAX_QUERY_LENGTH:
+            raise BadRequest(f"q is longer than {MAX_QUERY_LENGTH} characters.", field="q", code="QUERY_TOO_LONG")
+        sort = _choice("sort", self.sort, SortKey)
+        order = _choice("order", self.order, Order)
+        # Searching without a sort lists by name (the till); listing without one, newest first.
+        default_sort = SortKey.NAME if q else SortKey.CREATED
+        chosen = SortKey(sort) if sort else default_sort
+        default_order = Order.ASC if chosen is SortKey.NAME else Order.DESC
+        return Query(
+            q=q,
+            email=normalised_email(self.email) if self.email else None,
+            phone=normalised_phone(self.phone, country) if self.phone else None,
+            labels=_ids("label", self.label),
+            preferences=_ids("marketing_preference", self.marketing_preference),
+            sites=_ids("site_id", self.site_id),
+            source=self.source.value if self.source else None,
+            sort=chosen,
+            order=Order(order) if order else default_order,
+        )
 
 
 class NoteIn(Input):

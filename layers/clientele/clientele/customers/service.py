@@ -165,6 +165,52 @@ class CustomerService:
         )
         return updated
 
+    # Labels on one customer, without a version round-trip --------------------------------------------
+    LABEL_TRIES = 5
+
+    def set_label(self, principal: Principal, customer_id: str, label_id: str, *, on: bool) -> Customer:
+        """Put a label on a customer (``on``) or take it off. Idempotent; the caller sends no version: a
+        concurrent change makes this read again and retry. An administrative change: version, ``updated_at``,
+        audit trail and directory move with it."""
+        checked = not on
+        for attempt in range(self.LABEL_TRIES):
+            current = self.customers.get(principal.merchant_id, customer_id)  # a foreign id is 404 first
+            if not checked:
+                self._check_definitions(principal.merchant_id, [label_id], {})
+                checked = True
+            labels = set(current.labels) | {label_id} if on else set(current.labels) - {label_id}
+            if sorted(labels) == current.labels:
+                return current
+            now = clock.now_iso()
+            updated = current.model_copy(
+                update={"labels": sorted(labels), "version": current.version + 1, "updated_at": now}
+            )
+            hashes = self._hashes(current.email, current.phone)
+            audit = self._audit(
+                customer_id, principal.key_id, "label_added" if on else "label_removed", ["labels"], now
+            )
+            try:
+                self.customers.update(updated, current.version, hashes, hashes, audit)
+            except VersionMismatch:
+                if attempt == self.LABEL_TRIES - 1:
+                    raise
+                continue
+            return updated
+        raise VersionMismatch("The customer kept changing; retry.", field="version")  # pragma: no cover
+
+    def take_label_off_everyone(self, principal: Principal, label_id: str, holders: list[str]) -> int:
+        """After a label's definition is deleted: take it off each of ``holders`` (from the directory).
+        Returns how many customers lost it."""
+        removed = 0
+        for customer_id in holders:
+            try:
+                before = self.customers.get(principal.merchant_id, customer_id)
+                after = self.set_label(principal, customer_id, label_id, on=False)
+            except NotFound:
+                continue
+            removed += int(before.labels != after.labels)
+        return removed
+
     @staticmethod
     def _merge_marketing(current: Customer, choices: dict[str, bool], now: str) -> dict[str, PreferenceChoice]:
         merged = dict(current.marketing)

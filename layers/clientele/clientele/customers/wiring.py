@@ -11,6 +11,7 @@ from clientele.storage.table import data_table
 
 if TYPE_CHECKING:
     from clientele.customers.repository import CustomerRepository
+    from clientele.customers.search import DirectoryService
     from clientele.customers.service import CustomerService
 
 
@@ -26,3 +27,11 @@ def customer_service() -> CustomerService:
     from clientele.customers.service import CustomerService
 
     return CustomerService(customers(), account.merchants(), app_secret)
+
+
+@provider
+def directory_service() -> DirectoryService:
+    from clientele.customers.search import DirectoryService
+
+    repository = customers()
+    return DirectoryService(repository, repository.directory, app_secret)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from clientele.customers import keys as customer_keys
+from clientele.customers.directory import DirectoryStore
 from clientele.sales import keys as sale_keys
 from clientele.sales.repository import add_merchant_counts
 from clientele.sales.rules import MerchantCounts
@@ -14,6 +15,11 @@ from clientele.storage.table import Item, Table, TransactionCancelled, serialize
 
 TOMBSTONE_SK = "TOMBSTONE"
 _BATCH = 25  # BatchWriteItem's limit
+_DIRECTORY_TRIES = 5
+
+
+class _DirectoryMoved(Exception):
+    """The customer's directory shard was packed or rewritten between its read and the erasure."""
 
 
 class ErasureRepository:
@@ -47,8 +53,26 @@ class ErasureRepository:
         """Atomically: delete the profile and its guards, write the tombstone, take the customer out of the
         list's size and out of the merchant's counters (``counters``, from :func:`sales.rules.erased_customer`).
 
+        The customer leaves the directory in the same transaction (their shard is read first; if it moved
+        meanwhile, the transaction is built again).
+
         ``False`` when the profile was already gone (a concurrent or earlier erasure did it).
         """
+        for _ in range(_DIRECTORY_TRIES - 1):
+            try:
+                return self._close_profile(merchant_id, customer_id, guards, tombstone, counters)
+            except _DirectoryMoved:
+                continue
+        return self._close_profile(merchant_id, customer_id, guards, tombstone, counters)
+
+    def _close_profile(
+        self,
+        merchant_id: str,
+        customer_id: str,
+        guards: list[tuple[str, str]],
+        tombstone: dict[str, Any],
+        counters: list[MerchantCounts],
+    ) -> bool:
         pk = partitions.customer_pk(merchant_id, customer_id)
         tx = self.table.transaction()
         tx.delete("customer", pk, customer_keys.CUSTOMER_SK, condition="attribute_exists(PK)")
@@ -64,11 +88,14 @@ class ErasureRepository:
         )
         for moved in counters:
             add_merchant_counts(tx, merchant_id, moved)
+        DirectoryStore(self.table).erase(tx, merchant_id, customer_id)
         try:
             tx.commit()
         except TransactionCancelled as exc:
             if exc.cancelled.failed("customer"):
                 return False
+            if exc.cancelled.failed("directory_packed") or exc.cancelled.conflict:
+                raise _DirectoryMoved from exc
             raise
         return True
 

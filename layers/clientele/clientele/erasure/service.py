@@ -64,6 +64,9 @@ RULES: dict[str, Rule] = {
     # A keyed hash of an address that bounced for good or complained, in the merchant's partition (no customer
     # id, no address): kept, so erasing a profile never silently re-enables mailing someone who complained.
     "suppression": Rule.KEEP,
+    # the directory (search and list): the customer's entry leaves both items in the erasure's transaction
+    "directory_packed": Rule.ANONYMISE,
+    "directory_pending": Rule.ANONYMISE,
 }
 
 

@@ -270,6 +270,10 @@ class SaleRepository:
             tx.update(
                 "customer", pk, customer_keys.CUSTOMER_SK, expression, condition="attribute_exists(PK)", vals=vals
             )
+            # The directory sorts by last visit and filters by site: it learns of the visit in the same transaction.
+            self.customers.directory.visit(
+                tx, mid, cid, sale.occurred_at, sale.site_id if effects.first_at_site else None
+            )
 
     def _card(self, write: SaleWrite, tx: Transaction) -> None:
         sale = write.sale

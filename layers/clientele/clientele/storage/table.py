@@ -155,10 +155,13 @@ class Table:
         raw = response.get("Item")
         return deserialize(raw) if raw else None
 
-    def batch_get(self, keys: list[tuple[str, str]]) -> list[Item]:
+    def batch_get(self, keys: list[tuple[str, str]], *, consistent: bool = False) -> list[Item]:
+        """Up to 100 items in one call (more calls only for what DynamoDB leaves unprocessed)."""
         if not keys:
             return []
-        request = {self.name: {"Keys": [serialize({"PK": pk, "SK": sk}) for pk, sk in keys]}}
+        request: dict[str, Any] = {
+            self.name: {"Keys": [serialize({"PK": pk, "SK": sk}) for pk, sk in keys], "ConsistentRead": consistent}
+        }
         found: list[Item] = []
         while request:
             response = self._client.batch_get_item(RequestItems=request)

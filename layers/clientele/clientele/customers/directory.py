@@ -1,0 +1,297 @@
+"""The directory's storage: a compact projection of every customer of a merchant (docs/data-model.md,
+"Directory").
+
+Customers are spread over :data:`keys.DIRECTORY_SHARDS` shards by a hash of their id. Each shard is two
+items: ``PACKED`` (every entry, columnar JSON compressed with zlib) and ``PENDING`` (entries changed
+since the shard was last packed, one top-level attribute per customer). Writers never read: creating or
+updating a customer sets its ``e_{id}`` attribute in the customer's own transaction, a sale sets
+``v_{id}`` (last visit) and appends to ``s_{id}`` (sites visited) in the sale's. Readers take all 32
+items in one strongly consistent ``BatchGetItem``, so a list read after a write sees it. A reader that
+finds a shard with many pending entries packs it (best effort, conditional on both items' ``rev``).
+Erasure removes the customer's pending attributes and rewrites their packed shard without them.
+
+Names, emails and phones are personal data: they are only ever attributes of these items (compressed),
+keyed by the merchant's id and a shard number.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from clientele.customers import keys
+from clientele.customers.model import Customer
+from clientele.customers.rules import Entry, fold, to_millis
+from clientele.kernel.contact import email_key
+from clientele.storage.table import Item, Table, Transaction, TransactionCancelled
+
+PACK_AFTER = 48  # pending entries in one shard before a reader packs it
+_TRANSACTION_BYTES = 3_000_000  # TransactWriteItems carries at most 4 MB
+_PENDING = ("e_", "v_", "s_")
+PACKED_ENTITY = "directory_packed"
+PENDING_ENTITY = "directory_pending"
+
+
+def entry_of(customer: Customer) -> Entry:
+    return Entry(
+        id=customer.id,
+        given=fold(customer.given_name),
+        family=fold(customer.family_name),
+        email=email_key(customer.email) if customer.email else "",
+        phone=customer.phone or "",
+        created=to_millis(customer.created_at) or 0,
+        updated=to_millis(customer.updated_at) or 0,
+        last_visit=to_millis(customer.last_visit_at),
+        source=customer.source.value,
+        labels=tuple(customer.labels),
+        opted_in=tuple(sorted(p for p, choice in customer.marketing.items() if choice.opted_in)),
+        sites=tuple(customer.site_ids),
+    )
+
+
+def _row(entry: Entry) -> list[Any]:
+    return [
+        entry.given,
+        entry.family,
+        entry.email,
+        entry.phone,
+        entry.created,
+        entry.updated,
+        entry.last_visit,
+        entry.source,
+        list(entry.labels),
+        list(entry.opted_in),
+        list(entry.sites),
+    ]
+
+
+def _from_row(customer_id: str, row: list[Any]) -> Entry:
+    given, family, email, phone, created, updated, last_visit, source, labels, opted_in, sites = row
+    return Entry(
+        customer_id, given, family, email, phone, created, updated, last_visit, source, tuple(labels),
+        tuple(opted_in), tuple(sites),
+    )  # fmt: skip
+
+
+_COLUMNS = ("g", "f", "e", "p", "c", "u", "v", "o", "l", "m", "s")
+
+
+def pack(entries: list[Entry]) -> bytes:
+    """Columnar JSON, zlib-compressed: ids without their prefix, times as offsets (updated and last visit
+    from created), so 10,000 customers fit in a few hundred kilobytes."""
+    ordered = sorted(entries, key=lambda e: e.created)
+    columns: dict[str, list[Any]] = {name: [] for name in ("i", *_COLUMNS)}
+    previous = 0
+    for entry in ordered:
+        row = _row(entry)
+        columns["i"].append(entry.id)
+        for name, value in zip(_COLUMNS, row, strict=True):
+            columns[name].append(value)
+        created = entry.created
+        columns["c"][-1] = created - previous
+        columns["u"][-1] = entry.updated - created
+        columns["v"][-1] = None if entry.last_visit is None else entry.last_visit - created
+        previous = created
+    return zlib.compress(json.dumps(columns, separators=(",", ":")).encode(), 9)
+
+
+def unpack(blob: bytes | None) -> dict[str, Entry]:
+    if not blob:
+        return {}
+    columns = json.loads(zlib.decompress(blob))
+    found: dict[str, Entry] = {}
+    created = 0
+    for n, customer_id in enumerate(columns["i"]):
+        row = [columns[name][n] for name in _COLUMNS]
+        created += row[4]
+        row[4] = created
+        row[5] = created + row[5]
+        row[6] = None if row[6] is None else created + row[6]
+        found[customer_id] = _from_row(customer_id, row)
+    return found
+
+
+@dataclass
+class Shard:
+    number: int
+    packed_rev: int | None = None  # None: no packed item yet
+    pending_rev: int = 0
+    entries: dict[str, Entry] = field(default_factory=dict)
+    pending: list[str] = field(default_factory=list)  # attribute names folded in from PENDING
+    packed_bytes: int = 0
+
+
+def _merge(entries: dict[str, Entry], pending: Item) -> list[str]:
+    """Apply a PENDING item's attributes to the packed entries; the names of the attributes applied."""
+    applied = []
+    for name, value in pending.items():
+        if name.startswith("e_"):
+            customer_id = name[2:]
+            before = entries.get(customer_id)
+            entry = _from_row(customer_id, json.loads(value))
+            if before is not None:  # what sales recorded stays (a profile read may predate a sale)
+                entry.last_visit = _latest(entry.last_visit, before.last_visit)
+                entry.sites = tuple(dict.fromkeys((*entry.sites, *before.sites)))
+            entries[customer_id] = entry
+            applied.append(name)
+    for name, value in pending.items():
+        if name.startswith(("v_", "s_")):
+            entry = entries.get(name[2:])
+            applied.append(name)
+            if entry is None:
+                continue
+            if name.startswith("v_"):
+                entry.last_visit = int(value)  # the last sale's time, as the sale set it on the profile
+            else:
+                entry.sites = tuple(dict.fromkeys((*entry.sites, *value)))
+    return applied
+
+
+def _latest(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else max(a, b)
+
+
+class DirectoryStore:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    # Writes, each an operation of the caller's transaction -------------------------------------
+    def upsert(self, tx: Transaction, customer: Customer) -> None:
+        """The customer as created or changed (administrative fields), in the same transaction."""
+        shard = keys.directory_shard(customer.id)
+        tx.update(
+            "directory",
+            keys.directory_pk(customer.merchant_id),
+            keys.directory_pending_sk(shard),
+            "SET #e = :entry, entity = :entity ADD rev :one",
+            names={"#e": f"e_{customer.id}"},
+            vals={
+                ":entry": json.dumps(_row(entry_of(customer)), separators=(",", ":")),
+                ":one": 1,
+                ":entity": PENDING_ENTITY,
+            },
+        )
+
+    def visit(self, tx: Transaction, merchant_id: str, customer_id: str, at: str, new_site: str | None) -> None:
+        """A sale's visit: the last visit, and the site when it is the customer's first there."""
+        expression = "SET #v = :at, entity = :entity"
+        names = {"#v": f"v_{customer_id}"}
+        vals: dict[str, Any] = {":at": to_millis(at), ":one": 1, ":entity": PENDING_ENTITY}
+        if new_site:
+            expression += ", #s = list_append(if_not_exists(#s, :empty), :site)"
+            names["#s"] = f"s_{customer_id}"
+            vals.update({":empty": [], ":site": [new_site]})
+        tx.update(
+            "directory",
+            keys.directory_pk(merchant_id),
+            keys.directory_pending_sk(keys.directory_shard(customer_id)),
+            expression + " ADD rev :one",
+            names=names,
+            vals=vals,
+        )
+
+    def erase(self, tx: Transaction, merchant_id: str, customer_id: str) -> None:
+        """Take the customer out of their shard (both items), in the erasure's transaction; the packed item
+        is rewritten only if it holds them, conditional on its ``rev`` (a cancellation: read again)."""
+        shard = keys.directory_shard(customer_id)
+        pk = keys.directory_pk(merchant_id)
+        tx.update(
+            "directory",
+            pk,
+            keys.directory_pending_sk(shard),
+            "REMOVE #e, #v, #s SET entity = :entity ADD rev :one",
+            names={f"#{p[0]}": f"{p}{customer_id}" for p in _PENDING},
+            vals={":one": 1, ":entity": PENDING_ENTITY},
+        )
+        packed = self.table.get(pk, keys.directory_packed_sk(shard), consistent=True)
+        if not packed:
+            return
+        entries = unpack(_bytes(packed.get("z")))
+        if customer_id not in entries:
+            return
+        del entries[customer_id]
+        tx.update(
+            "directory_packed",
+            pk,
+            keys.directory_packed_sk(shard),
+            "SET z = :z, rev = :next",
+            condition="rev = :rev",
+            vals={":z": pack(list(entries.values())), ":rev": packed["rev"], ":next": int(packed["rev"]) + 1},
+        )
+
+    # Reads --------------------------------------------------------------------------------------
+    def load(self, merchant_id: str) -> list[Shard]:
+        """Every shard, strongly consistent, in one ``BatchGetItem`` (32 keys)."""
+        pk = keys.directory_pk(merchant_id)
+        wanted = []
+        for n in range(keys.DIRECTORY_SHARDS):
+            wanted += [(pk, keys.directory_packed_sk(n)), (pk, keys.directory_pending_sk(n))]
+        items = {item["SK"]: item for item in self.table.batch_get(wanted, consistent=True)}
+        shards = []
+        for n in range(keys.DIRECTORY_SHARDS):
+            packed = items.get(keys.directory_packed_sk(n))
+            pending = items.get(keys.directory_pending_sk(n)) or {}
+            blob = _bytes(packed.get("z")) if packed else None
+            entries = unpack(blob)
+            shard = Shard(
+                number=n,
+                packed_rev=int(packed["rev"]) if packed else None,
+                pending_rev=int(pending.get("rev", 0)),
+                entries=entries,
+                packed_bytes=len(blob or b""),
+            )
+            shard.pending = _merge(entries, pending)
+            shards.append(shard)
+        return shards
+
+    def pack_due(self, merchant_id: str, shards: list[Shard]) -> None:
+        """Pack the shards with many pending entries: per shard, put ``PACKED`` and an empty ``PENDING``, each
+        if its ``rev`` is unchanged, in transactions of at most ~3 MB; a concurrent write cancels its
+        transaction (the next reader packs again)."""
+        due = [s for s in shards if len(s.pending) >= PACK_AFTER]
+        pk = keys.directory_pk(merchant_id)
+        tx, size = self.table.transaction(), 0
+        for shard in due:
+            blob = pack(list(shard.entries.values()))
+            if size + len(blob) > _TRANSACTION_BYTES and len(tx):
+                _commit_quietly(tx)
+                tx, size = self.table.transaction(), 0
+            size += len(blob)
+            item = {
+                "PK": pk,
+                "SK": keys.directory_packed_sk(shard.number),
+                "entity": PACKED_ENTITY,
+                "z": blob,
+                "rev": (shard.packed_rev or 0) + 1,
+            }
+            if shard.packed_rev is None:
+                tx.put("packed", item, condition="attribute_not_exists(PK)")
+            else:
+                tx.put("packed", item, condition="rev = :rev", vals={":rev": shard.packed_rev})
+            emptied = {"PK": pk, "SK": keys.directory_pending_sk(shard.number), "entity": PENDING_ENTITY}
+            tx.put(
+                "pending",
+                {**emptied, "rev": shard.pending_rev + 1},
+                condition="rev = :rev",
+                vals={":rev": shard.pending_rev},
+            )
+        if len(tx):
+            _commit_quietly(tx)
+
+
+def _commit_quietly(tx: Transaction) -> None:
+    try:
+        tx.commit()
+    except TransactionCancelled:
+        return
+
+
+def _bytes(value: Any) -> bytes | None:
+    if value is None:
+        return None
+    return bytes(value.value if hasattr(value, "value") else value)
+
+
+__all__ = ["DirectoryStore", "Shard", "entry_of", "pack", "unpack"]
