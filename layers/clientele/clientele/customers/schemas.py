@@ -11,7 +11,6 @@ from pydantic import Field, StrictBool, StrictInt, StringConstraints, field_vali
 
 from clientele.customers.model import Address, AuditEntry, Customer, Note, Source
 from clientele.customers.rules import MAX_QUERY_LENGTH, Order, Query, SortKey
-from clientele.customers.search import normalised_email, normalised_phone
 from clientele.customers.service import CustomerDraft
 from clientele.http.schemas import Country, Id, Input, Locale, Name, Output, ShortText
 from clientele.kernel.errors import BadRequest
@@ -204,6 +203,8 @@ class DirectoryParams:
     order: str | None = None
 
     def to_query(self, country: str) -> Query:
+        from clientele.customers.search import normalised_email, normalised_phone  # the list's code, on first use
+
         q = (self.q or "").strip() or None
         if q is not None and len(q) > MAX_QUERY_LENGTH:
             raise BadRequest(f"q is longer than {MAX_QUERY_LENGTH} characters.", field="q", code="QUERY_TOO_LONG")
