@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
@@ -82,3 +83,12 @@ class AuditEntry(Entity):
     actor: str
     action: str
     fields: list[str] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ContactHashes:
+    """Keyed hashes of a customer's normalised email and phone (``None`` when absent): what the uniqueness
+    guards and the privacy portal's look-up are keyed by."""
+
+    email: str | None
+    phone: str | None

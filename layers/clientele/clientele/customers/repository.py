@@ -6,12 +6,11 @@ written in the same transaction as the customer, so two concurrent creations can
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from clientele.customers import keys
 from clientele.customers.directory import DirectoryStore
-from clientele.customers.model import AuditEntry, Customer, Note
+from clientele.customers.model import AuditEntry, ContactHashes, Customer, Note
 from clientele.kernel.entity import Page
 from clientele.kernel.errors import AlreadyExists, NotFound, VersionMismatch
 from clientele.storage import partitions
@@ -30,14 +29,6 @@ ADMINISTRATIVE_FIELDS = (
     "marketing",
     "consent",
 )
-
-
-@dataclass(frozen=True)
-class ContactHashes:
-    """Keyed hashes of a customer's normalised email and phone (``None`` when absent)."""
-
-    email: str | None
-    phone: str | None
 
 
 def _customer_item(customer: Customer) -> Item:

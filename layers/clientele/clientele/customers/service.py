@@ -5,15 +5,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from clientele.account.repository import MerchantRepository
-from clientele.customers.model import Address, AuditEntry, Consent, Customer, Note, PreferenceChoice, Source
-from clientele.customers.repository import ContactHashes, CustomerRepository
+from clientele.customers.model import (
+    Address,
+    AuditEntry,
+    Consent,
+    ContactHashes,
+    Customer,
+    Note,
+    PreferenceChoice,
+    Source,
+)
 from clientele.kernel import clock, contact, ids
 from clientele.kernel.entity import Page
 from clientele.kernel.errors import NotFound, ValidationFailed, VersionMismatch
 from clientele.kernel.permissions import Principal
+
+if TYPE_CHECKING:
+    from clientele.account.repository import MerchantRepository
+    from clientele.customers.repository import CustomerRepository
 
 ADMIN_FIELDS = ("given_name", "family_name", "email", "phone", "birthday", "locale", "addresses", "labels", "marketing")
 
