@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
-RUNS = 5
+RUNS = 9
 # The floor is the least a Powertools HTTP handler module does at import: boto3, Logger, Metrics and
 # Tracer (instantiated, as every handler does; the Tracer loads the X-Ray SDK then), an
 # APIGatewayHttpResolver, and pydantic's BaseModel (`import pydantic` alone is a lazy shell).
