@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import threading
 import time
 import uuid
@@ -100,9 +99,11 @@ class TestExactlyOnce:
 
         monkeypatch.setattr(repository, "record", record_noting_contention)
 
+        start = threading.Barrier(len(plan) * 3)
+
         def till(key: str, kind: SaleType, amount: int) -> None:
             draft = SaleDraft(type=kind, total=Money(amount=amount, currency="EUR"), customer_id=customer)
-            time.sleep(random.uniform(0, 0.02))
+            start.wait(timeout=60)  # every till posts at the same moment: they must race
             try:
                 for _ in range(200):
                     try:
