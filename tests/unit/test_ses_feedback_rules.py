@@ -15,9 +15,9 @@ TAGS = {
     "ses:source-ip": ["192.0.2.0"],
     "ses:from-domain": ["example.com"],
     "ses:caller-identity": ["clientele-prod-DeliveryFunction"],
-    "delivery_id": ["dlv_01JABCDEF"],
-    "merchant_id": ["mer_01JMERCHANT"],
-    "customer_id": ["cus_01JCUSTOMER"],
+    "delivery_id": ["dlv_0sx3cjdok0ejopdiwipdxa04v"],
+    "merchant_id": ["mer_0nmqgc6qhfvok050c7ybct31i"],
+    "customer_id": ["cus_mee8nsi4vfiosirbetmw10c6v"],
     "kind": ["receipt"],
 }
 
@@ -82,9 +82,9 @@ class TestBounces:
         assert feedback.suppress is SuppressionReason.BOUNCE
         assert feedback.code == "BOUNCE_PERMANENT_NO_EMAIL"
         assert (feedback.delivery_id, feedback.merchant_id, feedback.customer_id) == (
-            "dlv_01JABCDEF",
-            "mer_01JMERCHANT",
-            "cus_01JCUSTOMER",
+            "dlv_0sx3cjdok0ejopdiwipdxa04v",
+            "mer_0nmqgc6qhfvok050c7ybct31i",
+            "cus_mee8nsi4vfiosirbetmw10c6v",
         )
         assert feedback.message_id == "0102018a-aaaa-bbbb-cccc-000000000000-000000"
         assert feedback.recipients == ("ana@example.net",)
@@ -131,6 +131,16 @@ class TestBounces:
         feedback = parse_ses_event(event)
         assert feedback is not None
         assert feedback.delivery_id is None and feedback.merchant_id is None and feedback.customer_id is None
+
+    @pytest.mark.parametrize("value", ["Ana_Martins", "ana-example-net", "mer_", "MER_0NMQGC6QHFVOK050C7YBCT31I", ""])
+    def test_a_tag_that_is_not_an_id_is_never_read_back(self, value: str) -> None:
+        """Only id-shaped tag values reach the delivery update and the logs: never a name or an address."""
+        event = bounce_event()
+        event["mail"] = _mail(tags={**TAGS, "merchant_id": [value], "delivery_id": [value]})
+        feedback = parse_ses_event(event)
+        assert feedback is not None
+        assert feedback.merchant_id is None and feedback.delivery_id is None
+        assert feedback.customer_id == "cus_mee8nsi4vfiosirbetmw10c6v"
 
 
 class TestComplaints:

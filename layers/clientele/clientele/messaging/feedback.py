@@ -31,6 +31,7 @@ class EmailFeedbackService:
     def record(self, feedback: EmailFeedback) -> FeedbackOutcome:
         """Mark the delivery and suppress the address; raises ``NotSentYet`` to have the queue retry."""
         merchant_id = feedback.merchant_id
+        # IDs that passed the id pattern (rules._tag) and a code from SES's fixed vocabulary: never an address.
         log = {"delivery_id": feedback.delivery_id, "merchant_id": merchant_id, "error": feedback.code}
         if not merchant_id:
             logger.warning("email feedback without a merchant's tags", extra=log)

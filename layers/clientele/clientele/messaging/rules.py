@@ -30,6 +30,9 @@ TAG_CUSTOMER = "customer_id"
 TAG_KIND = "kind"
 
 _TAG_VALUE = re.compile(r"[^A-Za-z0-9_-]")  # SES allows letters, digits, underscores and dashes only
+# What an id looks like (kernel.ids; a dedupe key's delivery id is a digest): only such tag values are read
+# back, so nothing else that a notification carries can reach a log or a key.
+_ID = re.compile(r"[a-z]{2,8}_[0-9a-z]{16,40}")
 
 # SES's vocabularies (Amazon SES notification contents): anything else becomes the bare prefix.
 _BOUNCE_TYPES = {"Undetermined", "Permanent", "Transient"}
@@ -101,10 +104,11 @@ def _unwrap(body: str | dict[str, Any]) -> dict[str, Any]:
 
 
 def _tag(tags: dict[str, Any], name: str) -> str | None:
+    """The id a tag carries, or None when it carries anything that is not an id."""
     value = tags.get(name)
     if isinstance(value, list):
         value = value[0] if value else None
-    return str(value) if value else None
+    return value if isinstance(value, str) and _ID.fullmatch(value) else None
 
 
 def _addresses(entries: Any) -> tuple[str, ...]:
