@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import base64
 import logging
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from infra.local.background import BackgroundPoller
 from infra.local.runtime import InvocationError, Runtime
 from infra.local.stack import QueueInfo, client
 from infra.local.streams import StreamPoller
@@ -56,13 +56,14 @@ class DrainTimeout(TimeoutError):
     pass
 
 
-class QueuePoller:
+class QueuePoller(BackgroundPoller):
     """Polls one queue for one function."""
 
     def __init__(self, runtime: Runtime, source: QueueEventSource, *, wait_seconds: int = 1) -> None:
+        super().__init__(wait_seconds)
         self.runtime = runtime
         self.source = source
-        self.wait_seconds = wait_seconds
+        self.enabled = source.enabled
         stack = runtime.stack
         if source.queue_id is not None:
             self.queue_id = source.queue_id
@@ -70,8 +71,6 @@ class QueuePoller:
         else:
             self.queue_id, self.queue = stack.queue_by_arn(str(source.queue_arn))
         self._sqs = client("sqs", region=stack.region, endpoint_url=stack.endpoint_url)
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     @property
     def name(self) -> str:
@@ -165,7 +164,7 @@ class QueuePoller:
                 )
 
     def poll_once(self, wait_seconds: int | None = None, *, redeliver_failures: bool = False) -> BatchResult:
-        messages = self.receive(self.wait_seconds if wait_seconds is None else wait_seconds)
+        messages = self.receive(int(self.wait_seconds) if wait_seconds is None else wait_seconds)
         result = self.process(messages)
         if redeliver_failures and result.failed:
             self.make_visible(messages, result.failed)
@@ -186,25 +185,10 @@ class QueuePoller:
 
     # -- in the background
 
-    def start(self) -> None:
-        if not self.source.enabled or self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name=f"poller-{self.name}", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float | None = None) -> None:
-        """Stop polling; wait up to ``timeout`` seconds (default: a poll and a batch) for the thread."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=self.wait_seconds + 5 if timeout is None else max(0.0, timeout))
-            if not self._thread.is_alive():
-                self._thread = None
-
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                messages = self.receive(self.wait_seconds)
+                messages = self.receive(int(self.wait_seconds))
                 if self._stop.is_set() and messages:
                     # Stopping: the batch is left for the next start (visible again after the timeout).
                     return

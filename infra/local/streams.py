@@ -20,6 +20,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from infra.local.background import BackgroundPoller
 from infra.local.runtime import InvocationError, Runtime
 from infra.local.stack import client
 from infra.local.template import StreamEventSource
@@ -85,13 +86,14 @@ class StreamResult:
     gave_up: int = 0  # records described on the failure destination
 
 
-class StreamPoller:
+class StreamPoller(BackgroundPoller):
     """Reads one table's stream for one function."""
 
     def __init__(self, runtime: Runtime, source: StreamEventSource, *, wait_seconds: float = 0.5) -> None:
+        super().__init__(wait_seconds)
         self.runtime = runtime
         self.source = source
-        self.wait_seconds = wait_seconds
+        self.enabled = source.enabled
         stack = runtime.stack
         self.table_name = stack.tables[source.table_id]
         self._dynamodb = client("dynamodb", region=stack.region, endpoint_url=stack.endpoint_url)
@@ -112,8 +114,6 @@ class StreamPoller:
         )
         self._attempts = 0  # failed tries of the batch at self._next
         self._lock = threading.Lock()  # one reader at a time: records go to the function in order
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     @property
     def name(self) -> str:
@@ -217,20 +217,6 @@ class StreamPoller:
             return bool(response.get("Records"))
 
     # -- background polling, as Lambda's poller
-    def start(self) -> None:
-        if self._thread is None and self.source.enabled:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name=f"stream:{self.name}", daemon=True)
-            self._thread.start()
-
-    def stop(self, timeout: float | None = None) -> None:
-        """Stop polling; wait up to ``timeout`` seconds (default: a poll and a batch) for the thread."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=self.wait_seconds + 5 if timeout is None else max(0.0, timeout))
-            if not self._thread.is_alive():
-                self._thread = None
-
     def _run(self) -> None:
         while not self._stop.is_set():
             try:

@@ -134,8 +134,7 @@ def _customer(merchant_id: str, p: dict[str, Any]) -> Any:
 
 
 def seed_through_repository(merchant_id: str, count: int) -> None:
-    from clientele.customers.model import AuditEntry
-    from clientele.customers.repository import ContactHashes
+    from clientele.customers.model import AuditEntry, ContactHashes
     from clientele.customers.wiring import customers
     from clientele.kernel import contact
     from clientele.platform.secrets import app_secret

@@ -170,8 +170,7 @@ def queries(draw: Any, made: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _seed(merchant_id: str, made: list[dict[str, Any]]) -> None:
     """Through the repository layer, as the API would store them (contact details normalised)."""
-    from clientele.customers.model import AuditEntry, Customer, PreferenceChoice, Source
-    from clientele.customers.repository import ContactHashes
+    from clientele.customers.model import AuditEntry, ContactHashes, Customer, PreferenceChoice, Source
     from clientele.customers.wiring import customers as repository
     from clientele.kernel import contact
     from clientele.platform.secrets import app_secret
@@ -208,7 +207,7 @@ def _seed(merchant_id: str, made: list[dict[str, Any]]) -> None:
 
 
 def _rename(merchant_id: str, c: dict[str, Any], given: str | None) -> None:
-    from clientele.customers.repository import ContactHashes
+    from clientele.customers.model import ContactHashes
     from clientele.customers.wiring import customers as repository
 
     current = repository().get(merchant_id, c["id"])

@@ -279,4 +279,4 @@ class CustomerRepository:
         )
 
 
-__all__ = ["ConditionFailed", "ContactHashes", "CustomerRepository", "to_customer"]
+__all__ = ["ConditionFailed", "CustomerRepository", "to_customer"]

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from clientele.account.model import MarketingPreferenceDefinition, Merchant
 from clientele.account.repository import MerchantRepository
-from clientele.customers.model import AuditEntry, Customer, PreferenceChoice
-from clientele.customers.repository import ContactHashes, CustomerRepository
+from clientele.customers.model import AuditEntry, ContactHashes, Customer, PreferenceChoice
+from clientele.customers.repository import CustomerRepository
 from clientele.kernel import clock, ids
 from clientele.kernel.errors import NotFound, VersionMismatch
 from clientele.kernel.links import InvalidLink, Link, LinkSigner

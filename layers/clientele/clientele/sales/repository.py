@@ -15,8 +15,8 @@ from typing import Any
 
 from clientele.account import keys as account_keys
 from clientele.customers import keys as customer_keys
-from clientele.customers.model import Customer
-from clientele.customers.repository import ContactHashes, CustomerRepository
+from clientele.customers.model import ContactHashes, Customer
+from clientele.customers.repository import CustomerRepository
 from clientele.kernel.entity import Page
 from clientele.kernel.errors import NotFound
 from clientele.sales import keys, rules
