@@ -146,7 +146,10 @@ class TestCustomCriteria:
         )
         assert "grp_big" not in member_of(groups, facts, "2026-02-10")
         rules.add_visit(
-            facts, visit("2026-03-01", amount=6000, site="site_gare"), card_paid=False, keep_days=rules.longest_days(groups)
+            facts,
+            visit("2026-03-01", amount=6000, site="site_gare"),
+            card_paid=False,
+            keep_days=rules.longest_days(groups),
         )
         reason = rules.evaluate(groups, facts, date(2026, 3, 1))["grp_big"]
         assert reason.spent == Money(amount=21000, currency="EUR")

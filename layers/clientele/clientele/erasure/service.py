@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from clientele.customers import keys as customer_keys
 from clientele.customers.repository import CustomerRepository
@@ -20,6 +20,9 @@ from clientele.kernel.errors import NotFound
 from clientele.sales import keys as sale_keys
 from clientele.sales import rules
 from clientele.storage.table import Item
+
+if TYPE_CHECKING:
+    from clientele.groups.repository import GroupRepository
 
 
 class ErasurePath(StrEnum):
@@ -67,6 +70,12 @@ RULES: dict[str, Rule] = {
     # the directory (search and list): the customer's entry leaves both items in the erasure's transaction
     "directory_packed": Rule.ANONYMISE,
     "directory_pending": Rule.ANONYMISE,
+    # groups: the customer's facts (with their due-index entry) and member items go, the counts move, at once
+    "group_facts": Rule.DELETE,
+    "group_member": Rule.DELETE,
+    "group_config": Rule.KEEP,  # the merchant's definitions
+    "group_counts": Rule.KEEP,  # numbers only
+    "group_job": Rule.KEEP,  # a re-evaluation's progress: numbers and ids of groups
 }
 
 
@@ -78,10 +87,17 @@ class Tombstone:
 
 
 class ErasureService:
-    def __init__(self, erasure: ErasureRepository, customers: CustomerRepository, secret: Any) -> None:
+    def __init__(
+        self,
+        erasure: ErasureRepository,
+        customers: CustomerRepository,
+        secret: Any,
+        groups: GroupRepository | None = None,
+    ) -> None:
         self.erasure = erasure
         self.customers = customers
         self._secret = secret
+        self.groups = groups
 
     def erase(self, merchant_id: str, customer_id: str, path: ErasurePath) -> Tombstone:
         """Erase the customer; running it again (or concurrently) is safe and returns the same tombstone."""
@@ -143,5 +159,8 @@ class ErasureService:
                 self.erasure.delete_card_lookup(merchant_id, item["fingerprint_hash"], customer_id)
             if entity == "activity" and item["SK"].startswith(sale_keys.activity_prefix("all")) and item.get("id"):
                 self.erasure.anonymise_sale(merchant_id, item["id"])
+            if entity == "group_facts" and self.groups is not None:
+                self.groups.erase(merchant_id, customer_id)  # out of every group, count and index, at once
+                continue
             doomed.append((item["PK"], item["SK"]))
         self.erasure.delete(doomed)
