@@ -346,7 +346,13 @@ class GroupRepository:
 
     def progress(self, merchant_id: str, job_id: str, processed: int, changed: int, *, done: bool) -> None:
         pk, sk = partitions.merchant_pk(merchant_id), keys.job_sk(job_id)
-        after = self.table.update(pk, sk, "ADD processed :p, changed :c", vals={":p": processed, ":c": changed})
+        after = self.table.update(
+            pk,
+            sk,
+            "ADD #p :p, #c :c",
+            names={"#p": "processed", "#c": "changed"},
+            vals={":p": processed, ":c": changed},
+        )
         if done:
             self.table.update(
                 pk,
