@@ -109,3 +109,47 @@ class TestDaylightSaving:
         assert counts(client)[REGULARS] == 1  # 24 Oct + 3 days = 27 Oct: still a regular on the 26th
         run_day(stack, "2026-10-26T23:05:00Z")
         assert counts(client)[REGULARS] == 0
+
+
+class TestSpringForwardAndMerge:
+    def test_on_the_23_hour_day_a_sale_after_local_midnight_counts_for_the_new_day(
+        self, stack: Stack, client: ApiClient, monkeypatch: Any
+    ) -> None:
+        cafe(client)
+        stack.drain()
+        customer = new_customer(client)
+        sale_on(stack, client, monkeypatch, "2026-03-03T09:00:00Z", customer)
+        sale_on(stack, client, monkeypatch, "2026-03-09T09:00:00Z", customer)
+        # 28 Mar 23:30 UTC is 29 Mar 00:30 in Amsterdam (winter time until 01:00 UTC that night).
+        sale_on(stack, client, monkeypatch, "2026-03-28T23:30:00Z", customer)
+        with frozen_time(monkeypatch, "2026-03-29T12:00:00Z"):
+            found = groups_of(client, customer)[REGULARS]
+            assert found["visits"] == ["2026-03-03", "2026-03-09", "2026-03-29"]
+            assert found["since"] == "2026-03-29"
+            assert found["leaves_on"] == "2026-05-03"
+        # 2 May 22:05 UTC is 3 May 00:05 in Amsterdam (summer time): the run that day takes them out.
+        run_day(stack, "2026-05-02T22:05:00Z")
+        assert counts(client)[REGULARS] == 0
+
+    def test_recomputing_a_customer_rebuilds_their_groups_from_their_history(
+        self, stack: Stack, client: ApiClient, merchant: dict[str, Any], monkeypatch: Any
+    ) -> None:
+        from clientele.groups.wiring import groups_service
+        from clientele.platform.aws import client as aws
+
+        customer = new_customer(client)
+        for day in ("2026-03-01", "2026-03-02", "2026-03-03"):
+            sale_on(stack, client, monkeypatch, f"{day}T10:00:00Z", customer)
+        table = stack.info.refs["DataTable"]
+        key = {"PK": {"S": f"MERCHANT#{merchant['merchant_id']}#CUSTOMER#{customer}"}, "SK": {"S": "GROUPS"}}
+        facts = aws("dynamodb").get_item(TableName=table, Key=key)["Item"]
+        # As a merge's survivor might be: facts that know one visit only.
+        facts["visits"]["L"] = facts["visits"]["L"][:1]
+        aws("dynamodb").put_item(TableName=table, Item=facts)
+        with frozen_time(monkeypatch, "2026-03-04T10:00:00Z"):
+            assert REGULARS not in groups_of(client, customer)
+            with stack.runtime.environment_of(stack.runtime.shared_environment()):
+                assert groups_service().recompute_customer(merchant["merchant_id"], customer) is False
+            explained = groups_of(client, customer)[REGULARS]
+            assert explained["visits"] == ["2026-03-01", "2026-03-02", "2026-03-03"]
+            assert counts(client)[REGULARS] == 1
