@@ -227,3 +227,26 @@ def _items_naming(stack: Stack, customer_id: str) -> list[tuple[str, str, str]]:
             if str(item.get("entity", "")).startswith("group_") and customer_id in json.dumps(item, default=str):
                 found.append((item["PK"], item["SK"], item["entity"]))
     return found
+
+
+class TestDefinitions:
+    def test_system_groups_keep_their_names_and_cannot_be_deleted_and_versions_are_checked(
+        self, client: ApiClient
+    ) -> None:
+        listed = {g["id"]: g for g in client.get("/v1/groups").json()["items"]}
+        assert list(listed) == ["grp_all", "grp_instant_profiles", "grp_reachable", REGULARS, "grp_lapsed"]
+        assert listed[REGULARS]["criteria"]["visits"] == {"min": 3, "period": {"count": 6, "unit": "months"}}
+        assert client.patch("/v1/groups/grp_all", {"name": "Everyone"}).status == 422
+        assert client.delete(f"/v1/groups/{REGULARS}").status == 422
+        stale = client.patch(f"/v1/groups/{REGULARS}", {"name": "Habitués", "version": 7})
+        assert stale.status == 409 and stale.error_codes() == ["VERSION_MISMATCH"]
+        renamed = client.patch(f"/v1/groups/{REGULARS}", {"name": "Habitués", "version": 1})
+        assert renamed.status == 200 and renamed.json()["version"] == 2 and renamed.json()["job"] is None
+        assert client.get("/v1/groups/grp_nothere").status == 404
+        assert client.get(f"/v1/groups/{REGULARS}/jobs/gjob_nothere").status == 404
+
+    def test_staff_keys_read_groups_but_do_not_define_them(self, client: ApiClient) -> None:
+        staff = client.as_key(client.post("/v1/api-keys", {"role": "staff"}).json()["secret"])
+        assert staff.get("/v1/groups").status == 200
+        refused = staff.post("/v1/groups", {"name": "Mine", "kind": "manual"})
+        assert refused.status == 403 and refused.error_codes() == ["FORBIDDEN"]
