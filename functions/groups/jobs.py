@@ -23,6 +23,7 @@ from clientele.kernel import clock
 from clientele.kernel.events import SaleRecorded
 from clientele.platform.observability import logger, metrics, tracer
 
+MARGIN_MS = 15_000
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
@@ -47,9 +48,18 @@ def scheduled_time(event: dict[str, Any]) -> datetime:
     return clock.parse(str(moment)) if moment else clock.utcnow()
 
 
-def run_day(event: dict[str, Any]) -> dict[str, Any]:
-    run = groups_service().run_day(scheduled_time(event))
-    summary = {"merchants": run.merchants, "skipped": run.skipped, "read": run.read, "changed": run.changed}
+def run_day(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    def out_of_time() -> bool:  # stop with a margin; the next hourly run goes on where this one stopped
+        return bool(context.get_remaining_time_in_millis() < MARGIN_MS)
+
+    run = groups_service().run_day(scheduled_time(event), out_of_time=out_of_time)
+    summary = {
+        "merchants": run.merchants,
+        "skipped": run.skipped,
+        "read": run.read,
+        "changed": run.changed,
+        "unfinished": run.unfinished,
+    }
     logger.info("groups daily run", extra=summary)
     metrics.add_metric(name="GroupsDaily_read", unit=MetricUnit.Count, value=run.read)
     metrics.add_metric(name="GroupsDaily_changed", unit=MetricUnit.Count, value=run.changed)
@@ -78,6 +88,6 @@ def handle_record(record: SQSRecord) -> str:
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if "Records" not in event:
-        return run_day(event)
+        return run_day(event, context)
     response = process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)
     return dict(response)

@@ -153,3 +153,35 @@ class TestSpringForwardAndMerge:
             explained = groups_of(client, customer)[REGULARS]
             assert explained["visits"] == ["2026-03-01", "2026-03-02", "2026-03-03"]
             assert counts(client)[REGULARS] == 1
+
+
+class TestARunThatRunsOutOfTime:
+    def test_stops_between_customers_and_the_next_run_goes_on(
+        self, stack: Stack, client: ApiClient, merchant: dict[str, Any], monkeypatch: Any
+    ) -> None:
+        from clientele.groups.wiring import groups_service
+
+        cafe(client)
+        stack.drain()
+        customers = [new_customer(client) for _ in range(3)]
+        for customer in customers:
+            for day in ("2026-03-03", "2026-03-09", "2026-04-01"):
+                sale_on(stack, client, monkeypatch, f"{day}T09:00:00Z", customer)
+        assert counts(client)[REGULARS] == 3
+        calls = iter([False, False, True])  # time runs out before the second customer
+        with stack.runtime.environment_of(stack.runtime.shared_environment()):
+            moment = clock_at("2026-05-02T22:05:00Z")
+            first = groups_service().run_day(moment, [merchant["merchant_id"]], out_of_time=lambda: next(calls, True))
+            assert (first.changed, first.unfinished) == (1, 1)
+            assert counts(client)[REGULARS] == 2
+            second = groups_service().run_day(moment, [merchant["merchant_id"]])
+            assert (second.changed, second.unfinished, second.read) == (2, 0, 2)
+            assert counts(client)[REGULARS] == 0
+            third = groups_service().run_day(moment, [merchant["merchant_id"]])
+            assert (third.read, third.skipped) == (0, 1)
+
+
+def clock_at(moment: str) -> Any:
+    from clientele.kernel import clock
+
+    return clock.parse(moment)

@@ -66,6 +66,7 @@ class DayRun:
 
     merchants: int = 0
     skipped: int = 0  # merchants whose day was already done
+    unfinished: int = 0  # merchants left for the next run (time ran out): their watermark did not move
     read: int = 0  # facts items read from the due index
     changed: int = 0  # customers whose groups changed
     days: dict[str, str] = field(default_factory=dict)  # merchant -> the local day run
@@ -113,6 +114,7 @@ class GroupsService:
         self.merchants = merchants
         self._jobs = jobs  # the re-evaluation queue (``Queue``), built on first use
         self.inbox = Inbox(CONSUMER)
+        self._out_of_time: Callable[[], bool] = lambda: False
 
     # ------------------------------------------------------------------------------- configuration
     def config(self, merchant_id: str) -> Config:
@@ -497,11 +499,17 @@ class GroupsService:
         raise StaleFacts("the customer's groups kept changing")
 
     # ------------------------------------------------------------------------------- the daily run
-    def run_day(self, now: datetime, merchant_ids: list[str] | None = None) -> DayRun:
+    def run_day(
+        self, now: datetime, merchant_ids: list[str] | None = None, out_of_time: Callable[[], bool] | None = None
+    ) -> DayRun:
         """Apply the changes that time alone causes, for every merchant whose local day has begun since
         its last run: only customers whose next change is due (on or before today: a missed day is
-        caught up), once per merchant and day (the watermark)."""
+        caught up), once per merchant and day (the watermark).
+
+        When ``out_of_time`` says so, the run stops between two customers; the merchant's watermark has not
+        moved, so the next run goes on where this one stopped (what was applied is no longer due)."""
         run = DayRun()
+        self._out_of_time = out_of_time or (lambda: False)
         cursor: str | None = None
         while True:
             if merchant_ids is None:
@@ -509,6 +517,9 @@ class GroupsService:
             else:
                 page, cursor = merchant_ids, None
             for merchant_id in page:
+                if self._out_of_time():
+                    run.unfinished += 1
+                    continue
                 self._run_merchant(merchant_id, now, run)
             if not cursor:
                 return run
@@ -527,6 +538,9 @@ class GroupsService:
             due, cursor = self.groups.due(merchant_id, today.isoformat(), cursor)
             run.read += len(due)
             for facts in due:
+                if self._out_of_time():
+                    run.unfinished += 1
+                    return
                 if self._apply_due(config, facts, today):
                     run.changed += 1
             if not cursor:
