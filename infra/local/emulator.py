@@ -435,11 +435,11 @@ def _install_weak_tracking() -> None:
         return instances
 
     def new(cls: type, *args: Any, **kwargs: Any) -> Any:
-        instance = object.__new__(cls)
+        instance: Any = object.__new__(cls)
         tracked(cls).append(instance)
         return instance
 
-    BaseModel.__new__ = new  # type: ignore[assignment, method-assign]
+    BaseModel.__new__ = new  # type: ignore[method-assign]
     for models in model_instances.model_data.values():
         for model in models.values():
             if isinstance(model, type):
