@@ -5,6 +5,7 @@ errors that change nothing) without whole-table copies; the emulator lock; bound
 from __future__ import annotations
 
 import copy
+import gc
 import threading
 import time
 import uuid
@@ -396,3 +397,40 @@ def test_missed_reads_and_deletes_leave_no_empty_partitions(dynamodb: Any) -> No
     dynamodb.put_item(TableName=table, Item=_key("here"))
     dynamodb.delete_item(TableName=table, Key=_key("here"))
     assert dict(_backend_table(table).items) == {}
+
+
+def test_weak_instances_list_live_members_and_free_the_rest() -> None:
+    class Thing:
+        pass
+
+    kept = [Thing() for _ in range(3)]
+    instances = emulator.WeakInstances(kept)
+    for _ in range(5000):  # made and dropped: swept as it grows
+        instances.append(Thing())
+    gc.collect()
+    assert list(instances) == kept
+    assert len(instances) == 3
+    assert len(instances._refs) < 3000
+
+
+def test_moto_models_are_not_kept_alive_by_its_instance_tracking(dynamodb: Any) -> None:
+    from moto.dynamodb.models.dynamo_type import Item
+
+    table = _table(dynamodb)
+    dynamodb.put_item(TableName=table, Item=_key("kept"))
+    gc.collect()
+    before = sum(isinstance(o, Item) for o in gc.get_objects())
+    for n in range(100):  # each read and update copies items in moto
+        dynamodb.put_item(TableName=table, Item={**_key(f"p{n}"), "n": {"N": "1"}})
+        dynamodb.get_item(TableName=table, Key=_key(f"p{n}"))
+        dynamodb.update_item(
+            TableName=table,
+            Key=_key(f"p{n}"),
+            UpdateExpression="SET n = n + :one",
+            ExpressionAttributeValues={":one": {"N": "1"}},
+        )
+        dynamodb.delete_item(TableName=table, Key=_key(f"p{n}"))
+    gc.collect()
+    alive = sum(isinstance(o, Item) for o in gc.get_objects())
+    assert alive - before <= 5  # only what the table holds (no new item is left): nothing kept by tracking
+    assert any(item.hash_key.value == "kept" for item in Item.instances_tracked)  # the dashboard still lists it
