@@ -5,7 +5,8 @@ temporary folder, drives it over HTTP for ``SOAK_MINUTES`` (default 20) at ``SOA
 (default 8, which a 2-core machine sustains) from ``SOAK_WORKERS`` threads, then stops it with SIGTERM and
 prints, side by side:
 
-* the stack's resident memory at start, after the first window, in the middle and at the end;
+* the stack's resident memory (its process and the functions' worker processes under it) at start, after
+  the first window, in the middle and at the end;
 * p50 / p95 latency per route in the first and in the last window (five minutes, or a third of a shorter run);
 * the count of 5xx answers, and how long the stack took to stop.
 
@@ -53,11 +54,28 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _children(pid: int) -> list[int]:
+    children: list[int] = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return children
+
+
 def rss_bytes(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    return 0
+    """Resident memory of ``pid`` and of every process under it (the functions' worker processes)."""
+    total = 0
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) * 1024
+    except OSError:
+        return 0
+    return total + sum(rss_bytes(child) for child in _children(pid))
 
 
 @dataclass
