@@ -14,24 +14,12 @@ from tests.loyalty.helpers import adjust, assert_ledger_adds_up, enroll, ledger,
 from tests.sales.helpers import new_customer, serialised_aws
 
 
-def test_concurrent_accruals_adjustments_and_redemptions_with_replays(
-    client: ApiClient, merchant: dict[str, Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from clientele.kernel.errors import ValidationFailed
-    from clientele.kernel.money import Money
-    from clientele.kernel.permissions import Principal, Role
+def _note_contention(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every write that lost a race (and was decided again), so the test knows the requests raced."""
     from clientele.loyalty.repository import StaleAccount
-    from clientele.loyalty.wiring import loyalty, loyalty_service
-    from clientele.sales.model import SaleType
+    from clientele.loyalty.wiring import loyalty
     from clientele.sales.repository import StaleRead
-    from clientele.sales.service import SaleDraft
-    from clientele.sales.wiring import sales, sales_service
-
-    set_program(client)
-    ana = new_customer(client)
-    enroll(client, ana)
-    assert adjust(client, ana, 100, "welcome").status == 201
-    who = Principal(merchant_id=merchant["merchant_id"], key_id="till", role=Role.OWNER, terms_accepted=True)
+    from clientele.sales.wiring import sales
 
     contended: list[str] = []
     original_commit, original_record = loyalty().commit, sales().record
@@ -52,6 +40,42 @@ def test_concurrent_accruals_adjustments_and_redemptions_with_replays(
 
     monkeypatch.setattr(loyalty(), "commit", commit_noting_contention)
     monkeypatch.setattr(sales(), "record", record_noting_contention)
+    return contended
+
+
+def _request(who: Any, customer_id: str, kind: str, key: str) -> str:
+    """One till's request: a €10 sale, a +5 adjustment or a coffee (50) redemption, under ``key``."""
+    from clientele.kernel.errors import ValidationFailed
+    from clientele.kernel.money import Money
+    from clientele.loyalty.wiring import loyalty_service
+    from clientele.sales.model import SaleType
+    from clientele.sales.service import SaleDraft
+    from clientele.sales.wiring import sales_service
+
+    if kind == "sale":
+        draft = SaleDraft(type=SaleType.PURCHASE, total=Money(amount=1000, currency="EUR"), customer_id=customer_id)
+        return sales_service().record(who, draft, idempotency_key=key).id
+    if kind == "adjust":
+        return loyalty_service().adjust(who, customer_id, 5, "till", idempotency_key=key).event.id
+    try:
+        return loyalty_service().redeem(who, customer_id, "coffee", idempotency_key=key).event.id
+    except ValidationFailed as refused:
+        assert refused.details[0].code == "INSUFFICIENT_POINTS"
+        return "refused"
+
+
+def test_concurrent_accruals_adjustments_and_redemptions_with_replays(
+    client: ApiClient, merchant: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clientele.kernel.permissions import Principal, Role
+
+    set_program(client)
+    ana = new_customer(client)
+    enroll(client, ana)
+    assert adjust(client, ana, 100, "welcome").status == 201
+    who = Principal(merchant_id=merchant["merchant_id"], key_id="till", role=Role.OWNER, terms_accepted=True)
+
+    contended = _note_contention(monkeypatch)
 
     # 3 sales of 10 points, 3 adjustments of 5, 4 redemptions of 50: each sent twice = 20 requests.
     plan = [("sale", f"sale-{i}") for i in range(3)]
@@ -62,19 +86,9 @@ def test_concurrent_accruals_adjustments_and_redemptions_with_replays(
     start = threading.Barrier(len(plan) * 2)
 
     def till(kind: str, key: str) -> None:
-        start.wait(timeout=60)
+        start.wait(timeout=60)  # every request leaves at the same moment: they must race
         try:
-            if kind == "sale":
-                draft = SaleDraft(type=SaleType.PURCHASE, total=Money(amount=1000, currency="EUR"), customer_id=ana)
-                outcomes[key].append(sales_service().record(who, draft, idempotency_key=key).id)
-            elif kind == "adjust":
-                outcomes[key].append(loyalty_service().adjust(who, ana, 5, "till", idempotency_key=key).event.id)
-            else:
-                try:
-                    outcomes[key].append(loyalty_service().redeem(who, ana, "coffee", idempotency_key=key).event.id)
-                except ValidationFailed as refused:
-                    assert refused.details[0].code == "INSUFFICIENT_POINTS"
-                    outcomes[key].append("refused")
+            outcomes[key].append(_request(who, ana, kind, key))
         except BaseException as exc:
             failures.append(exc)
 

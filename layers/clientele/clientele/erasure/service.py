@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from clientele.customers import keys as customer_keys
 from clientele.customers.repository import CustomerRepository
@@ -20,6 +20,9 @@ from clientele.kernel.errors import NotFound
 from clientele.sales import keys as sale_keys
 from clientele.sales import rules
 from clientele.storage.table import Item
+
+if TYPE_CHECKING:
+    from clientele.loyalty.repository import LoyaltyRepository
 
 
 class ErasurePath(StrEnum):
@@ -67,6 +70,14 @@ RULES: dict[str, Rule] = {
     # the directory (search and list): the customer's entry leaves both items in the erasure's transaction
     "directory_packed": Rule.ANONYMISE,
     "directory_pending": Rule.ANONYMISE,
+    # loyalty: the account loses its phone (its look-up goes), the ledger the merchant's words; points and
+    # balances stay, so the merchant's totals of points stay right
+    "loyalty_account": Rule.ANONYMISE,
+    "loyalty_event": Rule.ANONYMISE,
+    "loyalty_op": Rule.ANONYMISE,
+    "loyalty_sale": Rule.KEEP,  # a sale's points on the account: ids and numbers
+    "loyalty_phone": Rule.DELETE,
+    "loyalty_program": Rule.KEEP,
 }
 
 
@@ -78,10 +89,17 @@ class Tombstone:
 
 
 class ErasureService:
-    def __init__(self, erasure: ErasureRepository, customers: CustomerRepository, secret: Any) -> None:
+    def __init__(
+        self,
+        erasure: ErasureRepository,
+        customers: CustomerRepository,
+        secret: Any,
+        loyalty: LoyaltyRepository | None = None,
+    ) -> None:
         self.erasure = erasure
         self.customers = customers
         self._secret = secret
+        self.loyalty = loyalty
 
     def erase(self, merchant_id: str, customer_id: str, path: ErasurePath) -> Tombstone:
         """Erase the customer; running it again (or concurrently) is safe and returns the same tombstone."""
@@ -93,6 +111,8 @@ class ErasureService:
         if tombstone is None:
             raise NotFound("No such customer.", field="id")
         self._sweep(merchant_id, customer_id, items)
+        if self.loyalty is not None:
+            self.loyalty.erase(merchant_id, customer_id, items)
         return Tombstone(customer_id, tombstone["erased_at"], tombstone["path"])
 
     def _close(self, merchant_id: str, customer_id: str, profile: Item, items: list[Item], path: ErasurePath) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from clientele.customers import wiring as customers
+from clientele.loyalty import wiring as loyalty
 from clientele.platform.providers import provider
 from clientele.platform.secrets import app_secret
 from clientele.storage.table import data_table
@@ -18,4 +19,4 @@ def erasure_service() -> ErasureService:
     from clientele.erasure.repository import ErasureRepository
     from clientele.erasure.service import ErasureService
 
-    return ErasureService(ErasureRepository(data_table()), customers.customers(), app_secret)
+    return ErasureService(ErasureRepository(data_table()), customers.customers(), app_secret, loyalty.loyalty())
