@@ -91,6 +91,10 @@ class TestEnrolment:
         assert ana in taken.json()["errors"][0]["detail"]
         assert cafe.get(f"/v1/customers/{bram}/loyalty").error_codes() == ["NOT_ENROLLED"]
         assert account(cafe, ana)["phone"] == "+31612345678"
+        for bad in ({"phone": "12"}, {"phone": "not a phone"}, {"phone": 612345678}, {}, {"phone": "+31611", "x": 1}):
+            refused = cafe.post(f"/v1/customers/{bram}/loyalty", bad)
+            assert refused.status == 422 and refused.json()["errors"][0]["field"] in ("phone", "x"), bad
+        assert cafe.get(f"/v1/customers/{bram}/loyalty").error_codes() == ["NOT_ENROLLED"]
 
     def test_unknown_and_foreign_customers_are_404(self, cafe: ApiClient, stack: Stack, api: ApiClient) -> None:
         assert cafe.post("/v1/customers/cus_nobody/loyalty", {"phone": "+31612345678"}).status == 404
