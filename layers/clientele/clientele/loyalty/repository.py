@@ -8,6 +8,7 @@ non-existence. So the balance and the ledger move together or not at all, and no
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 
 from clientele.customers import keys as customer_keys
@@ -15,7 +16,7 @@ from clientele.kernel.entity import Page
 from clientele.loyalty import keys
 from clientele.loyalty.model import Account, Event, Program
 from clientele.storage import partitions
-from clientele.storage.table import Item, Table, Transaction, TransactionCancelled, fields_of
+from clientele.storage.table import ConditionFailed, Item, Table, Transaction, TransactionCancelled, fields_of
 
 
 class StaleAccount(Exception):
@@ -242,23 +243,26 @@ class LoyaltyRepository:
             entity = item.get("entity")
             if entity == "loyalty_account":
                 if item.get("phone_hash"):
-                    self.table.transact(
-                        [
-                            self.table.delete_op(
-                                keys.phone_pk(merchant_id, item["phone_hash"]),
-                                keys.PHONE_SK,
-                                condition="attribute_not_exists(PK) OR customer_id = :c",
-                                vals={":c": customer_id},
-                            )
-                        ]
+                    # Unless the number is another account's look-up by now: then it is not this person's.
+                    with contextlib.suppress(TransactionCancelled):
+                        self.table.transact(
+                            [
+                                self.table.delete_op(
+                                    keys.phone_pk(merchant_id, item["phone_hash"]),
+                                    keys.PHONE_SK,
+                                    condition="attribute_not_exists(PK) OR customer_id = :c",
+                                    vals={":c": customer_id},
+                                )
+                            ]
+                        )
+                with contextlib.suppress(ConditionFailed):  # a merge took the account away meanwhile
+                    self.table.update(
+                        item["PK"],
+                        item["SK"],
+                        "REMOVE phone, phone_hash SET erased = :t, version = version + :one",
+                        condition="attribute_exists(PK)",
+                        vals={":t": True, ":one": 1},
                     )
-                self.table.update(
-                    item["PK"],
-                    item["SK"],
-                    "REMOVE phone, phone_hash SET erased = :t, version = version + :one",
-                    condition="attribute_exists(PK)",
-                    vals={":t": True, ":one": 1},
-                )
             elif entity == "loyalty_event" and "reason" in item:
                 self.table.update(item["PK"], item["SK"], "REMOVE reason", condition="attribute_exists(PK)")
             elif entity == "loyalty_op" and "reason" in item.get("event", {}):
