@@ -126,10 +126,21 @@ class TestEnrolment:
         carla = new_customer(cafe, given_name="Carla")
         enroll(cafe, carla, "+31612345678")
 
-    def test_the_phone_is_shown_only_with_the_contact_permission(self, cafe: ApiClient, stack: Stack) -> None:
+    def test_loyalty_is_closed_until_the_terms_are_accepted(self, stack: Stack, api: ApiClient) -> None:
+        fresh = api.as_key(stack.create_merchant(accept_terms=False)["api_key"])
+        for response in (
+            fresh.put("/v1/loyalty/program", CAFE),
+            fresh.get("/v1/loyalty/accounts", params={"phone": "+31612345678"}),
+            fresh.post("/v1/customers/cus_x/loyalty", {"phone": "+31612345678"}),
+            fresh.get("/v1/customers/cus_x/loyalty/events"),
+        ):
+            assert response.status == 403 and response.error_codes() == ["TERMS_NOT_ACCEPTED"], response.text
+
+    def test_the_account_shows_its_phone_in_e164_to_keys_that_see_contact_details(self, cafe: ApiClient) -> None:
         ana = new_customer(cafe)
-        enroll(cafe, ana)
-        assert account(cafe, ana)["phone"] == "+31612345678"
+        enroll(cafe, ana, "+31 (0)6 1234 5678")
+        staff = cafe.as_key(cafe.post("/v1/api-keys", {"role": "staff"}).json()["secret"])
+        assert account(cafe, ana)["phone"] == account(staff, ana)["phone"] == "+31612345678"
 
 
 class TestSalesAccrue:
