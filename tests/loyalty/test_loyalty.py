@@ -19,7 +19,7 @@ from tests.loyalty.helpers import (
     redeem,
     set_program,
 )
-from tests.sales.helpers import new_customer, record, sale_body
+from tests.sales.helpers import card, new_customer, record, sale_body
 
 
 @pytest.fixture
@@ -257,6 +257,15 @@ class TestSalesAccrue:
         set_program(cafe, points_per_unit=10, rewards=[])
         assert account(cafe, ana)["balance"] == 40
         assert record(cafe, sale_body(100, customer_id=ana))["loyalty"] == {"points_earned": 10, "balance": 50}
+        assert_ledger_adds_up(cafe, ana)
+
+    def test_a_sale_paid_with_an_enrolled_customers_card_accrues_to_them(self, cafe: ApiClient) -> None:
+        ana = new_customer(cafe)
+        enroll(cafe, ana)
+        paid = card()
+        record(cafe, sale_body(1000, customer_id=ana, card=paid))  # links the card to Ana
+        by_card = record(cafe, sale_body(2500, card=paid))
+        assert by_card["customer_id"] == ana and by_card["loyalty"] == {"points_earned": 25, "balance": 35}
         assert_ledger_adds_up(cafe, ana)
 
     def test_sales_of_customers_without_an_account_carry_no_loyalty(self, cafe: ApiClient) -> None:
