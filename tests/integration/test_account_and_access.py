@@ -215,6 +215,10 @@ VALID_BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/v1/sales/{id}/receipts"): {"channel": "email"},
     ("PATCH", "/v1/labels/{id}"): {"name": "x"},
     ("PUT", "/v1/customers/{id}/labels/{label_id}"): None,
+    ("POST", "/v1/customers/{id}/loyalty"): {"phone": "+31612345678"},
+    ("PATCH", "/v1/customers/{id}/loyalty"): {"phone": "+31612345678"},
+    ("POST", "/v1/customers/{id}/loyalty/adjustments"): {"points": 5, "reason": "x"},
+    ("POST", "/v1/customers/{id}/loyalty/redemptions"): {"reward_id": "coffee"},
 }
 
 

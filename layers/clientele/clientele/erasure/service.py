@@ -23,6 +23,7 @@ from clientele.storage.table import Item
 
 if TYPE_CHECKING:
     from clientele.groups.repository import GroupRepository
+    from clientele.loyalty.repository import LoyaltyRepository
 
 
 class ErasurePath(StrEnum):
@@ -76,6 +77,14 @@ RULES: dict[str, Rule] = {
     "group_config": Rule.KEEP,  # the merchant's definitions
     "group_counts": Rule.KEEP,  # numbers only
     "group_job": Rule.KEEP,  # a re-evaluation's progress: numbers and ids of groups
+    # loyalty: the account loses its phone (its look-up goes), the ledger the merchant's words; points and
+    # balances stay, so the merchant's totals of points stay right
+    "loyalty_account": Rule.ANONYMISE,
+    "loyalty_event": Rule.ANONYMISE,
+    "loyalty_op": Rule.ANONYMISE,
+    "loyalty_sale": Rule.KEEP,  # a sale's points on the account: ids and numbers
+    "loyalty_phone": Rule.DELETE,
+    "loyalty_program": Rule.KEEP,
 }
 
 
@@ -93,11 +102,13 @@ class ErasureService:
         customers: CustomerRepository,
         secret: Any,
         groups: GroupRepository | None = None,
+        loyalty: LoyaltyRepository | None = None,
     ) -> None:
         self.erasure = erasure
         self.customers = customers
         self._secret = secret
         self.groups = groups
+        self.loyalty = loyalty
 
     def erase(self, merchant_id: str, customer_id: str, path: ErasurePath) -> Tombstone:
         """Erase the customer; running it again (or concurrently) is safe and returns the same tombstone."""
@@ -109,6 +120,8 @@ class ErasureService:
         if tombstone is None:
             raise NotFound("No such customer.", field="id")
         self._sweep(merchant_id, customer_id, items)
+        if self.loyalty is not None:
+            self.loyalty.erase(merchant_id, customer_id, items)
         return Tombstone(customer_id, tombstone["erased_at"], tombstone["path"])
 
     def _close(self, merchant_id: str, customer_id: str, profile: Item, items: list[Item], path: ErasurePath) -> None:

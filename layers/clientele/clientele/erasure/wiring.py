@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from clientele.customers import wiring as customers
 from clientele.groups import wiring as groups
+from clientele.loyalty import wiring as loyalty
 from clientele.platform.providers import provider
 from clientele.platform.secrets import app_secret
 from clientele.storage.table import data_table
@@ -19,4 +20,10 @@ def erasure_service() -> ErasureService:
     from clientele.erasure.repository import ErasureRepository
     from clientele.erasure.service import ErasureService
 
-    return ErasureService(ErasureRepository(data_table()), customers.customers(), app_secret, groups.groups())
+    return ErasureService(
+        ErasureRepository(data_table()),
+        customers.customers(),
+        app_secret,
+        groups=groups.groups(),
+        loyalty=loyalty.loyalty(),
+    )

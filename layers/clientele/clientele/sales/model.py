@@ -9,6 +9,7 @@ from pydantic import Field
 
 from clientele.kernel.entity import Entity
 from clientele.kernel.money import Money
+from clientele.loyalty.model import SalePoints
 
 
 class SaleType(StrEnum):
@@ -45,6 +46,8 @@ class Sale(Entity):
     local_date: date  # the day in the site's time zone, for per-day counters
     created_by: str  # API key id
     instant_profile: bool = False  # the sale created its customer from the card
+    refund_of: str | None = None  # a refund or exchange: the sale it gives money back for
+    loyalty: SalePoints | None = None  # the customer's loyalty account: points the sale moved, balance after
 
 
 class Card(Entity):

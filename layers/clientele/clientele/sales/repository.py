@@ -10,7 +10,7 @@ the caller retries with fresh state instead of counting wrongly.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from clientele.account import keys as account_keys
@@ -75,7 +75,7 @@ class SaleWrite:
     state: CounterState | None = None
     known_card: CardLink | None = None  # attach through this link, which must still hold
     new_card: Card | None = None  # link this card to the sale's customer
-    operations: list[dict[str, Any]] = field(default_factory=list)
+    extra: Transaction | None = None  # operations of other contexts the sale carries (its loyalty points)
 
 
 def _guard(attribute: str, value: int, threshold: int, vals: dict[str, Any], names: dict[str, str]) -> str:
@@ -204,19 +204,27 @@ class SaleRepository:
 
     def counter_state(self, merchant_id: str, customer_id: str, site_id: str) -> CounterState:
         """The customer's counters overall and at one site: one ``BatchGetItem``."""
+        return self.read_for_sale(merchant_id, customer_id, site_id)[0]
+
+    def read_for_sale(
+        self, merchant_id: str, customer_id: str, site_id: str, also: list[tuple[str, str]] | None = None
+    ) -> tuple[CounterState, dict[tuple[str, str], Item]]:
+        """The customer's counters overall and at one site, and the items ``also`` asks for (the loyalty
+        account and program): one ``BatchGetItem``."""
         pk = partitions.customer_pk(merchant_id, customer_id)
-        found = {
-            i["SK"]: i
-            for i in self.table.batch_get([(pk, keys.CUSTOMER_STATS_SK), (pk, keys.customer_site_stats_sk(site_id))])
-        }
+        wanted = [(pk, keys.CUSTOMER_STATS_SK), (pk, keys.customer_site_stats_sk(site_id)), *(also or [])]
+        read = self.table.batch_get(wanted)
+        extra = {(i["PK"], i["SK"]): i for i in read}
+        found = {i["SK"]: i for i in read if i["PK"] == pk}
         overall = found.get(keys.CUSTOMER_STATS_SK, {})
         at_site = found.get(keys.customer_site_stats_sk(site_id), {})
-        return CounterState(
+        state = CounterState(
             sale_count=int(overall.get("sale_count", 0)),
             purchase_count=int(overall.get("purchase_count", 0)),
             site_sale_count=int(at_site.get("sale_count", 0)),
             site_purchase_count=int(at_site.get("purchase_count", 0)),
         )
+        return state, extra
 
     # Writes -----------------------------------------------------------------------------------
     def _counters(self, write: SaleWrite, tx: Transaction, *, new_customer: bool) -> None:
@@ -329,6 +337,8 @@ class SaleRepository:
             for item in self._activity_items(sale):
                 tx.put("activity", item)
             self._counters(write, tx, new_customer=new_customer)
+        if write.extra is not None:
+            tx.extend(write.extra)
         return tx
 
     def record(self, write: SaleWrite) -> None:

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 
 from clientele.http.schemas import Currency, Id, Input, Output
 from clientele.kernel.money import Money
+from clientele.loyalty.schemas import SalePointsOut
 from clientele.sales.model import Card, CustomerInsights, Overview, Sale, SaleLine, SaleType
 
 if TYPE_CHECKING:
@@ -72,6 +73,9 @@ class SaleIn(Input):
     site_id: Id | None = Field(default=None, description="Default: the merchant's first site the key may use.")
     customer_id: Id | None = None
     card: CardIn | None = None
+    refund_of: Id | None = Field(
+        default=None, description="A refund (or exchange) of an earlier sale: that sale's loyalty points go back."
+    )
 
     def to_draft(self) -> SaleDraft:
         from clientele.sales.service import SaleDraft
@@ -83,6 +87,7 @@ class SaleIn(Input):
             site_id=self.site_id,
             customer_id=self.customer_id,
             card=self.card.to_domain() if self.card else None,
+            refund_of=self.refund_of,
         )
 
 
@@ -110,6 +115,10 @@ class SaleOut(Output):
     occurred_at: str
     local_date: date = Field(description="The day of the sale in the site's time zone.")
     instant_profile: bool = Field(description="The sale created its customer from the card (source instant_profile).")
+    refund_of: str | None = None
+    loyalty: SalePointsOut | None = Field(
+        default=None, description="When the customer has a loyalty account: the points this sale moved, the balance."
+    )
 
     @classmethod
     def of(cls, sale: Sale) -> SaleOut:
@@ -124,6 +133,8 @@ class SaleOut(Output):
             occurred_at=sale.occurred_at,
             local_date=sale.local_date,
             instant_profile=sale.instant_profile,
+            refund_of=sale.refund_of,
+            loyalty=SalePointsOut(**sale.loyalty.model_dump()) if sale.loyalty else None,
         )
 
 

@@ -22,6 +22,7 @@ from clientele.kernel.entity import Page
 from clientele.kernel.errors import Conflict, NotFound, ValidationFailed
 from clientele.kernel.money import Money
 from clientele.kernel.permissions import Principal
+from clientele.loyalty.accrual import SaleAccrual, SaleFacts
 from clientele.sales.cards import CardInput, names_from_cardholder, refuse_card_numbers
 from clientele.sales.model import Card, CardRef, Sale, SaleLine, SaleType
 from clientele.sales.repository import (
@@ -47,6 +48,7 @@ class SaleDraft:
     site_id: str | None = None
     customer_id: str | None = None
     card: CardInput | None = None
+    refund_of: str | None = None
 
     def fingerprint(self) -> str:
         """A digest of the request (never stored in clear), to tell a replay from a reused key."""
@@ -58,6 +60,8 @@ class SaleDraft:
             "customer_id": self.customer_id,
             "card": self.card.__dict__ if self.card else None,
         }
+        if self.refund_of is not None:
+            body["refund_of"] = self.refund_of
         return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
@@ -91,14 +95,23 @@ def check_amounts(draft: SaleDraft, currency: str) -> None:
                 field=f"lines.{index}.total",
                 code="LINE_TOTAL_MISMATCH",
             )
+    if draft.refund_of is not None and draft.type is SaleType.PURCHASE:
+        raise ValidationFailed(
+            "Only a refund or an exchange gives money back for an earlier sale.",
+            field="refund_of",
+            code="INVALID_REFUND",
+        )
     if draft.lines and sum(line.total.amount for line in draft.lines) != draft.total.amount:
         raise ValidationFailed("The sale's total is the sum of its lines.", field="total.amount", code="TOTAL_MISMATCH")
 
 
 class SalesService:
-    def __init__(self, sales: SaleRepository, merchants: MerchantRepository) -> None:
+    def __init__(
+        self, sales: SaleRepository, merchants: MerchantRepository, loyalty: SaleAccrual | None = None
+    ) -> None:
         self.sales = sales
         self.merchants = merchants
+        self.loyalty = loyalty  # the port that adds a sale's loyalty points to the sale's transaction
         # Per container: sites change rarely and every sale re-checks the cached currency and time zone
         # in its transaction; card links are re-checked the same way. Both only save reads.
         self._sites: dict[str, tuple[float, list[Site]]] = {}
@@ -218,6 +231,7 @@ class SalesService:
             local_date=local_date,
             created_by=principal.key_id,
             instant_profile=instant is not None,
+            refund_of=draft.refund_of,
         )
         write = SaleWrite(
             sale=sale,
@@ -239,7 +253,7 @@ class SalesService:
             self.sales.record_with_instant_profile(write, instant, audit)
         else:
             if customer_id is not None:
-                write.state = self.sales.counter_state(mid, customer_id, site.id)
+                self._read_customer(write, customer_id, site.id)
             self.sales.record(write)
         if new_card is not None and draft.card:
             self._remember(
@@ -247,6 +261,29 @@ class SalesService:
                 CardLink(new_card.id, new_card.customer_id, fingerprint_hash(draft.card.fingerprint)),
             )
         return sale
+
+    def _read_customer(self, write: SaleWrite, customer_id: str, site_id: str) -> None:
+        """The customer's counters and, in the same read, their loyalty account: the sale's transaction then
+        carries the points it earns (or takes back), so they move exactly once with it."""
+        sale = write.sale
+        if self.loyalty is None:
+            write.state = self.sales.counter_state(sale.merchant_id, customer_id, site_id)
+            return
+        also = self.loyalty.keys(sale.merchant_id, customer_id, sale.refund_of)
+        write.state, found = self.sales.read_for_sale(sale.merchant_id, customer_id, site_id, also)
+        facts = SaleFacts(
+            merchant_id=sale.merchant_id,
+            customer_id=customer_id,
+            sale_id=sale.id,
+            kind=sale.type.value,
+            amount=sale.total.amount,
+            at=sale.occurred_at,
+            refund_of=sale.refund_of,
+        )
+        plan = self.loyalty.plan(facts, found)
+        if plan is not None:
+            sale.loyalty = plan.points
+            write.extra = plan.transaction
 
     @staticmethod
     def _card(card: CardInput, card_id: str, customer_id: str, at: str) -> Card:

@@ -8,6 +8,7 @@ from pydantic import Field
 
 from clientele.account import wiring as account
 from clientele.customers import wiring as customers
+from clientele.loyalty import wiring as loyalty
 from clientele.platform.config import Settings, settings
 from clientele.platform.providers import provider
 from clientele.storage.table import data_table
@@ -31,7 +32,7 @@ def sales() -> SaleRepository:
 def sales_service() -> SalesService:
     from clientele.sales.service import SalesService
 
-    return SalesService(sales(), account.merchants())
+    return SalesService(sales(), account.merchants(), loyalty.sale_accrual())
 
 
 @provider
