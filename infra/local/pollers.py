@@ -223,7 +223,7 @@ class Pollers:
     def _all(self) -> list[QueuePoller | StreamPoller]:
         return [*self.pollers, *self.streams]
 
-    def drain_streams(self, *, timeout: float = 10.0) -> int:
+    def drain_streams(self, *, timeout: float = 30.0) -> int:
         """Deliver every stream record written so far (retries included); the records delivered."""
         delivered = 0
         deadline = time.monotonic() + timeout
@@ -248,7 +248,7 @@ class Pollers:
             raise KeyError(f"no SQS event source reads {queue}")
         return chosen
 
-    def drain(self, queue: str | None = None, *, timeout: float = 10.0, redeliver_failures: bool = True) -> DrainReport:
+    def drain(self, queue: str | None = None, *, timeout: float = 30.0, redeliver_failures: bool = True) -> DrainReport:
         """Process every pending message of ``queue`` (or of all polled queues) before returning.
 
         With ``redeliver_failures`` (the default) a failed message is made visible again immediately
