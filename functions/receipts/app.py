@@ -20,14 +20,24 @@ app = APIGatewayHttpResolver()
 
 @app.get("/r/<token>", include_in_schema=False)
 def show_receipt(token: str) -> Response[str]:
+    from clientele.messaging.receipt_view import receipt_view
+    from clientele.rendering.languages import formatting_locale
+
     receipt = hosted_receipts().open(token)
     locale = pages.language(app, fallback=receipt.merchant.locale)
+    formats = formatting_locale(
+        locale,
+        accept_language=app.current_event.headers.get("accept-language"),
+        country=receipt.site.country if receipt.site else receipt.merchant.country,
+    )
     path = f"/r/{quote(token, safe='')}"
     return pages.page(
         "pages/receipt.html",
         locale,
         merchant=receipt.merchant,
-        sale=receipt.sale,
+        receipt=receipt_view(receipt.merchant, receipt.site, receipt.sale, locale, formats),
+        preferences_link=receipt.preferences_link,
+        erase_link=receipt.erase_link,
         switch=pages.switch_links(path, locale),
     )
 
