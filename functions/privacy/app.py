@@ -51,16 +51,17 @@ def _ip() -> str:
 def confirm_erase(token: str) -> Response[str]:
     view = privacy.erase_links().open(token)
     locale = pages.language(app)
-    if not view.held:
-        return pages.page("pages/erase.html", locale, status=410, state="gone", merchant=view.merchant)
     path = f"/e/{quote(token, safe='')}"
+    switch = pages.switch_links(path, locale)
+    if not view.held:
+        return pages.page("pages/erase.html", locale, status=410, state="gone", merchant=view.merchant, switch=switch)
     return pages.page(
         "pages/erase.html",
         locale,
         state="confirm",
         merchant=view.merchant,
         action=path,
-        switch=pages.switch_links(path, locale),
+        switch=switch,
     )
 
 
@@ -69,9 +70,11 @@ def erase(token: str) -> Response[str]:
     fields = pages.form(app)
     locale = pages.language(app, pages.first(fields, "locale", limit=16))
     view = privacy.erase_links().erase(token)
+    # The same address in another language shows the "nothing left to erase" page, in that language.
+    switch = pages.switch_links(f"/e/{quote(token, safe='')}", locale)
     if not view.held:  # a used link: already erased, by this link or another way
-        return pages.page("pages/erase.html", locale, status=410, state="gone", merchant=view.merchant)
-    return pages.page("pages/erase.html", locale, state="done", merchant=view.merchant)
+        return pages.page("pages/erase.html", locale, status=410, state="gone", merchant=view.merchant, switch=switch)
+    return pages.page("pages/erase.html", locale, state="done", merchant=view.merchant, switch=switch)
 
 
 # Marketing preferences ---------------------------------------------------------------------------
@@ -87,6 +90,7 @@ def _show_preferences(token: str, locale: str, *, saved: bool = False, status: i
         choices=choices,
         saved=saved,
         action=path,
+        erase_link=view.erase_link,
         switch=pages.switch_links(path, locale),
     )
 
@@ -109,7 +113,7 @@ def change_preferences(token: str) -> Response[str]:
     try:
         service.change(token, chosen, source="preferences_page")
     except VersionMismatch:
-        return pages.notice("error", locale, 409)
+        return pages.notice("error", locale, 409, app=app)
     return _show_preferences(token, locale, saved=True)
 
 
@@ -181,23 +185,24 @@ def _erase_everywhere(fields: dict[str, list[str]], locale: str) -> Response[str
 
 
 # Errors -----------------------------------------------------------------------------------------
-pages.handle_link_errors(app)
+# A dead erase or preferences link leads to the portal, which needs no link at all.
+pages.handle_link_errors(app, invalid="privacy_link_invalid", expired="privacy_link_expired")
 
 
 @app.exception_handler(NotFound)
 def _gone(_: NotFound) -> Response[str]:
-    return pages.notice("link_invalid", pages.language(app), 404)
+    return pages.notice("privacy_link_invalid", pages.language(app), 404, app=app)
 
 
 @app.exception_handler(RateLimited)
 def _rate_limited(_: RateLimited) -> Response[str]:
-    return pages.notice("rate_limited", pages.language(app), 429, headers={"Retry-After": "3600"})
+    return pages.notice("rate_limited", pages.language(app), 429, headers={"Retry-After": "3600"}, app=app)
 
 
 @app.exception_handler(Exception)
 def _unexpected(error: Exception) -> Response[str]:
     logger.exception("privacy page failed", extra={"error": type(error).__name__})
-    return pages.notice("error", pages.language(app), 500)
+    return pages.notice("error", pages.language(app), 500, app=app)
 
 
 lambda_handler = pages.page_entry(app)

@@ -47,13 +47,13 @@ pages.handle_link_errors(app, invalid="receipt_invalid", expired="receipt_expire
 
 @app.exception_handler(NotFound)
 def _gone(_: NotFound) -> Response[str]:
-    return pages.notice("receipt_invalid", pages.language(app), 404)
+    return pages.notice("receipt_invalid", pages.language(app), 404, app=app)
 
 
 @app.exception_handler(Exception)
 def _unexpected(error: Exception) -> Response[str]:
     logger.exception("receipt page failed", extra={"error": type(error).__name__})
-    return pages.notice("error", pages.language(app), 500)
+    return pages.notice("error", pages.language(app), 500, app=app)
 
 
 lambda_handler = pages.page_entry(app)

@@ -23,6 +23,7 @@ from clientele.kernel.permissions import Permission
 from clientele.platform.observability import logger
 from clientele.signup.service import (
     FormExpired,
+    FormUsed,
     SignupPage,
     SignupRateLimited,
     SignupRejected,
@@ -136,6 +137,8 @@ def submit_form(token: str) -> Response[str]:
         )
     except FormExpired:
         return _show(token, service.open(token), locale, status=400, values=values, notice="form_expired")
+    except FormUsed:  # sent twice (a double tap, the back button): like a fresh page, nothing created again
+        return _show(token, service.open(token), locale)
     except SignupRejected as exc:
         errors: dict[str, str] = {}
         for problem in exc.problems:
@@ -155,12 +158,14 @@ pages.handle_link_errors(app)
 
 @app.exception_handler(SignupUnavailable)
 def _unavailable(_: SignupUnavailable) -> Response[str]:
-    return pages.notice("unavailable", pages.language(app), 403)
+    return pages.notice("unavailable", pages.language(app), 403, app=app)
 
 
 @app.exception_handler(SignupRateLimited)
 def _rate_limited(error: SignupRateLimited) -> Response[str]:
-    return pages.notice("rate_limited", pages.language(app), 429, headers={"Retry-After": str(error.retry_after)})
+    return pages.notice(
+        "rate_limited", pages.language(app), 429, headers={"Retry-After": str(error.retry_after)}, app=app
+    )
 
 
 @app.exception_handler(Exception)
@@ -172,7 +177,7 @@ def _unexpected(error: Exception) -> Response[str]:
             content_type="application/json",
             body=errors.body([ErrorDetail("INTERNAL", "Something went wrong on our side.")]),
         )
-    return pages.notice("error", pages.language(app), 500)
+    return pages.notice("error", pages.language(app), 500, app=app)
 
 
 lambda_handler = pages.page_entry(app)

@@ -22,11 +22,12 @@ from clientele.kernel import clock, contact
 from clientele.kernel.contact import Channel
 from clientele.kernel.crypto import keyed_hash
 from clientele.kernel.errors import AlreadyExists, ErrorDetail, InvalidFields, NotFound, RateLimited, ValidationFailed
-from clientele.kernel.links import SALE_SIGNUP_SECONDS, InvalidLink, Link, LinkSigner
+from clientele.kernel.links import LIFETIME_SECONDS, SALE_SIGNUP_SECONDS, InvalidLink, Link, LinkSigner
 from clientele.kernel.permissions import Principal, Role
 from clientele.platform.observability import logger
 from clientele.rendering.languages import N_
-from clientele.storage.rate_limits import Bucket, LimitReached
+from clientele.storage.inbox import Inbox
+from clientele.storage.rate_limits import AlreadyCounted, Bucket, LimitReached
 
 if TYPE_CHECKING:
     from clientele.account.repository import MerchantRepository
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
     from clientele.storage.rate_limits import RateLimitRepository
 
 
+USED_FORMS = Inbox("signup-form")  # one marker per form sent: a form signs up one shopper, once
+USED_FORM_SECONDS = LIFETIME_SECONDS[Link.SIGNUP_FORM] + 3600  # outlives the token it marks
 CONSENT_VERSION = "signup-2026-01"  # bump when the consent wording changes in any language
 MAX_NAME = 100
 
@@ -51,6 +54,10 @@ class SaleAttachment(Protocol):
     def exists(self, merchant_id: str, sale_id: str) -> bool: ...
 
     def attach(self, principal: Principal, sale_id: str, customer_id: str) -> bool: ...
+
+
+class FormUsed(Exception):
+    """This form (its token) was sent before: nothing is created again; the page answers like a fresh one."""
 
 
 class SignupUnavailable(Exception):
@@ -223,7 +230,10 @@ class SignupService:
         return _page(merchant, self.merchants.list_preferences(merchant_id), sale_id)
 
     def form_token(self, page: SignupPage) -> str:
-        return self.signer.sign(Link.SIGNUP_FORM, page.snapshot())
+        """A new token for every page shown ("x": a nonce), so each form can be sent once."""
+        import secrets
+
+        return self.signer.sign(Link.SIGNUP_FORM, {**page.snapshot(), "x": secrets.token_urlsafe(6)})
 
     def consent_text(self, page: SignupPage, locale: str) -> str:
         from clientele.rendering.languages import gettext
@@ -245,7 +255,7 @@ class SignupService:
             draft = self._validate(page, form, locale, Source.KIOSK if kiosk else Source.QR_SIGNUP)
         except InvalidFields as exc:
             raise SignupRejected(page, exc.details) from exc
-        self._limit(merchant_id, client_ip)
+        self._limit(merchant_id, client_ip, form.form_token)
         principal = Principal(
             merchant_id=merchant_id,
             key_id="signup",
@@ -273,6 +283,10 @@ class SignupService:
             self.sales.attach(principal, sale_id, customer.id)
         if customer.email:
             self.deliveries.enqueue("welcome", merchant_id, customer.id, Channel.EMAIL, refs)
+        elif customer.phone:
+            # A phone-only shopper would otherwise hold no link at all: a short text with the way to their
+            # choices (whose page also offers erasure).
+            self.deliveries.enqueue("welcome", merchant_id, customer.id, Channel.SMS, refs)
         logger.info(
             "signup", extra={"merchant_id": merchant_id, "customer_id": customer.id, "source": draft.source.value}
         )
@@ -332,7 +346,8 @@ class SignupService:
             preferences_verified=True,  # the offered ids come from the signed form token
         )
 
-    def _limit(self, merchant_id: str, client_ip: str) -> None:
+    def _limit(self, merchant_id: str, client_ip: str, form_token: str) -> None:
+        """Count the signup against its rate limits, and mark its form used, in one write."""
         limits = self.limits
         buckets = [
             Bucket(
@@ -340,8 +355,12 @@ class SignupService:
             ),
             Bucket("signup-merchant", merchant_id, limits.per_merchant, limits.per_merchant_seconds),
         ]
+        used = USED_FORMS.marker(merchant_id, _form_key(form_token), keep_seconds=USED_FORM_SECONDS)
         try:
-            self.rate_limits.consume(buckets, now_epoch=int(clock.utcnow().timestamp()))
+            self.rate_limits.consume(buckets, now_epoch=int(clock.utcnow().timestamp()), first_use=used)
+        except AlreadyCounted as exc:
+            logger.info("signup form sent again", extra={"merchant_id": merchant_id})
+            raise FormUsed() from exc
         except LimitReached as exc:
             logger.warning("signup rate limited", extra={"merchant_id": merchant_id, "scope": exc.bucket.scope})
             raise SignupRateLimited(exc.retry_after) from exc
@@ -395,3 +414,10 @@ def _network(client_ip: str) -> str:
     if address.version == 6:
         return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
     return str(address)
+
+
+def _form_key(form_token: str) -> str:
+    """A used form's marker key: a digest of its token (which holds no personal data anyway)."""
+    import hashlib
+
+    return "form#" + hashlib.sha256(form_token.encode()).hexdigest()[:32]
