@@ -69,7 +69,6 @@ def _show(
         done=done,
         kiosk=kiosk,
         form_token=service.form_token(signup),
-        consent_text=service.consent_text(signup, locale),
         action=f"{path}?{urlencode({'kiosk': '1'})}" if kiosk else path,
         switch=pages.switch_links(path, locale, kiosk="1" if kiosk else None),
     )

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 WORDS = {
     "en": {"saved": "Your choices are saved.", "erased": "Your details are erased", "none": "No shop keeps"},
     "fr": {"saved": "Vos choix sont enregistrés.", "erased": "Vos données sont effacées", "none": "Aucun commerce"},
-    "nl": {"saved": "Uw keuzes zijn opgeslagen.", "erased": "Uw gegevens zijn gewist", "none": "Geen enkele winkel"},
+    "nl": {"saved": "Je keuzes zijn opgeslagen.", "erased": "Je gegevens zijn gewist", "none": "Geen enkele winkel"},
 }
 
 

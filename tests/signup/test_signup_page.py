@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -94,6 +95,20 @@ class TestThePage:
         )
         page = Shopper(api, merchant["signup_url"]).open()
         assert 'href="https://shop.example/privacy"' in page.text
+        # In the consent sentence that refers to it, not somewhere under the button.
+        [label] = re.findall(r'<label for="consent">(.*?)</label>', page.text, re.S)
+        assert '<a href="https://shop.example/privacy" rel="noopener noreferrer">its privacy policy</a>' in label
+        assert page.text.count("https://shop.example/privacy") == 1
+
+    @pytest.mark.parametrize(
+        ("locale", "words"), [("fr", "sa politique de confidentialité"), ("nl", "de privacyverklaring")]
+    )
+    def test_the_consent_sentence_reads_whole_without_a_policy(
+        self, stack: Any, api: Any, merchant: dict[str, Any], locale: str, words: str
+    ) -> None:
+        page = Shopper(api, merchant["signup_url"]).open(f"lang={locale}")
+        [label] = re.findall(r'<label for="consent">(.*?)</label>', page.text, re.S)
+        assert label.rstrip().endswith(f"{words}.") and "<a " not in label
 
 
 class TestSigningUp:

@@ -41,11 +41,13 @@ USED_FORM_SECONDS = LIFETIME_SECONDS[Link.SIGNUP_FORM] + 3600  # outlives the to
 CONSENT_VERSION = "signup-2026-01"  # bump when the consent wording changes in any language
 MAX_NAME = 100
 
-# Text of the consent checkbox. Translated by the pages; stored with the customer in the language shown.
+# Text of the consent checkbox. Translated by the pages; stored with the customer in the language shown. The
+# page links POLICY_WORDS to the merchant's privacy policy, inside the sentence that refers to it.
 CONSENT_TEXT = N_(
     "I agree that %(merchant)s keeps my details to manage my place on its customer list "
-    "and send me receipts, as described in its privacy policy."
+    "and send me receipts, as described in %(policy)s."
 )
+POLICY_WORDS = N_("its privacy policy")
 
 
 class SaleAttachment(Protocol):
@@ -238,7 +240,7 @@ class SignupService:
     def consent_text(self, page: SignupPage, locale: str) -> str:
         from clientele.rendering.languages import gettext
 
-        return gettext(locale, CONSENT_TEXT, merchant=page.merchant_name)
+        return gettext(locale, CONSENT_TEXT, merchant=page.merchant_name, policy=gettext(locale, POLICY_WORDS))
 
     # Submitting ---------------------------------------------------------------------------------
     def submit(self, token: str, form: SignupSubmission, *, client_ip: str, kiosk: bool) -> SignupResult:
