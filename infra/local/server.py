@@ -169,6 +169,8 @@ class LocalStack:
                 self.demo_merchant = self._saved_demo() if self.restored else None
                 if self.demo_merchant is None:
                     self.demo_merchant = self._seed()
+                if self.demo_merchant is not None:
+                    self.local_routes.demo_api_key = self.demo_merchant.get("api_key")
             self._write_state()
             if self.background:
                 self.pollers.start()
