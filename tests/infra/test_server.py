@@ -111,6 +111,8 @@ def test_the_demo_merchant_and_the_stack_are_written_down(local: LocalStack, onb
     assert json.loads((state / "stack.json").read_text()) == {
         "api_url": local.url,
         "aws_endpoint_url": local.aws_endpoint_url,
+        "region": local.region,
+        "tables": local.stack.tables,  # the real table names, for the AWS CLI
     }
 
 
