@@ -17,30 +17,33 @@ export SAM_CLI_TELEMETRY := 0
 export UV_PYTHON_DOWNLOADS := never
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run test lint typecheck imports unit bench soak openapi catalogs browser-deps clean requirements sam sam-build
+.PHONY: help setup run test lint typecheck imports unit bench soak openapi catalogs browser-deps clean requirements sam sam-build
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 22
 
 $(VENV)/.synced: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
-	uv sync --frozen --python $(PYTHON)
+	@uv sync --frozen --quiet --python $(PYTHON)
 	@touch $@
 
-setup: $(VENV)/.synced catalogs
+setup: $(VENV)/.synced catalogs ## install the locked Python packages and compile the catalogs
 
-catalogs: $(VENV)/.synced
-	@if [ -d templates/locales ]; then $(VENV)/bin/pybabel compile -d templates/locales -D messages >/dev/null; fi
+catalogs: $(VENV)/.synced ## compile the translations (en, fr, nl)
+	@if [ -d templates/locales ]; then $(VENV)/bin/pybabel -q compile -d templates/locales -D messages; fi
 
 # PERSIST=1 keeps the data across restarts (.local/moto-state.json); by default every run starts clean.
-run: setup
-	PORT=$(PORT) PERSIST=$(PERSIST) $(PY) -m infra.local
+run: setup ## start the local stack on PORT (3000); PERSIST=1 keeps the data
+	@PORT=$(PORT) PERSIST=$(PERSIST) $(PY) -m infra.local
 
-lint: $(VENV)/.synced
+lint: $(VENV)/.synced ## ruff: lint and format check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-typecheck: $(VENV)/.synced
+typecheck: $(VENV)/.synced ## mypy
 	$(VENV)/bin/mypy
 
-imports: $(VENV)/.synced
+imports: $(VENV)/.synced ## the layered import contract
 	$(VENV)/bin/lint-imports
 
 browser-deps:
@@ -51,24 +54,24 @@ browser-deps:
 	  else echo "chromium is missing: browser tests will be skipped (apt-get install chromium)"; fi; \
 	fi
 
-test: setup browser-deps lint typecheck imports
+test: setup browser-deps lint typecheck imports ## every test (unit, integration, browser, template)
 	$(PY) -m pytest
 
-unit: setup
+unit: setup ## the unit and template tests only
 	$(PY) -m pytest tests/unit tests/template -q
 
-bench: setup
+bench: setup ## the benchmarks: AWS calls and timings per operation
 	$(PY) -m tests.bench
 
 # A mixed workload against a fresh local stack on loopback; prints memory, latency per route and 5xx.
-soak: setup
+soak: setup ## a mixed workload against a fresh local stack (SOAK_MINUTES)
 	SOAK_MINUTES=$(SOAK_MINUTES) SOAK_RATE=$(SOAK_RATE) $(PY) -m infra.local.soak
 
-openapi: $(VENV)/.synced
+openapi: $(VENV)/.synced ## regenerate the OpenAPI document
 	$(PY) -m infra.openapi
 
 # The shared layer's runtime dependencies, exported from uv.lock for sam build (a test checks they agree).
-requirements: $(VENV)/.synced
+requirements: $(VENV)/.synced ## export the layer's requirements from uv.lock
 	uv export --frozen --no-dev --no-emit-project --format requirements-txt -q -o layers/clientele/requirements.txt
 
 # aws-sam-cli in its own virtualenv (its pins clash with the project's), installed with pip.
@@ -81,9 +84,9 @@ sam: $(SAM_VENV)/.installed
 
 # What an operator runs before `sam deploy`: lint the template, then build every function and layer
 # for python3.12 on arm64 into .aws-sam/build (no Docker, no Python 3.12 needed).
-sam-build: setup sam
+sam-build: setup sam ## validate the template and build for deployment
 	$(SAM) validate --lint --region $(AWS_REGION)
 	PYBABEL="$(CURDIR)/$(VENV)/bin/pybabel" $(SAM) build --region $(AWS_REGION)
 
-clean:
+clean: ## remove local state and build output
 	rm -rf .local test-output .pytest_cache .mypy_cache .ruff_cache .aws-sam

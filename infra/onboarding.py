@@ -26,6 +26,10 @@ _DEMO_CUSTOMERS = [
 ]
 
 
+DEMO_ADDRESS = "Prinsengracht 263\n1016 GV Amsterdam"  # printed on the demo's receipts
+DEMO_PRIVACY_POLICY = "https://demo-cafe.example/privacy"  # what the signup page and receipts link to
+
+
 @dataclass(frozen=True)
 class Onboarded:
     merchant: Merchant
@@ -69,11 +73,18 @@ class Onboarding:
             contact_email=email,
             locale=locale,
             country=country,
+            privacy_policy_url=DEMO_PRIVACY_POLICY if demo_data else None,
             created_at=now,
             updated_at=now,
         )
         site = Site(
-            id=ids.new_id("site"), name=name, country=country, time_zone=time_zone, currency=currency, created_at=now
+            id=ids.new_id("site"),
+            name=name,
+            address=DEMO_ADDRESS if demo_data else None,
+            country=country,
+            time_zone=time_zone,
+            currency=currency,
+            created_at=now,
         )
         issued_secret = self.account.new_owner_key(merchant, site)
         owner = Principal(merchant_id=merchant.id, key_id="onboarding", role=Role.OWNER, country=country, locale=locale)

@@ -18,11 +18,12 @@ from clientele.account.wiring import terms_gate
 from clientele.http import errors, pages
 from clientele.http.app import caller, create_app
 from clientele.http.errors import responses
-from clientele.kernel.errors import ErrorDetail
+from clientele.kernel.errors import ErrorDetail, ValidationFailed
 from clientele.kernel.permissions import Permission
 from clientele.platform.observability import logger
 from clientele.signup.service import (
     FormExpired,
+    FormUsed,
     SignupPage,
     SignupRateLimited,
     SignupRejected,
@@ -43,6 +44,18 @@ def _path(token: str) -> str:
     return f"/s/{quote(token, safe='')}"
 
 
+def _locale(token: str, signup: SignupPage, *choices: str | None) -> str:
+    """A kiosk speaks its own language to each next shopper (never the device's, never the last shopper's);
+    a shopper's phone, the language it asks for."""
+    from clientele.rendering.languages import negotiate
+
+    kiosk = signup_service().kiosk(token)
+    if kiosk is None:
+        return pages.language(app, *choices, fallback=signup.locale)
+    lang = (app.current_event.query_string_parameters or {}).get("lang")
+    return negotiate(*choices, lang, kiosk.locale, fallback=signup.locale)
+
+
 def _show(
     token: str,
     signup: SignupPage,
@@ -54,9 +67,9 @@ def _show(
     notice: str | None = None,
     done: bool = False,
 ) -> Response[str]:
-    kiosk = _flag("kiosk")
-    path = _path(token)
     service = signup_service()
+    kiosk = service.kiosk(token) is not None  # ?kiosk=1 alone marks nothing: only a kiosk-purpose link does
+    path = _path(token)
     return pages.page(
         "pages/signup.html",
         locale,
@@ -68,9 +81,9 @@ def _show(
         done=done,
         kiosk=kiosk,
         form_token=service.form_token(signup),
-        consent_text=service.consent_text(signup, locale),
         action=f"{path}?{urlencode({'kiosk': '1'})}" if kiosk else path,
-        switch=pages.switch_links(path, locale, kiosk="1" if kiosk else None),
+        next_person=f"{path}?{urlencode({'kiosk': '1'})}",
+        switch=pages.switch_links(path, locale, kiosk="1" if kiosk else None, done="1" if done else None),
     )
 
 
@@ -78,29 +91,62 @@ def _show(
 @app.get(
     "/v1/signup-qr",
     tags=["Signup"],
-    summary="The QR code of the hosted signup page",
-    description="Show it at the till: shoppers scan it and sign up on their phone. With `sale_id`, "
-    "signing up attaches that sale and the welcome email carries it as the first receipt "
-    "(such a code is valid for a day). The `Link` header holds the signup URL itself.",
+    summary="The QR code of the hosted signup page, or of a kiosk link for the merchant's own device",
+    description="Show it at the till: shoppers scan it and sign up on their phone. With `sale_id`, signing up "
+    "attaches that sale and the welcome email carries it as the first receipt. A signup link works for 365 days "
+    "(a sale-bound one for a day); the `Signup-Link-Expires` header says until when, and a fresh code is printed "
+    "by asking again. With `mode=kiosk`, the code holds a kiosk link for the merchant's own device (source "
+    "`kiosk`, its own rate limit, each next shopper on an empty form in `locale`); `?kiosk=1` on any other link "
+    "marks nothing. `size` (pixels, the image's width at most) and `error` (error correction: `L`, `M`, `Q`, `H`) "
+    "make a code for a poster. The `Link` header holds the link itself.",
     responses={
         **responses(400, 401, 403, 404, 422),
-        200: {"description": "The QR code", "content": {"image/svg+xml": {}, "image/png": {}}},
+        200: {
+            "description": "The QR code",
+            "content": {"image/svg+xml": {}, "image/png": {}},
+            "headers": {
+                "Link": {"description": 'The signup (or kiosk) URL the code holds: `<url>; rel="related"`.'},
+                "Signup-Link-Expires": {"description": "When that URL stops working (RFC 3339, UTC)."},
+            },
+        },
     },
 )
-def signup_qr(
+def signup_qr(  # noqa: PLR0917 - each query parameter is one argument of the route
     format: Annotated[Literal["svg", "png"], Query(description="Image format.")] = "svg",
     sale_id: Annotated[
         str | None,
         Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$", description="Bind the signup to this sale."),
     ] = None,
+    mode: Annotated[
+        Literal["signup", "kiosk"], Query(description="`kiosk`: a link for the merchant's own, handed-over device.")
+    ] = "signup",
+    locale: Annotated[
+        Literal["en", "fr", "nl"] | None, Query(description="A kiosk's language (default: the merchant's).")
+    ] = None,
+    size: Annotated[
+        int | None, Query(ge=64, le=4096, description="The image's width in pixels, at most (a poster: 2000).")
+    ] = None,
+    error: Annotated[
+        Literal["L", "M", "Q", "H"], Query(description="Error correction: 7, 15 (default), 25 or 30 % may be lost.")
+    ] = "M",
 ):  # no return annotation: Powertools would serialise the image bytes as JSON text
     who = caller(app, Permission.CUSTOMERS_WRITE)
-    code = signup_service().qr_code(who, format, sale_id=sale_id)
+    if mode == "kiosk" and sale_id:
+        raise ValidationFailed(
+            "A kiosk link serves every shopper: it takes no sale_id.", field="sale_id", code="KIOSK_WITH_SALE"
+        )
+    code = signup_service().qr_code(
+        who, format, sale_id=sale_id, kiosk=mode == "kiosk", locale=locale, size=size, error=error
+    )
     return Response(
         status_code=200,
         content_type=code.content_type,
         body=code.image,
-        headers={"Cache-Control": "private, no-store", "Link": f'<{code.url}>; rel="related"'},
+        headers={
+            "Cache-Control": "private, no-store",
+            "Link": f'<{code.url}>; rel="related"',
+            "Signup-Link-Expires": code.expires_at,
+        },
     )
 
 
@@ -108,7 +154,7 @@ def signup_qr(
 @app.get("/s/<token>", include_in_schema=False)
 def show_form(token: str) -> Response[str]:
     signup = signup_service().open(token)
-    return _show(token, signup, pages.language(app, fallback=signup.locale), done=_flag("done"))
+    return _show(token, signup, _locale(token, signup), done=_flag("done"))
 
 
 @app.post("/s/<token>", include_in_schema=False)
@@ -123,7 +169,7 @@ def submit_form(token: str) -> Response[str]:
         honeypot=pages.first(fields, "website"),
     )
     service = signup_service()
-    kiosk = _flag("kiosk")
+    kiosk = service.kiosk(token) is not None
     locale = pages.language(app, submission.locale)
     values = {
         **{name: getattr(submission, name) for name in FIELDS},
@@ -131,21 +177,21 @@ def submit_form(token: str) -> Response[str]:
         "marketing": submission.marketing,
     }
     try:
-        result = service.submit(
-            token, submission, client_ip=app.current_event.request_context.http.source_ip, kiosk=kiosk
-        )
+        service.submit(token, submission, client_ip=app.current_event.request_context.http.source_ip)
     except FormExpired:
         return _show(token, service.open(token), locale, status=400, values=values, notice="form_expired")
+    except FormUsed:  # sent twice (a double tap, the back button): like a fresh page, nothing created again
+        fresh = service.open(token)
+        return _show(token, fresh, _locale(token, fresh) if kiosk else locale)
     except SignupRejected as exc:
         errors: dict[str, str] = {}
         for problem in exc.problems:
             errors.setdefault(problem.field or "given_name", problem.code)
         return _show(token, exc.page, locale, status=422, values=values, errors=errors)
-    # Post/redirect/get: a reload never signs up twice, and kiosk mode comes back to an empty form
-    # (on the plain signup link: the next shopper is not bound to the previous shopper's sale).
+    # Post/redirect/get: a reload never signs up twice. A kiosk shows its thank-you without any form, and
+    # the device, handed back, starts the next person on an empty form in the kiosk's own language.
     if kiosk:
-        next_token = service.link_token(result.page.merchant_id)
-        return pages.redirect(f"{_path(next_token)}?{urlencode({'kiosk': '1', 'done': '1', 'lang': locale})}")
+        return pages.redirect(f"{_path(token)}?{urlencode({'kiosk': '1', 'done': '1', 'lang': locale})}")
     return pages.redirect(f"{_path(token)}?{urlencode({'done': '1', 'lang': locale})}")
 
 
@@ -155,12 +201,14 @@ pages.handle_link_errors(app)
 
 @app.exception_handler(SignupUnavailable)
 def _unavailable(_: SignupUnavailable) -> Response[str]:
-    return pages.notice("unavailable", pages.language(app), 403)
+    return pages.notice("unavailable", pages.language(app), 403, app=app)
 
 
 @app.exception_handler(SignupRateLimited)
 def _rate_limited(error: SignupRateLimited) -> Response[str]:
-    return pages.notice("rate_limited", pages.language(app), 429, headers={"Retry-After": str(error.retry_after)})
+    return pages.notice(
+        "rate_limited", pages.language(app), 429, headers={"Retry-After": str(error.retry_after)}, app=app
+    )
 
 
 @app.exception_handler(Exception)
@@ -172,7 +220,7 @@ def _unexpected(error: Exception) -> Response[str]:
             content_type="application/json",
             body=errors.body([ErrorDetail("INTERNAL", "Something went wrong on our side.")]),
         )
-    return pages.notice("error", pages.language(app), 500)
+    return pages.notice("error", pages.language(app), 500, app=app)
 
 
 lambda_handler = pages.page_entry(app)

@@ -8,6 +8,7 @@ parameters, ``LOCAL_STATE_DIR`` (default ``.local``) for ``stack.json`` and ``de
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import shlex
@@ -53,16 +54,28 @@ def _banner(stack: LocalStack) -> None:
             "  (also in .local/demo-merchant.json)",
             "",
         ]
-    print("\n".join(lines), flush=True)
+    text = io.StringIO()
+    text.write("\n".join(lines) + "\n")
     if demo is not None:
         import segno
 
-        segno.make(demo["signup_url"]).terminal(compact=True)
-    print("\nPress Ctrl-C to stop.", flush=True)
+        segno.make(demo["signup_url"]).terminal(out=text, compact=True)
+    text.write("\nPress Ctrl-C to stop.\n")
+    # One write while no log line may go out, so none lands in the middle of the QR code.
+    handlers = logging.getLogger().handlers
+    for handler in handlers:
+        handler.acquire()
+    try:
+        sys.stdout.write(text.getvalue())
+        sys.stdout.flush()
+    finally:
+        for handler in reversed(handlers):
+            handler.release()
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Warnings and errors only: the banner says what started, and the product's own logs stay quiet locally.
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("botocore").setLevel(logging.WARNING)
     os.environ.update(FAKE_CREDENTIALS)
     os.environ.setdefault("AWS_DEFAULT_REGION", DEFAULT_REGION)

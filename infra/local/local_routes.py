@@ -98,6 +98,7 @@ class LocalRoutes:
         self.scheduler = scheduler
         self.outbox = outbox
         self.create_merchant = create_merchant
+        self.demo_api_key: str | None = None  # Swagger UI starts authorised with it, so "Try it out" just works
 
     @staticmethod
     def owns(path: str) -> bool:
@@ -222,12 +223,17 @@ class LocalRoutes:
     def _docs(self) -> Response:
         local = swagger_ui_assets() is not None
         base = f"{PREFIX}/docs" if local else SWAGGER_UI_CDN
+        ready = ""
+        if self.demo_api_key:
+            key = json.dumps(self.demo_api_key)  # a JSON string is a JavaScript string
+            ready = f', onComplete: function () {{ window.ui.preauthorizeApiKey("apiKey", {key}); }}'
         page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Clientele API (local)</title>
 <link rel="stylesheet" href="{base}/swagger-ui.css"></head>
 <body><div id="swagger-ui"></div>
 <script src="{base}/swagger-ui-bundle.js"></script>
-<script>window.ui = SwaggerUIBundle({{url: "/v1/openapi.json", dom_id: "#swagger-ui", deepLinking: true}});</script>
+<script>window.ui = SwaggerUIBundle({{url: "/v1/openapi.json", dom_id: "#swagger-ui", deepLinking: true
+{ready}}});</script>
 </body></html>"""
         # Swagger UI needs its scripts and inline styles; this page is not part of the product.
         csp = (

@@ -169,6 +169,8 @@ class LocalStack:
                 self.demo_merchant = self._saved_demo() if self.restored else None
                 if self.demo_merchant is None:
                     self.demo_merchant = self._seed()
+                if self.demo_merchant is not None:
+                    self.local_routes.demo_api_key = self.demo_merchant.get("api_key")
             self._write_state()
             if self.background:
                 self.pollers.start()
@@ -261,9 +263,14 @@ class LocalStack:
         if self.state_dir is None:
             return
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        (self.state_dir / "stack.json").write_text(
-            json.dumps({"api_url": self.url, "aws_endpoint_url": self.aws_endpoint_url}, indent=2) + "\n"
-        )
+        # Enough for any AWS tool to inspect the emulated resources: where, which region, which table is which.
+        where = {
+            "api_url": self.url,
+            "aws_endpoint_url": self.aws_endpoint_url,
+            "region": self.region,
+            "tables": dict(self.stack.tables) if self.stack is not None else {},
+        }
+        (self.state_dir / "stack.json").write_text(json.dumps(where, indent=2) + "\n")
         demo_file = self.state_dir / "demo-merchant.json"
         if self.demo_merchant is not None:
             demo_file.write_text(json.dumps(self.demo_merchant, indent=2) + "\n")

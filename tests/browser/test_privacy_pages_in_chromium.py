@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 WORDS = {
     "en": {"saved": "Your choices are saved.", "erased": "Your details are erased", "none": "No shop keeps"},
     "fr": {"saved": "Vos choix sont enregistrés.", "erased": "Vos données sont effacées", "none": "Aucun commerce"},
-    "nl": {"saved": "Uw keuzes zijn opgeslagen.", "erased": "Uw gegevens zijn gewist", "none": "Geen enkele winkel"},
+    "nl": {"saved": "Je keuzes zijn opgeslagen.", "erased": "Je gegevens zijn gewist", "none": "Geen enkele winkel"},
 }
 
 
@@ -74,7 +74,7 @@ def test_the_privacy_portal_with_a_one_time_code(live_stack: dict[str, Any], vis
     address, _ = _signed_up(live_stack, visits, locale)
     assert axe_violations(visits, locale, f"{api_url}/privacy") == []
 
-    visit = visits(locale)
+    visit = visits(locale, javascript=True)  # axe runs on the pages the session posts lead to
     visit.page.goto(f"{api_url}/privacy")
     visit.shot(f"privacy-{locale}-1-start")
     visit.page.fill("#contact", address)
@@ -86,11 +86,34 @@ def test_the_privacy_portal_with_a_one_time_code(live_stack: dict[str, Any], vis
     code = re.search(r"\b(\d{6})\b", code_mail["text"]).group(1)  # type: ignore[union-attr]
     visit.page.fill("#code", code)
     visit.page.click("button[type=submit]")
-    assert "Demo" in visit.page.inner_text("ul")
+    assert "Demo" in visit.page.inner_text("section.shop h2")
     visit.shot(f"privacy-{locale}-3-holders")
-    visit.page.click("button[type=submit]")
-    visit.shot(f"privacy-{locale}-4-erased")
+    assert _axe_here(visit) == []
+
+    visit.page.click("section.shop form:has(input[value=data]) button")
+    assert address in visit.page.inner_text("main")  # the readable "download my data" page
+    visit.shot(f"privacy-{locale}-4-my-data")
+    assert _axe_here(visit) == []
+    with visit.page.expect_download() as download:
+        visit.page.click("form:has(input[value=data_file]) button")
+    assert download.value.suggested_filename.endswith(".json")
+    visit.page.click("form:has(input[value=holders]) button")
+
+    visit.page.click("section.shop form:has(input[value=erase_shop]) button")
+    visit.shot(f"privacy-{locale}-5-confirm")
+    assert _axe_here(visit) == []
+    visit.page.click("form:has(input[value=erase_shop_confirmed]) button")
+    visit.shot(f"privacy-{locale}-6-erased")
     assert visit.page.locator("[role=status]").count() == 1
+    assert _axe_here(visit) == []
     assert visit.hosts() == {own_host}, visit.requests
     found = get_json(f"{api_url}/v1/customers?email={address}", live_stack["demo"]["api_key"])
     assert found["items"] == []
+
+
+def _axe_here(visit: Any) -> list[str]:
+    """axe on the page a form post led to (it cannot be opened again by its address)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(visit.page)
+    return [f"{v['id']}: {v['help']}" for v in results.response["violations"]]

@@ -172,16 +172,19 @@ class TestPortal:
         )
         assert wrong.status == 422
         listed = _post(api, "/privacy", {"action": "verify", "pending": pending, "code": code})
-        assert listed.status == 200 and "<li>" in listed.text
+        assert listed.status == 200 and '<section class="shop">' in listed.text
         session = re.search(r'name="session" value="([^"]+)"', listed.text).group(1)
-        erased = _post(api, "/privacy", {"action": "erase", "session": session})
+        confirm = _post(api, "/privacy", {"action": "erase", "session": session})
+        assert confirm.status == 200 and 'value="erase_confirmed"' in confirm.text
+        assert client.get(f"/v1/customers/{shopper['customer']['id']}").status == 200  # not before confirming
+        erased = _post(api, "/privacy", {"action": "erase_confirmed", "session": session})
         assert erased.status == 200
         assert client.get(f"/v1/customers/{shopper['customer']['id']}").status == 404
 
     def test_an_unknown_address_gets_the_same_page(self, api: ApiClient, shopper: dict[str, Any]) -> None:
         known = _post(api, "/privacy", {"action": "request", "contact": "marguerite@example.fr"})
         unknown = _post(api, "/privacy", {"action": "request", "contact": "someone.else@example.fr"})
-        strip = re.compile(r'name="pending" value="[^"]+"')
+        strip = re.compile(r'name="(pending|resend)" value="[^"]+"')
         assert known.status == unknown.status == 200
         assert strip.sub("", known.text) == strip.sub("", unknown.text)
 
@@ -190,5 +193,6 @@ class TestPortal:
         assert bad.status == 422 and 'aria-invalid="true"' in bad.text
         stale = _post(api, "/privacy", {"action": "verify", "pending": "forged", "code": "123456"})
         assert stale.status == 410
-        late = _post(api, "/privacy", {"action": "erase", "session": "forged"})
-        assert late.status == 410
+        for action in ("erase", "erase_confirmed", "data", "data_file", "erase_shop", "erase_shop_confirmed"):
+            late = _post(api, "/privacy", {"action": action, "session": "forged", "shop": "mer_x"})
+            assert late.status == 410, action

@@ -111,6 +111,8 @@ def test_the_demo_merchant_and_the_stack_are_written_down(local: LocalStack, onb
     assert json.loads((state / "stack.json").read_text()) == {
         "api_url": local.url,
         "aws_endpoint_url": local.aws_endpoint_url,
+        "region": local.region,
+        "tables": local.stack.tables,  # the real table names, for the AWS CLI
     }
 
 
@@ -245,6 +247,8 @@ def test_bad_local_requests(local: LocalStack, method: str, path: str, body: byt
 def test_swagger_ui_for_the_openapi_document(local: LocalStack):
     status, _, page = request(local, "GET", "/_local/docs")
     assert status == 200 and b'url: "/v1/openapi.json"' in page
+    if local.demo_merchant is not None:  # "Try it out" works at once, as the demo merchant
+        assert f'preauthorizeApiKey("apiKey", "{local.demo_merchant["api_key"]}")'.encode() in page
     if swagger_ui_assets() is not None:
         assert b'src="/_local/docs/swagger-ui-bundle.js"' in page
         status, headers, script = request(local, "GET", "/_local/docs/swagger-ui-bundle.js")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -94,6 +95,20 @@ class TestThePage:
         )
         page = Shopper(api, merchant["signup_url"]).open()
         assert 'href="https://shop.example/privacy"' in page.text
+        # In the consent sentence that refers to it, not somewhere under the button.
+        [label] = re.findall(r'<label for="consent">(.*?)</label>', page.text, re.S)
+        assert '<a href="https://shop.example/privacy" rel="noopener noreferrer">its privacy policy</a>' in label
+        assert page.text.count("https://shop.example/privacy") == 1
+
+    @pytest.mark.parametrize(
+        ("locale", "words"), [("fr", "sa politique de confidentialité"), ("nl", "de privacyverklaring")]
+    )
+    def test_the_consent_sentence_reads_whole_without_a_policy(
+        self, stack: Any, api: Any, merchant: dict[str, Any], locale: str, words: str
+    ) -> None:
+        page = Shopper(api, merchant["signup_url"]).open(f"lang={locale}")
+        [label] = re.findall(r'<label for="consent">(.*?)</label>', page.text, re.S)
+        assert label.rstrip().endswith(f"{words}.") and "<a " not in label
 
 
 class TestSigningUp:
@@ -164,39 +179,72 @@ class TestSigningUp:
 
 
 class TestKioskMode:
-    def test_returns_to_an_empty_form_on_the_plain_link_and_records_the_source(
-        self, shopper: Shopper, merchant: dict[str, Any]
+    def test_thanks_without_a_form_then_an_empty_form_in_the_kiosks_language(
+        self, api: Any, merchant: dict[str, Any]
     ) -> None:
+        kiosk = Shopper(api, link_signer().kiosk_url(merchant["merchant_id"], "fr"))
         email = unique_email("kiosk")
-        page = shopper.open("kiosk=1")
+        page = kiosk.open(headers={"accept-language": "en"})
+        assert '<html lang="fr">' in page.text  # the kiosk's language, not the device's
         assert 'autocomplete="off"' in page.text and 'autocomplete="email"' not in page.text
 
-        response = shopper.submit(
+        response = kiosk.submit(
             {"given_name": "Dana", "family_name": "Kiosk", "email": email, "phone": "0612345679", "consent": "yes"},
             page=page,
+            headers={"accept-language": "en"},
         )
 
         assert response.status == 303
-        query = parse_qs(urlsplit(response.headers["location"]).query)
+        location = response.headers["location"]
+        query = parse_qs(urlsplit(location).query)
         assert query["kiosk"] == ["1"] and query["done"] == ["1"]
-        after = shopper.api.get(response.headers["location"], source_ip=shopper.ip)
-        assert after.status == 200
-        assert "hand the device back" in after.text
+        thanks = api.get(location, source_ip=kiosk.ip)
+        assert thanks.status == 200 and "rendre l\u2019appareil" in thanks.text
+        assert "<form" not in thanks.text  # nothing the next person could fill in under someone's thank-you
         for secret in ("Dana", "Kiosk", email, "0612345679", "+31612345679"):
-            assert secret not in after.text
-        values = [f.get("value") for f in forms.inputs(after.text) if f.get("type") in ("text", "email", "tel")]
+            assert secret not in thanks.text
+        following = re.search(r'<a class="next" href="([^"]+)"', thanks.text)
+        assert following
+        fresh = api.get(following.group(1).replace("&amp;", "&"), source_ip=kiosk.ip, headers={"accept-language": "nl"})
+        assert fresh.status == 200 and '<html lang="fr">' in fresh.text and 'role="status"' not in fresh.text
+        values = [f.get("value") for f in forms.inputs(fresh.text) if f.get("type") in ("text", "email", "tel")]
         assert values and all(not v for v in values)
         assert _customer(merchant, email).source is Source.KIOSK
 
-    def test_a_sale_bound_code_in_kiosk_mode_binds_only_the_first_shopper(
-        self, api: Any, merchant: dict[str, Any]
+    def test_kiosk_1_on_a_shoppers_own_link_marks_nothing(self, shopper: Shopper, merchant: dict[str, Any]) -> None:
+        email = unique_email("notkiosk")
+        page = shopper.open("kiosk=1")
+        assert 'autocomplete="email"' in page.text
+        response = shopper.submit({"given_name": "Mo", "email": email, "consent": "yes"}, page=page, query="kiosk=1")
+        assert response.status == 303 and "kiosk" not in response.headers["location"]
+        assert _customer(merchant, email).source is Source.QR_SIGNUP
+
+    def test_a_kiosk_link_is_issued_with_the_merchants_key(self, api: Any, merchant: dict[str, Any]) -> None:
+        owner = api.as_key(merchant["api_key"])
+        response = owner.get("/v1/signup-qr", params={"mode": "kiosk", "locale": "nl"})
+        assert response.status == 200
+        url = re.search(r"<([^>]+)>", response.headers["link"]).group(1)  # type: ignore[union-attr]
+        assert url.endswith("?kiosk=1")
+        assert signup_service().kiosk(urlsplit(url).path.rsplit("/", 1)[1]).locale == "nl"  # type: ignore[union-attr]
+        assert owner.get("/v1/signup-qr", params={"mode": "kiosk", "sale_id": "sale_1"}).status == 422
+        assert api.get("/v1/signup-qr", params={"mode": "kiosk"}).status == 401
+
+    def test_a_kiosk_has_its_own_rate_limit_apart_from_the_shops_wifi(
+        self, api: Any, merchant: dict[str, Any], fresh_limits: None
     ) -> None:
-        url = link_signer().signup_url(merchant["merchant_id"], "sale_123")
-        shopper = Shopper(api, url)
-        response = shopper.submit({"given_name": "Eve", "email": unique_email(), "consent": "yes"}, query="kiosk=1")
-        next_path = response.headers["location"].split("?")[0]
-        assert next_path != shopper.path
-        assert signup_service().read_link(next_path.rsplit("/", 1)[1]) == (merchant["merchant_id"], None)
+        from clientele.signup.service import Limits
+
+        service = signup_service()
+        service.limits = Limits(per_ip=1, per_kiosk=2)
+        wifi = "192.0.2.77"  # TEST-NET-1: no other test signs up from it
+        phone = Shopper(api, merchant["signup_url"], ip=wifi)
+        assert phone.submit({"given_name": "A", "email": unique_email(), "consent": "yes"}).status == 303
+        assert phone.submit({"given_name": "B", "email": unique_email(), "consent": "yes"}).status == 429
+        kiosk = Shopper(api, link_signer().kiosk_url(merchant["merchant_id"]), ip=wifi)  # the same Wi-Fi
+        statuses = [
+            kiosk.submit({"given_name": n, "email": unique_email(), "consent": "yes"}).status for n in ("C", "D", "E")
+        ]
+        assert statuses == [303, 303, 429]
 
 
 class TestValidation:

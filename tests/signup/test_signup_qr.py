@@ -93,3 +93,33 @@ def test_needs_a_key_and_accepted_terms(api: Any, stack: Any) -> None:
     response = api.get("/v1/signup-qr", key=newcomer["api_key"])
     assert response.status == 403
     assert response.json()["errors"][0]["code"] == "TERMS_NOT_ACCEPTED"
+
+
+def _png_width(body: bytes) -> int:
+    assert body.startswith(PNG_SIGNATURE)
+    return int.from_bytes(body[16:20], "big")  # IHDR's width
+
+
+def test_a_size_for_a_poster_and_an_error_correction_level(client: Any) -> None:
+    small = client.get("/v1/signup-qr", params={"format": "png"})
+    poster = client.get("/v1/signup-qr", params={"format": "png", "size": "2000", "error": "H"})
+    assert poster.status == 200
+    assert _png_width(small.body) < _png_width(poster.body) <= 2000
+    assert _png_width(poster.body) > 1500  # as large as whole pixels per module allow
+    low = client.get("/v1/signup-qr", params={"format": "png", "size": "2000", "error": "L"})
+    assert low.status == 200 and low.body != poster.body
+    for bad in ({"size": "10"}, {"size": "99999"}, {"error": "X"}, {"mode": "poster"}):
+        assert client.get("/v1/signup-qr", params=bad).status == 422, bad
+
+
+def test_the_links_expiry_is_in_the_headers(client: Any, merchant: dict[str, Any]) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    response = client.get("/v1/signup-qr")
+    expires = datetime.fromisoformat(response.headers["signup-link-expires"].replace("Z", "+00:00"))
+    assert timedelta(days=364) < expires - datetime.now(UTC) <= timedelta(days=365)
+    sale_id = record_sale(client)
+    if sale_id:
+        bound = client.get("/v1/signup-qr", params={"sale_id": sale_id})
+        until = datetime.fromisoformat(bound.headers["signup-link-expires"].replace("Z", "+00:00"))
+        assert until - datetime.now(UTC) <= timedelta(days=1)

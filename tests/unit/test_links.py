@@ -114,7 +114,13 @@ class TestVerify:
 
 class TestUrls:
     def test_page_links_have_distinct_paths(self) -> None:
-        assert PATHS == {Link.SIGNUP: "/s/", Link.RECEIPT: "/r/", Link.ERASE: "/e/", Link.PREFERENCES: "/p/"}
+        assert PATHS == {
+            Link.SIGNUP: "/s/",
+            Link.KIOSK: "/s/",  # the same signup page, on the merchant's own device
+            Link.RECEIPT: "/r/",
+            Link.ERASE: "/e/",
+            Link.PREFERENCES: "/p/",
+        }
 
     def token_of(self, url: str, path: str) -> str:
         parts = urlsplit(url)

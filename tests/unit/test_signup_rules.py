@@ -107,12 +107,12 @@ class TestNetwork:
         seen: list[list[Any]] = []
 
         class Limits:
-            def consume(self, buckets: list[Any], *, now_epoch: int) -> None:
+            def consume(self, buckets: list[Any], *, now_epoch: int, first_use: Any = None) -> None:
                 seen.append(buckets)
 
         service = SignupService(None, None, None, Limits(), LinkSigner(SECRET), secret=lambda: SECRET)  # type: ignore[arg-type]
         for ip in ("2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:3::1", "198.51.100.7"):
-            service._limit("mer_1", ip)
+            service._limit("mer_1", ip, f"form-of-{ip}", kiosk=False)
         by_ip = [{b.scope: b.subject for b in buckets} for buckets in seen]
         assert [s["signup-merchant"] for s in by_ip] == ["mer_1"] * 4
         ip_subjects = [s["signup-ip"] for s in by_ip]
@@ -219,3 +219,17 @@ class TestValidate:
         assert draft.consent is not None
         assert (draft.consent.version, draft.consent.source) == (CONSENT_VERSION, Source.QR_SIGNUP.value)
         assert "Café Ana" in draft.consent.text
+
+
+def test_a_kiosk_counts_against_its_own_bucket_not_the_networks() -> None:
+    seen: list[list[Any]] = []
+
+    class Limits:
+        def consume(self, buckets: list[Any], *, now_epoch: int, first_use: Any = None) -> None:
+            seen.append(buckets)
+            assert first_use is not None and first_use["PK"].endswith("#INBOX#signup-form")
+
+    service = SignupService(None, None, None, Limits(), LinkSigner(SECRET), secret=lambda: SECRET)  # type: ignore[arg-type]
+    service._limit("mer_1", "198.51.100.7", "form-1", kiosk=True)
+    assert [b.scope for b in seen[0]] == ["signup-kiosk", "signup-merchant"]
+    assert seen[0][0].subject == "mer_1"

@@ -30,6 +30,7 @@ class Merchant(Entity):
 class Site(Entity):
     id: str
     name: str
+    address: str | None = None  # the shop's street address as printed on receipts, lines separated by "\n"
     country: str
     time_zone: str
     currency: str

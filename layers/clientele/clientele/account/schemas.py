@@ -81,8 +81,13 @@ class SettingsPatch(Input):
         return {mapping.get(k, k): getattr(self, k) for k in self.model_fields_set if k != "version"}
 
 
+SiteAddress = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+ADDRESS_DESCRIPTION = "The shop's address as printed on its receipts; separate lines with a line break (\\n)."
+
+
 class SiteIn(Input):
     name: Name
+    address: SiteAddress | None = Field(default=None, description=ADDRESS_DESCRIPTION)
     country: Country
     time_zone: Annotated[str, StringConstraints(max_length=64)]
     currency: Currency
@@ -92,6 +97,7 @@ class SiteIn(Input):
 
 class SitePatch(Input):
     name: Name | None = None
+    address: SiteAddress | None = Field(default=None, description=ADDRESS_DESCRIPTION)
     country: Country | None = None
     time_zone: Annotated[str, StringConstraints(max_length=64)] | None = None
     currency: Currency | None = None
@@ -105,6 +111,7 @@ class SitePatch(Input):
 class SiteOut(Output):
     id: str
     name: str
+    address: str | None = None
     country: str
     time_zone: str
     currency: str
@@ -115,6 +122,7 @@ class SiteOut(Output):
         return cls(
             id=site.id,
             name=site.name,
+            address=site.address,
             country=site.country,
             time_zone=site.time_zone,
             currency=site.currency,

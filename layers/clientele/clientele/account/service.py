@@ -99,10 +99,20 @@ class AccountService:
             sites = [s for s in sites if s.id in principal.site_ids]
         return sites
 
-    def create_site(self, principal: Principal, *, name: str, country: str, time_zone: str, currency: str) -> Site:
+    def create_site(
+        self,
+        principal: Principal,
+        *,
+        name: str,
+        country: str,
+        time_zone: str,
+        currency: str,
+        address: str | None = None,
+    ) -> Site:
         site = Site(
             id=ids.new_id("site"),
             name=name,
+            address=address,
             country=country,
             time_zone=time_zone,
             currency=currency,

@@ -62,6 +62,14 @@ class CustomerIn(Input):
     _birthday = field_validator("birthday")(_past_date)
 
     def to_draft(self) -> CustomerDraft:
+        if not (self.given_name or self.family_name or self.email or self.phone):
+            from clientele.kernel.errors import ValidationFailed
+
+            raise ValidationFailed(
+                "A customer needs at least a name, an email address or a phone number.",
+                field="given_name",
+                code="CUSTOMER_WITHOUT_DETAILS",
+            )
         return CustomerDraft(
             **{k: v for k, v in self.model_dump().items() if k != "addresses"},
             addresses=[a.to_domain() for a in self.addresses],

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 class ErasurePath(StrEnum):
     RECEIPT_LINK = "receipt_link"
     WELCOME_LINK = "welcome_link"
+    PREFERENCES_LINK = "preferences_link"  # the erase link on the preferences page (a welcome SMS leads there)
     PORTAL = "portal"
     MERCHANT = "merchant"
 

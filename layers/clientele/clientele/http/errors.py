@@ -33,13 +33,48 @@ def from_domain(error: DomainError | InvalidFields) -> tuple[int, str]:
     return error.status, body(error.details)
 
 
-_PYDANTIC_CODES = {
-    "missing": "REQUIRED",
-    "extra_forbidden": "UNKNOWN_FIELD",
-    "string_too_long": "TOO_LONG",
-    "string_too_short": "TOO_SHORT",
-    "too_long": "TOO_MANY",
-    "json_invalid": "MALFORMED_JSON",
+# Our own words for each kind of mistake pydantic finds: (code, detail); ``{...}`` is filled from its context.
+_KINDS: dict[str, tuple[str, str]] = {
+    "missing": ("REQUIRED", "This field is required."),
+    "extra_forbidden": ("UNKNOWN_FIELD", "This field is not part of this request; check its spelling."),
+    "string_too_long": ("TOO_LONG", "At most {max_length} characters."),
+    "string_too_short": ("TOO_SHORT", "At least {min_length} characters."),
+    "too_long": ("TOO_MANY", "At most {max_length} items."),
+    "too_short": ("TOO_FEW", "At least {min_length} items."),
+    "greater_than": ("OUT_OF_RANGE", "Must be more than {gt}."),
+    "greater_than_equal": ("OUT_OF_RANGE", "Must be {ge} or more."),
+    "less_than": ("OUT_OF_RANGE", "Must be less than {lt}."),
+    "less_than_equal": ("OUT_OF_RANGE", "Must be {le} or less."),
+    "int_type": ("NOT_AN_INTEGER", "A whole number, without quotes (money is in minor units: 1250 for 12.50)."),
+    "int_parsing": ("NOT_AN_INTEGER", "A whole number."),
+    "int_from_float": ("NOT_AN_INTEGER", "A whole number (money is in minor units: 1250 for 12.50)."),
+    "string_type": ("NOT_TEXT", "Text, in quotes."),
+    "bool_type": ("NOT_A_BOOLEAN", "true or false."),
+    "bool_parsing": ("NOT_A_BOOLEAN", "true or false."),
+    "list_type": ("NOT_A_LIST", "A list, in square brackets."),
+    "dict_type": ("NOT_AN_OBJECT", "An object, in curly brackets."),
+    "model_type": ("NOT_AN_OBJECT", "An object, in curly brackets."),
+    "model_attributes_type": ("NOT_AN_OBJECT", "An object, in curly brackets."),
+    "string_pattern_mismatch": ("INVALID_FORMAT", "This value is not in the expected format."),
+    "literal_error": ("INVALID_CHOICE", "One of: {expected}."),
+    "enum": ("INVALID_CHOICE", "One of: {expected}."),
+    "url_parsing": ("INVALID_URL", "A full address starting with https://."),
+    "uuid_parsing": ("INVALID_FORMAT", "This value is not in the expected format."),
+    "value_error": ("INVALID_VALUE", "This value is not valid."),
+}
+_DATES = ("DATE", "A date as YYYY-MM-DD, e.g. 2026-03-31.")
+_TIMES = ("DATETIME", "A date and time in RFC 3339, e.g. 2026-03-31T14:05:00Z.")
+# One code per field whatever went wrong with it: an email of two characters is an invalid email, not "too short".
+_FIELD_CODES: dict[str, tuple[str, str]] = {
+    "email": ("INVALID_EMAIL", "Enter a valid email address, like name@example.com."),
+    "phone": ("INVALID_PHONE", "Enter a valid phone number, in international form like +31 6 12345678."),
+    "currency": ("INVALID_CURRENCY", "An ISO 4217 currency code in capitals, e.g. EUR."),
+    "country": ("INVALID_COUNTRY", "An ISO 3166 country code in capitals, e.g. NL."),
+    "locale": ("INVALID_LOCALE", "One of: en, fr, nl."),
+    "time_zone": ("INVALID_TIME_ZONE", "An IANA time zone, e.g. Europe/Amsterdam."),
+    "last4": ("INVALID_LAST4", "The card's last four digits."),
+    "privacy_policy_url": ("INVALID_URL", "A full address starting with https://."),
+    "birthday": ("INVALID_DATE", "A past date as YYYY-MM-DD."),
 }
 
 
@@ -48,19 +83,37 @@ def _field(loc: tuple[Any, ...] | list[Any]) -> str | None:
     return ".".join(parts) or None
 
 
+def _explain(kind: str, field: str | None, context: dict[str, Any]) -> tuple[str, str]:
+    """The code and the detail of one mistake, in our own words (never pydantic's)."""
+    last = (field or "").rsplit(".", 1)[-1]
+    if last in _FIELD_CODES and kind not in ("missing", "extra_forbidden"):
+        return _FIELD_CODES[last]
+    if kind.startswith("datetime"):
+        return "INVALID_" + _TIMES[0], _TIMES[1]
+    if kind.startswith("date"):
+        return "INVALID_" + _DATES[0], _DATES[1]
+    code, detail = _KINDS.get(kind, ("INVALID", "This value is not valid."))
+    try:
+        detail = detail.format(**{k: v for k, v in context.items() if isinstance(v, str | int | float)})
+    except (KeyError, IndexError):
+        detail = detail.split(":")[0].split("{")[0].strip() or "This value is not valid."
+    return code, detail
+
+
 def from_validation(errors: list[dict[str, Any]]) -> tuple[int, str]:
-    """Powertools/pydantic validation errors: 400 for a body that is not JSON, else 422."""
+    """Powertools/pydantic validation errors: 400 for a body that is not JSON, else 422, in our own words."""
     if any(e.get("type") == "json_invalid" for e in errors):
-        return 400, body([ErrorDetail("MALFORMED_JSON", "The request body is not valid JSON.", None)])
+        return 400, body([ErrorDetail("MALFORMED_JSON", "The request body is not valid JSON.", "body")])
     details = []
     for error in errors:
         kind = str(error.get("type", "invalid"))
-        code = _PYDANTIC_CODES.get(kind, "INVALID_" + kind.split("_", maxsplit=1)[0].upper() if kind else "INVALID")
-        loc = error.get("loc", ())
-        if kind == "model_attributes_type" or (kind.endswith("_type") and tuple(loc) == ("body",)):
-            code = "INVALID_BODY"
-        message = str(error.get("msg", "Invalid value."))
-        details.append(ErrorDetail(code, message, _field(loc)))
+        loc = tuple(error.get("loc", ()))
+        field = _field(loc)
+        if field is None and kind.endswith("_type"):
+            details.append(ErrorDetail("INVALID_BODY", "The request body is a JSON object.", "body"))
+            continue
+        code, detail = _explain(kind, field, dict(error.get("ctx") or {}))
+        details.append(ErrorDetail(code, detail, field or ("body" if "body" in loc else None)))
     return 422, body(details)
 
 

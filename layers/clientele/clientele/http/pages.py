@@ -67,8 +67,17 @@ def page(
     return Response(status_code=status, body=body, headers=all_headers)
 
 
-def notice(reason: str, locale: str, status: int, *, headers: dict[str, str] | None = None) -> Response[str]:
-    return page("pages/notice.html", locale, status=status, reason=reason, headers=headers)
+def notice(
+    reason: str,
+    locale: str,
+    status: int,
+    *,
+    headers: dict[str, str] | None = None,
+    app: APIGatewayHttpResolver | None = None,
+) -> Response[str]:
+    """A page that only tells something; with ``app``, it offers the other languages of the same address."""
+    switch = switch_links(app.current_event.path, locale) if app is not None else []
+    return page("pages/notice.html", locale, status=status, reason=reason, headers=headers, switch=switch)
 
 
 def redirect(location: str) -> Response[str]:
@@ -144,14 +153,14 @@ def handle_link_errors(
     @app.exception_handler(InvalidLink)
     def _invalid_link(error: InvalidLink) -> Response[str]:
         if error.reason == "expired":
-            return notice(expired, language(app), 410)
-        return notice(invalid, language(app), 404)
+            return notice(expired, language(app), 410, app=app)
+        return notice(invalid, language(app), 404, app=app)
 
     @app.exception_handler(BadForm)
     def _bad_form(error: BadForm) -> Response[str]:
-        return notice("too_large" if error.status == 413 else "bad_request", language(app), error.status)
+        return notice("too_large" if error.status == 413 else "bad_request", language(app), error.status, app=app)
 
     @app.not_found
     def _not_found(_: Exception) -> Response[str]:
         # A token the route does not even match (odd characters): the same page as any dead link.
-        return notice(invalid, language(app), 404)
+        return notice(invalid, language(app), 404, app=app)

@@ -20,6 +20,7 @@ DAY = 86_400
 class Link(StrEnum):
     SIGNUP = "signup"  # the QR code at the till: /s/{token}
     SIGNUP_FORM = "signup-form"  # what the signup page showed, carried by its form
+    KIOSK = "kiosk"  # the merchant's own device handed over: /s/{token}?kiosk=1, issued with the merchant's key
     RECEIPT = "receipt"  # the hosted receipt: /r/{token}
     ERASE = "erase"  # erase my data: /e/{token}
     PREFERENCES = "preferences"  # my marketing preferences: /p/{token}
@@ -29,7 +30,8 @@ class Link(StrEnum):
 
 LIFETIME_SECONDS: dict[Link, int] = {
     Link.SIGNUP: 365 * DAY,  # printed codes stay on the counter for a year
-    Link.SIGNUP_FORM: 2 * 3600,  # long enough to fill in a form slowly, too short for a bot farm
+    Link.SIGNUP_FORM: 2 * 3600,
+    Link.KIOSK: 365 * DAY,  # long enough to fill in a form slowly, too short for a bot farm
     Link.RECEIPT: 400 * DAY,  # a receipt is kept for returns and warranties well beyond a year
     Link.ERASE: 730 * DAY,  # links in old emails keep working for two years
     Link.PREFERENCES: 730 * DAY,
@@ -38,7 +40,13 @@ LIFETIME_SECONDS: dict[Link, int] = {
 }
 SALE_SIGNUP_SECONDS = DAY  # a signup code bound to one sale is shown at the till for that sale only
 
-PATHS: dict[Link, str] = {Link.SIGNUP: "/s/", Link.RECEIPT: "/r/", Link.ERASE: "/e/", Link.PREFERENCES: "/p/"}
+PATHS: dict[Link, str] = {
+    Link.SIGNUP: "/s/",
+    Link.KIOSK: "/s/",
+    Link.RECEIPT: "/r/",
+    Link.ERASE: "/e/",
+    Link.PREFERENCES: "/p/",
+}
 
 
 class InvalidLink(Exception):
@@ -95,6 +103,10 @@ class LinkSigner:
     # The payloads of each page link, in one place --------------------------------------------------
     def signup_url(self, merchant_id: str, sale_id: str | None = None) -> str:
         return self.url(Link.SIGNUP, {"m": merchant_id, **({"sale": sale_id} if sale_id else {})})
+
+    def kiosk_url(self, merchant_id: str, locale: str | None = None) -> str:
+        """The handed-over device's signup page, in the kiosk's own language (default: the merchant's)."""
+        return self.url(Link.KIOSK, {"m": merchant_id, **({"l": locale} if locale else {})}) + "?kiosk=1"
 
     def receipt_token(self, merchant_id: str, sale_id: str) -> str:
         """The token of a sale's hosted receipt ``/r/{token}``: IDs only, and short enough for an SMS."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from clientele.account.model import Merchant
+from clientele.account.model import Merchant, Site
 from clientele.account.repository import MerchantRepository
 from clientele.customers.model import Customer
 from clientele.customers.repository import CustomerRepository
@@ -40,6 +40,7 @@ from clientele.sales.model import Sale
 LEASE_SECONDS = 50  # shorter than the queue's visibility timeout (60 s), longer than a send takes
 
 SaleLookup = Callable[[str, str], Sale | None]
+SiteLookup = Callable[[str, str], Site | None]  # (merchant_id, site_id): a sale's site, for its receipt
 
 
 class Outcome(StrEnum):
@@ -88,6 +89,7 @@ class DeliveryService:
         signer: LinkSigner,
         max_receives: int = 5,
         sales: SaleLookup | None = None,
+        sites: SiteLookup | None = None,
         unsubscribe_mailbox: str | None = None,
         sms: SmsSender | None = None,
         suppressions: SuppressionList | None = None,
@@ -100,6 +102,7 @@ class DeliveryService:
         self.signer = signer
         self.max_receives = max_receives
         self.sales = sales
+        self.sites = sites
         self.unsubscribe_mailbox = unsubscribe_mailbox
         self.sms = sms or SmsSender()
         self.suppressions = suppressions
@@ -221,7 +224,8 @@ class DeliveryService:
             customer=customer,
             locale=_locale(customer, merchant),
             links=links,
-            sale=self._sale(delivery),
+            sale=(sale := self._sale(delivery)),
+            site=self._site(sale),
         )
         try:
             content = messages.render(context)
@@ -239,6 +243,11 @@ class DeliveryService:
         if not sale_id or self.sales is None:
             return None
         return self.sales(delivery.merchant_id, sale_id)
+
+    def _site(self, sale: Sale | None) -> Site | None:
+        if sale is None or self.sites is None:
+            return None
+        return self.sites(sale.merchant_id, sale.site_id)
 
     def _send(self, prepared: _Prepared) -> str:
         content = prepared.content

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from clientele.account.model import Merchant
+from clientele.account.model import Merchant, Site
 from clientele.account.repository import MerchantRepository
 from clientele.customers.repository import CustomerRepository
 from clientele.kernel.contact import Channel
@@ -107,6 +107,9 @@ class ReceiptService:
 class HostedReceipt:
     merchant: Merchant
     sale: Sale
+    site: Site | None
+    preferences_link: str | None  # None once the sale has no customer (erased, or never had one)
+    erase_link: str | None
 
 
 class HostedReceipts:
@@ -125,4 +128,15 @@ class HostedReceipts:
         if not isinstance(merchant_id, str) or not isinstance(sale_id, str):
             raise InvalidLink("invalid")
         merchant = self.merchants.get(merchant_id)
-        return HostedReceipt(merchant, self.sales.get(merchant_id, sale_id))
+        sale = self.sales.get(merchant_id, sale_id)
+        try:
+            site: Site | None = self.merchants.get_site(merchant_id, sale.site_id)
+        except NotFound:
+            site = None
+        preferences = erase = None
+        if sale.customer_id is not None:
+            # The same links a receipt email carries at its bottom: an SMS customer has no other way out.
+            customer = {"m": merchant_id, "c": sale.customer_id}
+            preferences = self.signer.url(Link.PREFERENCES, customer)
+            erase = self.signer.url(Link.ERASE, {**customer, "v": KIND})
+        return HostedReceipt(merchant, sale, site, preferences, erase)

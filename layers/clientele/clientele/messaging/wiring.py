@@ -16,6 +16,7 @@ from clientele.sales import wiring as sales
 from clientele.storage.table import data_table
 
 if TYPE_CHECKING:
+    from clientele.account.model import Site
     from clientele.messaging.delivery import DeliveryService
     from clientele.messaging.feedback import EmailFeedbackService
     from clientele.messaging.legacy import LegacyUpgrade
@@ -60,6 +61,16 @@ def _sale(merchant_id: str, sale_id: str) -> Sale | None:
         return None
 
 
+def _site(merchant_id: str, site_id: str) -> Site | None:
+    """A sale's site, for the name and address its receipt shows."""
+    from clientele.kernel.errors import NotFound
+
+    try:
+        return account.merchants().get_site(merchant_id, site_id)
+    except NotFound:
+        return None
+
+
 @provider
 def delivery_service() -> DeliveryService:
     from clientele.messaging.delivery import DeliveryService
@@ -76,6 +87,7 @@ def delivery_service() -> DeliveryService:
         signer=link_signer(),
         max_receives=config.delivery_max_receives,
         sales=_sale,
+        sites=_site,
         unsubscribe_mailbox=config.unsubscribe_email or None,
         suppressions=suppressions(),
     )

@@ -16,7 +16,11 @@ from clientele.kernel.errors import NotFound
 from clientele.kernel.links import Link, LinkSigner
 
 # Which email carried the erase link (the token's "v"), recorded on the tombstone.
-PATHS = {"welcome": ErasurePath.WELCOME_LINK, "receipt": ErasurePath.RECEIPT_LINK}
+PATHS = {
+    "welcome": ErasurePath.WELCOME_LINK,
+    "receipt": ErasurePath.RECEIPT_LINK,
+    "preferences": ErasurePath.PREFERENCES_LINK,
+}
 
 
 @dataclass(frozen=True)

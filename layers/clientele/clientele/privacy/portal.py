@@ -23,12 +23,15 @@ if TYPE_CHECKING:
     from clientele.account.repository import MerchantRepository
     from clientele.customers.repository import CustomerRepository
     from clientele.erasure.service import ErasureService
+    from clientele.privacy.access import DataAccess, PersonalData
     from clientele.privacy.one_time_codes import OneTimeCodeRepository
     from clientele.storage.rate_limits import RateLimitRepository
 
 
 CODE_TTL_SECONDS = LIFETIME_SECONDS[Link.PRIVACY_PENDING]
 MAX_ATTEMPTS = 5
+RESEND = "privacy-resend"  # the sealing purpose of the address a pending token carries
+SEALED_LENGTH = 256  # bytes: longer than any address (an email address has at most 254 characters)
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ class PrivacyPortal:
         signer: LinkSigner,
         secret: Callable[[], bytes],
         send_code: SendCode,
+        access: DataAccess | None = None,
     ) -> None:
         self.codes = codes
         self.customers = customers
@@ -81,6 +85,7 @@ class PrivacyPortal:
         self.signer = signer
         self._secret = secret
         self.send_code = send_code
+        self.access = access
 
     # Step 1: an address -> a code sent to it ---------------------------------------------------
     def address(self, raw: str, *, country: str) -> Address:
@@ -110,6 +115,21 @@ class PrivacyPortal:
         self.send_code(address, code, locale)
         return self.signer.sign(Link.PRIVACY_PENDING, {"k": address.kind, "h": address.hash})
 
+    def resend_token(self, address: Address) -> str:
+        """The address sealed (encrypted) for the code page, so "send the code again" needs nothing typed twice
+        and the page shows nothing of it; padded to one length, so no two addresses' pages differ in size."""
+        padded = address.value.encode().ljust(SEALED_LENGTH, b"\0")
+        return crypto.seal(self._secret(), RESEND, padded, context=address.hash)
+
+    def resend(self, pending_token: str, resend_token: str, *, client_ip: str, locale: str) -> str:
+        """A new code to the address of ``pending_token`` (rate limited like the first); a new pending token."""
+        kind, value_hash = self._read(Link.PRIVACY_PENDING, pending_token)
+        value = crypto.unseal(self._secret(), RESEND, resend_token, context=value_hash)
+        if value is None:
+            raise CodeUnusable
+        address = Address(kind, value.rstrip(b"\0").decode(), value_hash)
+        return self.request_code(address, client_ip=client_ip, locale=locale)
+
     # Step 2: the code -> a short session ---------------------------------------------------------
     def verify(self, pending_token: str, code: str) -> str:
         kind, value_hash = self._read(Link.PRIVACY_PENDING, pending_token)
@@ -133,6 +153,25 @@ class PrivacyPortal:
             merchant = self.merchants.get(merchant_id)
             found.append(Holder(merchant_id, merchant.name, customer_id))
         return sorted(found, key=lambda h: h.merchant_name.lower())
+
+    def holder(self, session_token: str, merchant_id: str) -> Holder:
+        """The session's customer at one shop; :class:`CodeUnusable` when that shop holds nothing for them."""
+        for holder in self.holders(session_token):
+            if holder.merchant_id == merchant_id:
+                return holder
+        raise CodeUnusable
+
+    def download(self, session_token: str, merchant_id: str) -> PersonalData:
+        """What one shop holds about the session's person (the right of access and portability)."""
+        if self.access is None:
+            raise CodeUnusable
+        holder = self.holder(session_token, merchant_id)
+        return self.access.collect(holder.merchant_id, holder.merchant_name, holder.customer_id)
+
+    def erase_at(self, session_token: str, merchant_id: str) -> Holder:
+        holder = self.holder(session_token, merchant_id)
+        self.erasure.erase(holder.merchant_id, holder.customer_id, ErasurePath.PORTAL)
+        return holder
 
     def erase_everywhere(self, session_token: str) -> int:
         holders = self.holders(session_token)

@@ -22,6 +22,7 @@ class PreferencesView:
     merchant: Merchant
     customer: Customer
     definitions: list[MarketingPreferenceDefinition]
+    erase_link: str  # the way out from here too: a phone-only shopper's welcome text leads to this page
 
     def opted_in(self, preference_id: str) -> bool:
         choice = self.customer.marketing.get(preference_id)
@@ -48,7 +49,8 @@ class PreferencesService:
         merchant_id, customer_id = str(payload.get("m", "")), str(payload.get("c", ""))
         merchant = self.merchants.get(merchant_id)
         customer = self.customers.get(merchant_id, customer_id)
-        return PreferencesView(merchant, customer, self.merchants.list_preferences(merchant_id))
+        erase = self.signer.url(Link.ERASE, {"m": merchant_id, "c": customer_id, "v": "preferences"})
+        return PreferencesView(merchant, customer, self.merchants.list_preferences(merchant_id), erase)
 
     def change(self, token: str, chosen: set[str], *, source: str) -> PreferencesView:
         """Set every preference shown: opted in when in ``chosen``, out otherwise."""
@@ -95,4 +97,4 @@ class PreferencesService:
         )
         same = ContactHashes(None, None)
         self.customers.update(updated, customer.version, same, same, audit)
-        return PreferencesView(view.merchant, updated, view.definitions)
+        return PreferencesView(view.merchant, updated, view.definitions, view.erase_link)

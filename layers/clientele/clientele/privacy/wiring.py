@@ -12,9 +12,11 @@ from clientele.erasure import wiring as erasure
 from clientele.platform.config import Settings, settings
 from clientele.platform.providers import provider
 from clientele.platform.secrets import app_secret, link_signer
+from clientele.sales import wiring as sales
 from clientele.storage.table import data_table
 
 if TYPE_CHECKING:
+    from clientele.privacy.access import DataAccess
     from clientele.privacy.erase_link import EraseLinks
     from clientele.privacy.portal import PrivacyPortal
     from clientele.privacy.preferences import PreferencesService
@@ -46,6 +48,21 @@ def send_one_time_code(address: Any, code: str, locale: str) -> None:
 
 
 @provider
+def data_access() -> DataAccess:
+    """ "Download my data": one contributor per part of the product that keeps something about a person.
+    Loyalty, memberships and whatever comes next add theirs to this list."""
+    from clientele.privacy import access
+
+    contributors: list[access.Contributor] = [
+        access.profile,
+        access.consent,
+        access.preferences,
+        access.receipts(sales.sales()),
+    ]
+    return access.DataAccess(customers.customers(), contributors)
+
+
+@provider
 def privacy_portal() -> PrivacyPortal:
     from clientele.privacy.one_time_codes import OneTimeCodeRepository
     from clientele.privacy.portal import PrivacyPortal
@@ -60,4 +77,5 @@ def privacy_portal() -> PrivacyPortal:
         signer=link_signer(),
         secret=app_secret,
         send_code=send_one_time_code,
+        access=data_access(),
     )

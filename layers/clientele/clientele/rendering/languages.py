@@ -59,6 +59,35 @@ def _accepted(header: str) -> list[str]:
     return [tag for _, _, tag in sorted(weighted)]
 
 
+def formatting_locale(language: str, *, accept_language: str | None = None, country: str | None = None) -> str:
+    """The Babel locale that formats dates, times and amounts for a reader of ``language``: the region of
+    their own ``Accept-Language`` tag in that language (``en-GB``), else the shop's ``country``
+    (English in the Netherlands: ``en_NL``), else the language alone. So an English reader in Britain
+    reads "1 December 2026, 14:05", not the US "December 1, 2026, 2:05 PM"."""
+    regions = []
+    for tag in _accepted(accept_language or ""):
+        parts = tag.replace("_", "-").split("-")
+        if len(parts) > 1 and supported(parts[0]) == language:
+            regions.append(parts[1])
+    for region in [*regions, country]:
+        if region and region.isalpha() and len(region) == 2:
+            candidate = f"{language}_{region.upper()}"
+            if _known_locale(candidate):
+                return candidate
+    return language
+
+
+@cache
+def _known_locale(identifier: str) -> bool:
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse(identifier)
+    except (UnknownLocaleError, ValueError):
+        return False
+    return True
+
+
 @cache
 def translations(locale: str) -> Translations:
     from babel.support import NullTranslations, Translations

@@ -5,24 +5,34 @@ from __future__ import annotations
 import io
 from typing import Any, TextIO
 
+ERROR_LEVELS = ("L", "M", "Q", "H")  # the share of the code that may be lost: 7, 15, 25, 30 %
+BORDER = 4  # modules of quiet zone around the code, as the standard asks
 
-def _code(url: str) -> Any:  # segno.QRCode (segno ships no type hints)
+
+def _code(url: str, error: str = "M") -> Any:  # segno.QRCode (segno ships no type hints)
     import segno
 
-    # Medium error correction survives a scratched or partly covered print.
-    return segno.make_qr(url, error="m")
+    # Medium error correction (the default) survives a scratched or partly covered print; a poster that
+    # may be torn or half hidden can ask for Q or H, at the price of a denser code.
+    return segno.make_qr(url, error=error.lower(), boost_error=False)
 
 
-def png(url: str, *, scale: int = 8) -> bytes:
+def scale_for(url: str, size: int, error: str = "M") -> int:
+    """Pixels per module so the image, quiet zone included, is at most ``size`` pixels wide (at least 1)."""
+    modules = _code(url, error).symbol_size(scale=1, border=BORDER)[0]
+    return max(1, size // modules)
+
+
+def png(url: str, *, scale: int = 8, error: str = "M") -> bytes:
     buffer = io.BytesIO()
-    _code(url).save(buffer, kind="png", scale=scale, border=4)
+    _code(url, error).save(buffer, kind="png", scale=scale, border=BORDER)
     return buffer.getvalue()
 
 
-def svg(url: str, *, scale: int = 8) -> bytes:
+def svg(url: str, *, scale: int = 8, error: str = "M") -> bytes:
     buffer = io.BytesIO()
-    _code(url).save(
-        buffer, kind="svg", scale=scale, border=4, xmldecl=True, svgns=True, title="Signup QR code", unit=None
+    _code(url, error).save(
+        buffer, kind="svg", scale=scale, border=BORDER, xmldecl=True, svgns=True, title="Signup QR code", unit=None
     )
     return buffer.getvalue()
 

@@ -71,6 +71,24 @@ def format_date(value: date | datetime | str, locale: str, fmt: str = "long") ->
     return str(babel_format_date(value, format=fmt, locale=locale))
 
 
+def format_local_datetime(value: datetime | str, time_zone: str, locale: str) -> str:
+    """An instant as the shop's clock showed it, in ``locale``'s words: "1 December 2026, 14:05" (en_GB),
+    "1 décembre 2026, 14:05" (fr)."""
+    from zoneinfo import ZoneInfo
+
+    from babel.dates import format_date as babel_format_date
+    from babel.dates import format_time as babel_format_time
+    from babel.dates import get_datetime_format
+
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    local = value.astimezone(ZoneInfo(time_zone))
+    pattern = str(get_datetime_format("medium", locale=locale)).replace("'", "")
+    day = str(babel_format_date(local.date(), format="long", locale=locale))
+    time = str(babel_format_time(local.time(), format="short", locale=locale))
+    return pattern.replace("{1}", day).replace("{0}", time)
+
+
 def format_money(amount_minor: int, currency: str, locale: str) -> str:
     """Minor units (cents) as a localised amount: 1250 EUR -> '€12.50' (en) or '12,50 €' (fr)."""
     from decimal import Decimal

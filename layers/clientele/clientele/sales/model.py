@@ -25,6 +25,23 @@ class SaleLine(Entity):
     total: Money
 
 
+class TaxLine(Entity):
+    """A tax the receipt shows, e.g. "VAT 21%". ``included``: already in the lines' prices (European VAT);
+    otherwise added on top of them (a sales tax), and part of the total."""
+
+    name: str
+    rate: str | None = None  # as printed, e.g. "21%"
+    amount: Money
+    included: bool = True
+
+
+class PaymentMethod(StrEnum):
+    CARD = "card"
+    CASH = "cash"
+    VOUCHER = "voucher"
+    OTHER = "other"
+
+
 class CardRef(Entity):
     """The card a sale was paid with, as a sale keeps it: never a card number, never the holder's name."""
 
@@ -42,6 +59,8 @@ class Sale(Entity):
     lines: list[SaleLine] = Field(default_factory=list)
     customer_id: str | None = None
     card: CardRef | None = None
+    taxes: list[TaxLine] = Field(default_factory=list)
+    payment_method: PaymentMethod | None = None  # None: not said (a sale with a card was paid by card)
     occurred_at: str
     local_date: date  # the day in the site's time zone, for per-day counters
     created_by: str  # API key id

@@ -118,3 +118,14 @@ def erased_customer(counts: list[tuple[str, int, int]]) -> list[MerchantCounts]:
         if customers or returning:
             lost.append(MerchantCounts(scope, None, customers=-customers, returning_customers=-returning))
     return lost
+
+
+RECEIPT_CODE_LENGTH = 6
+
+
+def receipt_number(sale: Sale) -> str:
+    """The number a receipt prints: the sale's local day and the last characters of its id, e.g.
+    ``20261201-7KQ2XM``. It names the sale for a return at the counter (the id's tail is random, so two
+    sales of one day at one merchant share a number about once in a billion), and needs no counter."""
+    code = sale.id.rsplit("_", 1)[-1][-RECEIPT_CODE_LENGTH:].upper()
+    return f"{sale.local_date:%Y%m%d}-{code}"

@@ -13,7 +13,16 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 from clientele.http.schemas import Currency, Id, Input, Output
 from clientele.kernel.money import Money
 from clientele.loyalty.schemas import SalePointsOut
-from clientele.sales.model import Card, CustomerInsights, Overview, Sale, SaleLine, SaleType
+from clientele.sales.model import (
+    Card,
+    CustomerInsights,
+    Overview,
+    PaymentMethod,
+    Sale,
+    SaleLine,
+    SaleType,
+    TaxLine,
+)
 
 if TYPE_CHECKING:
     from clientele.sales.cards import CardInput
@@ -48,6 +57,24 @@ class LineIn(Input):
         )
 
 
+class TaxLineIn(Input):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] = Field(
+        description="The tax as the receipt prints it, e.g. `VAT`, `BTW`, `TVA`, `Sales tax`."
+    )
+    rate: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=16)] | None = Field(
+        default=None, description="The rate as printed, e.g. `21%`."
+    )
+    amount: MoneyIO = Field(description="The tax amount, in the site's currency.")
+    included: bool = Field(
+        default=True,
+        description="True (the default): the tax is already in the lines' prices, as VAT is in Europe. False: it is "
+        "added to the lines, and the sale's total is the lines plus these taxes.",
+    )
+
+    def to_domain(self) -> TaxLine:
+        return TaxLine(name=self.name, rate=self.rate, amount=self.amount.to_domain(), included=self.included)
+
+
 class CardIn(Input):
     fingerprint: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=4, max_length=128, pattern=r"^[A-Za-z0-9_\-:.+/=]+$")
@@ -76,6 +103,14 @@ class SaleIn(Input):
     refund_of: Id | None = Field(
         default=None, description="A refund (or exchange) of an earlier sale: that sale's loyalty points go back."
     )
+    taxes: Annotated[list[TaxLineIn], Field(max_length=10)] = Field(
+        default=[], description="Tax lines the receipt shows (optional)."
+    )
+    payment_method: PaymentMethod | None = Field(
+        default=None,
+        description="How the sale was paid, for the receipt: `card`, `cash`, `voucher` or `other`. A sale with a "
+        "`card` was paid by card.",
+    )
 
     def to_draft(self) -> SaleDraft:
         from clientele.sales.service import SaleDraft
@@ -88,6 +123,8 @@ class SaleIn(Input):
             customer_id=self.customer_id,
             card=self.card.to_domain() if self.card else None,
             refund_of=self.refund_of,
+            taxes=[x.to_domain() for x in self.taxes],
+            payment_method=self.payment_method,
         )
 
 
@@ -104,14 +141,24 @@ class CardRefOut(Output):
     last4: str
 
 
+class TaxLineOut(Output):
+    name: str
+    rate: str | None = None
+    amount: Money
+    included: bool
+
+
 class SaleOut(Output):
     id: str
+    receipt_number: str = Field(description="The number printed on the sale's receipts (the day and a code).")
     site_id: str
     type: SaleType
     total: Money
     lines: list[LineOut]
     customer_id: str | None = None
     card: CardRefOut | None = None
+    taxes: list[TaxLineOut] = []
+    payment_method: PaymentMethod | None = None
     occurred_at: str
     local_date: date = Field(description="The day of the sale in the site's time zone.")
     instant_profile: bool = Field(description="The sale created its customer from the card (source instant_profile).")
@@ -122,14 +169,19 @@ class SaleOut(Output):
 
     @classmethod
     def of(cls, sale: Sale) -> SaleOut:
+        from clientele.sales.rules import receipt_number
+
         return cls(
             id=sale.id,
+            receipt_number=receipt_number(sale),
             site_id=sale.site_id,
             type=sale.type,
             total=sale.total,
             lines=[LineOut(**line.model_dump()) for line in sale.lines],
             customer_id=sale.customer_id,
             card=CardRefOut(**sale.card.model_dump()) if sale.card else None,
+            taxes=[TaxLineOut(**tax.model_dump()) for tax in sale.taxes],
+            payment_method=sale.payment_method,
             occurred_at=sale.occurred_at,
             local_date=sale.local_date,
             instant_profile=sale.instant_profile,

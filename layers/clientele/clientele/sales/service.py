@@ -24,7 +24,7 @@ from clientele.kernel.money import Money
 from clientele.kernel.permissions import Principal
 from clientele.loyalty.accrual import SaleAccrual, SaleFacts
 from clientele.sales.cards import CardInput, names_from_cardholder, refuse_card_numbers
-from clientele.sales.model import Card, CardRef, Sale, SaleLine, SaleType
+from clientele.sales.model import Card, CardRef, PaymentMethod, Sale, SaleLine, SaleType, TaxLine
 from clientele.sales.repository import (
     CardLink,
     SaleAlreadyRecorded,
@@ -49,10 +49,12 @@ class SaleDraft:
     customer_id: str | None = None
     card: CardInput | None = None
     refund_of: str | None = None
+    taxes: list[TaxLine] = field(default_factory=list)
+    payment_method: PaymentMethod | None = None
 
     def fingerprint(self) -> str:
         """A digest of the request (never stored in clear), to tell a replay from a reused key."""
-        body = {
+        body: dict[str, object] = {
             "type": self.type.value,
             "total": self.total.model_dump(),
             "lines": [x.model_dump() for x in self.lines],
@@ -62,6 +64,11 @@ class SaleDraft:
         }
         if self.refund_of is not None:
             body["refund_of"] = self.refund_of
+        # Only when given, so the digest of a request without them is what it always was.
+        if self.taxes:
+            body["taxes"] = [x.model_dump() for x in self.taxes]
+        if self.payment_method is not None:
+            body["payment_method"] = self.payment_method.value
         return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
@@ -101,8 +108,16 @@ def check_amounts(draft: SaleDraft, currency: str) -> None:
             field="refund_of",
             code="INVALID_REFUND",
         )
-    if draft.lines and sum(line.total.amount for line in draft.lines) != draft.total.amount:
-        raise ValidationFailed("The sale's total is the sum of its lines.", field="total.amount", code="TOTAL_MISMATCH")
+    for index, tax in enumerate(draft.taxes):
+        if tax.amount.currency != currency:
+            raise ValidationFailed(f"This site takes {currency}.", field=f"taxes.{index}", code="CURRENCY_MISMATCH")
+    added = sum(tax.amount.amount for tax in draft.taxes if not tax.included)
+    if draft.lines and sum(line.total.amount for line in draft.lines) + added != draft.total.amount:
+        raise ValidationFailed(
+            "The sale's total is the sum of its lines, plus the taxes that are not included in them.",
+            field="total.amount",
+            code="TOTAL_MISMATCH",
+        )
 
 
 class SalesService:
@@ -227,6 +242,8 @@ class SalesService:
             lines=draft.lines,
             customer_id=customer_id,
             card=card_ref,
+            taxes=draft.taxes,
+            payment_method=PaymentMethod.CARD if draft.card else draft.payment_method,
             occurred_at=occurred_at,
             local_date=local_date,
             created_by=principal.key_id,

@@ -22,11 +22,12 @@ from clientele.kernel import clock, contact
 from clientele.kernel.contact import Channel
 from clientele.kernel.crypto import keyed_hash
 from clientele.kernel.errors import AlreadyExists, ErrorDetail, InvalidFields, NotFound, RateLimited, ValidationFailed
-from clientele.kernel.links import SALE_SIGNUP_SECONDS, InvalidLink, Link, LinkSigner
+from clientele.kernel.links import LIFETIME_SECONDS, SALE_SIGNUP_SECONDS, InvalidLink, Link, LinkSigner
 from clientele.kernel.permissions import Principal, Role
 from clientele.platform.observability import logger
 from clientele.rendering.languages import N_
-from clientele.storage.rate_limits import Bucket, LimitReached
+from clientele.storage.inbox import Inbox
+from clientele.storage.rate_limits import AlreadyCounted, Bucket, LimitReached
 
 if TYPE_CHECKING:
     from clientele.account.repository import MerchantRepository
@@ -35,14 +36,18 @@ if TYPE_CHECKING:
     from clientele.storage.rate_limits import RateLimitRepository
 
 
+USED_FORMS = Inbox("signup-form")  # one marker per form sent: a form signs up one shopper, once
+USED_FORM_SECONDS = LIFETIME_SECONDS[Link.SIGNUP_FORM] + 3600  # outlives the token it marks
 CONSENT_VERSION = "signup-2026-01"  # bump when the consent wording changes in any language
 MAX_NAME = 100
 
-# Text of the consent checkbox. Translated by the pages; stored with the customer in the language shown.
+# Text of the consent checkbox. Translated by the pages; stored with the customer in the language shown. The
+# page links POLICY_WORDS to the merchant's privacy policy, inside the sentence that refers to it.
 CONSENT_TEXT = N_(
     "I agree that %(merchant)s keeps my details to manage my place on its customer list "
-    "and send me receipts, as described in its privacy policy."
+    "and send me receipts, as described in %(policy)s."
 )
+POLICY_WORDS = N_("its privacy policy")
 
 
 class SaleAttachment(Protocol):
@@ -51,6 +56,10 @@ class SaleAttachment(Protocol):
     def exists(self, merchant_id: str, sale_id: str) -> bool: ...
 
     def attach(self, principal: Principal, sale_id: str, customer_id: str) -> bool: ...
+
+
+class FormUsed(Exception):
+    """This form (its token) was sent before: nothing is created again; the page answers like a fresh one."""
 
 
 class SignupUnavailable(Exception):
@@ -148,6 +157,7 @@ class QrCode:
     url: str
     image: bytes
     content_type: str
+    expires_at: str  # when the link it encodes stops working (RFC 3339)
 
 
 @dataclass(frozen=True)
@@ -156,6 +166,18 @@ class Limits:
     per_ip_seconds: int = 600
     per_merchant: int = 300
     per_merchant_seconds: int = 3600
+    # A kiosk (the merchant's own device) counts apart from the shop's Wi-Fi, where every phone shares an IP.
+    per_kiosk: int = 60
+    per_kiosk_seconds: int = 600
+
+
+@dataclass(frozen=True)
+class Kiosk:
+    """A kiosk-purpose signup link: only the merchant's key issues one, so a shopper cannot mark a signup
+    as made on the merchant's device."""
+
+    merchant_id: str
+    locale: str | None  # the kiosk's own language; each next shopper starts in it
 
 
 class SignupService:
@@ -189,20 +211,58 @@ class SignupService:
         """A fresh token of the merchant's plain signup link (kiosk mode returns to it after each signup)."""
         return self.signer.sign(Link.SIGNUP, {"m": merchant_id})
 
-    def qr_code(self, principal: Principal, image_format: str, *, sale_id: str | None = None) -> QrCode:
-        """The QR code of the merchant's signup link (``svg`` or ``png``), optionally bound to a sale."""
+    def qr_code(
+        self,
+        principal: Principal,
+        image_format: str,
+        *,
+        sale_id: str | None = None,
+        kiosk: bool = False,
+        locale: str | None = None,
+        size: int | None = None,
+        error: str = "M",
+    ) -> QrCode:
+        """The QR code of the merchant's signup link (``svg`` or ``png``), optionally bound to a sale, or of a
+        kiosk link for the merchant's own device; ``size``: the image's width in pixels, at most."""
+        from datetime import timedelta
+
         from clientele.rendering import qr
 
         if sale_id and self.sales is not None and not self.sales.exists(principal.merchant_id, sale_id):
             raise NotFound("No such sale.", field="sale_id")
-        url = self.link(principal.merchant_id, sale_id=sale_id)
+        if kiosk:
+            url, lifetime = self.signer.kiosk_url(principal.merchant_id, locale), LIFETIME_SECONDS[Link.KIOSK]
+        else:
+            url = self.link(principal.merchant_id, sale_id=sale_id)
+            lifetime = SALE_SIGNUP_SECONDS if sale_id else LIFETIME_SECONDS[Link.SIGNUP]
+        expires_at = clock.isoformat(clock.utcnow() + timedelta(seconds=lifetime))
+        scale = qr.scale_for(url, size, error) if size else 8
         if image_format == "png":
-            return QrCode(url, qr.png(url), "image/png")
-        return QrCode(url, qr.svg(url), "image/svg+xml")
+            return QrCode(url, qr.png(url, scale=scale, error=error), "image/png", expires_at)
+        return QrCode(url, qr.svg(url, scale=scale, error=error), "image/svg+xml", expires_at)
+
+    def kiosk(self, token: str) -> Kiosk | None:
+        """The kiosk behind ``token`` when it is a kiosk-purpose link; None for any other token."""
+        try:
+            payload = self.signer.verify(Link.KIOSK, token)
+        except InvalidLink:
+            return None
+        merchant_id, locale = payload.get("m"), payload.get("l")
+        if not isinstance(merchant_id, str):
+            return None
+        return Kiosk(merchant_id, locale if isinstance(locale, str) else None)
 
     def read_link(self, token: str) -> tuple[str, str | None]:
-        """``(merchant_id, sale_id)`` of a signup token, or :class:`InvalidLink`."""
-        payload = self.signer.verify(Link.SIGNUP, token)
+        """``(merchant_id, sale_id)`` of a signup or kiosk token, or :class:`InvalidLink`."""
+        try:
+            payload = self.signer.verify(Link.SIGNUP, token)
+        except InvalidLink as exc:
+            if exc.reason == "expired":
+                raise
+            kiosk = self.signer.verify(Link.KIOSK, token).get("m")  # an expired kiosk link says so too
+            if not isinstance(kiosk, str):
+                raise
+            return kiosk, None
         merchant_id, sale_id = payload.get("m"), payload.get("sale")
         if not isinstance(merchant_id, str) or (sale_id is not None and not isinstance(sale_id, str)):
             raise InvalidLink("invalid")
@@ -223,17 +283,24 @@ class SignupService:
         return _page(merchant, self.merchants.list_preferences(merchant_id), sale_id)
 
     def form_token(self, page: SignupPage) -> str:
-        return self.signer.sign(Link.SIGNUP_FORM, page.snapshot())
+        """A new token for every page shown ("x": a nonce), so each form can be sent once."""
+        import secrets
+
+        return self.signer.sign(Link.SIGNUP_FORM, {**page.snapshot(), "x": secrets.token_urlsafe(6)})
 
     def consent_text(self, page: SignupPage, locale: str) -> str:
         from clientele.rendering.languages import gettext
 
-        return gettext(locale, CONSENT_TEXT, merchant=page.merchant_name)
+        return gettext(locale, CONSENT_TEXT, merchant=page.merchant_name, policy=gettext(locale, POLICY_WORDS))
 
     # Submitting ---------------------------------------------------------------------------------
-    def submit(self, token: str, form: SignupSubmission, *, client_ip: str, kiosk: bool) -> SignupResult:
-        """Sign a shopper up. Raises InvalidLink, FormExpired, SignupRejected or SignupRateLimited."""
+    def submit(self, token: str, form: SignupSubmission, *, client_ip: str) -> SignupResult:
+        """Sign a shopper up. Raises InvalidLink, FormExpired, SignupRejected or SignupRateLimited.
+
+        Source ``kiosk`` only on a kiosk-purpose link (issued with the merchant's key), whatever the address says.
+        """
         merchant_id, sale_id = self.read_link(token)
+        kiosk = self.kiosk(token) is not None
         page = self._page_of_form(form.form_token, merchant_id, sale_id)
         if form.honeypot.strip():
             logger.info("signup honeypot filled", extra={"merchant_id": merchant_id})
@@ -245,7 +312,7 @@ class SignupService:
             draft = self._validate(page, form, locale, Source.KIOSK if kiosk else Source.QR_SIGNUP)
         except InvalidFields as exc:
             raise SignupRejected(page, exc.details) from exc
-        self._limit(merchant_id, client_ip)
+        self._limit(merchant_id, client_ip, form.form_token, kiosk=kiosk)
         principal = Principal(
             merchant_id=merchant_id,
             key_id="signup",
@@ -273,6 +340,10 @@ class SignupService:
             self.sales.attach(principal, sale_id, customer.id)
         if customer.email:
             self.deliveries.enqueue("welcome", merchant_id, customer.id, Channel.EMAIL, refs)
+        elif customer.phone:
+            # A phone-only shopper would otherwise hold no link at all: a short text with the way to their
+            # choices (whose page also offers erasure).
+            self.deliveries.enqueue("welcome", merchant_id, customer.id, Channel.SMS, refs)
         logger.info(
             "signup", extra={"merchant_id": merchant_id, "customer_id": customer.id, "source": draft.source.value}
         )
@@ -332,16 +403,23 @@ class SignupService:
             preferences_verified=True,  # the offered ids come from the signed form token
         )
 
-    def _limit(self, merchant_id: str, client_ip: str) -> None:
+    def _limit(self, merchant_id: str, client_ip: str, form_token: str, *, kiosk: bool) -> None:
+        """Count the signup against its rate limits, and mark its form used, in one write."""
         limits = self.limits
-        buckets = [
-            Bucket(
+        device = (
+            Bucket("signup-kiosk", merchant_id, limits.per_kiosk, limits.per_kiosk_seconds)
+            if kiosk
+            else Bucket(
                 "signup-ip", keyed_hash(self._secret(), "ip", _network(client_ip)), limits.per_ip, limits.per_ip_seconds
-            ),
-            Bucket("signup-merchant", merchant_id, limits.per_merchant, limits.per_merchant_seconds),
-        ]
+            )
+        )
+        buckets = [device, Bucket("signup-merchant", merchant_id, limits.per_merchant, limits.per_merchant_seconds)]
+        used = USED_FORMS.marker(merchant_id, _form_key(form_token), keep_seconds=USED_FORM_SECONDS)
         try:
-            self.rate_limits.consume(buckets, now_epoch=int(clock.utcnow().timestamp()))
+            self.rate_limits.consume(buckets, now_epoch=int(clock.utcnow().timestamp()), first_use=used)
+        except AlreadyCounted as exc:
+            logger.info("signup form sent again", extra={"merchant_id": merchant_id})
+            raise FormUsed() from exc
         except LimitReached as exc:
             logger.warning("signup rate limited", extra={"merchant_id": merchant_id, "scope": exc.bucket.scope})
             raise SignupRateLimited(exc.retry_after) from exc
@@ -395,3 +473,10 @@ def _network(client_ip: str) -> str:
     if address.version == 6:
         return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
     return str(address)
+
+
+def _form_key(form_token: str) -> str:
+    """A used form's marker key: a digest of its token (which holds no personal data anyway)."""
+    import hashlib
+
+    return "form#" + hashlib.sha256(form_token.encode()).hexdigest()[:32]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from clientele.kernel import clock
 from clientele.storage import partitions
-from clientele.storage.table import Transaction, TransactionCancelled
+from clientele.storage.table import Item, Transaction, TransactionCancelled
 
 KEEP_SECONDS = 14 * 86_400
 OPERATION = "inbox"
@@ -33,6 +33,16 @@ class Inbox:
             },
             condition="attribute_not_exists(PK)",
         )
+
+    def marker(self, merchant_id: str, event_key: str, *, keep_seconds: int = KEEP_SECONDS) -> Item:
+        """The marker item of ``event_key``, for a transaction that is not a :class:`Transaction` (rate limits:
+        a signup form's marker is written with the counters it moves, in one call)."""
+        return {
+            "PK": partitions.inbox_pk(merchant_id, self.consumer),
+            "SK": event_key,
+            "entity": "inbox",
+            "expires_at": int(clock.utcnow().timestamp()) + keep_seconds,
+        }
 
     @staticmethod
     def already_handled(exc: TransactionCancelled) -> bool:

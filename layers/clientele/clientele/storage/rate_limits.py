@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from clientele.storage import partitions
-from clientele.storage.table import Table, TransactionCancelled
+from clientele.storage.table import Item, Table, TransactionCancelled
 
 
 @dataclass(frozen=True)
@@ -28,12 +28,20 @@ class LimitReached(Exception):
         self.retry_after = retry_after
 
 
+class AlreadyCounted(Exception):
+    """The request's ``first_use`` marker was there: it was counted before, and is not counted again."""
+
+
 class RateLimitRepository:
     def __init__(self, table: Table) -> None:
         self.table = table
 
-    def consume(self, buckets: list[Bucket], *, now_epoch: int) -> None:
-        """Count one request in every bucket, or in none and raise :class:`LimitReached`."""
+    def consume(self, buckets: list[Bucket], *, now_epoch: int, first_use: Item | None = None) -> None:
+        """Count one request in every bucket, or in none and raise :class:`LimitReached`.
+
+        ``first_use``: a marker written in the same transaction on condition it is new, so a request sent
+        twice (the same signup form) is refused with :class:`AlreadyCounted` and counts nowhere.
+        """
         operations = []
         for bucket in buckets:
             window = now_epoch - now_epoch % bucket.window_seconds
@@ -52,9 +60,13 @@ class RateLimitRepository:
                     },
                 )
             )
+        if first_use is not None:
+            operations.append(self.table.put_op(first_use, "attribute_not_exists(PK)"))
         try:
             self.table.transact(operations)
         except TransactionCancelled as exc:
+            if first_use is not None and exc.cancelled.failed(len(buckets)):
+                raise AlreadyCounted() from exc
             for position, bucket in enumerate(buckets):
                 if exc.cancelled.failed(position):
                     retry_after = bucket.window_seconds - now_epoch % bucket.window_seconds

@@ -10,12 +10,15 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeAlias, cast
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
-from clientele.account.model import Merchant
+from clientele.account.model import Merchant, Site
 from clientele.customers.model import Customer
 from clientele.messaging.model import Delivery, EmailContent, Links, SmsContent
 from clientele.sales.model import Sale
+
+if TYPE_CHECKING:
+    from clientele.messaging.receipt_view import ReceiptView
 
 KINDS: dict[str, str] = {
     "welcome": "clientele.messaging.messages.welcome",
@@ -48,6 +51,18 @@ class MessageContext:
     locale: str
     links: Links
     sale: Sale | None = None  # when ``refs["sale_id"]`` names a sale that could be read
+    site: Site | None = None  # the sale's site, for its name and address on the receipt
+
+    def receipt(self) -> ReceiptView | None:
+        """The sale as its receipt shows it, in the customer's language and the shop's region."""
+        from clientele.messaging.receipt_view import receipt_view
+        from clientele.rendering.languages import formatting_locale
+
+        if self.sale is None:
+            return None
+        country = self.site.country if self.site else self.merchant.country
+        formats = formatting_locale(self.locale, country=country)
+        return receipt_view(self.merchant, self.site, self.sale, self.locale, formats)
 
     def template_values(self, **extra: Any) -> dict[str, Any]:
         """What every message template may use."""
@@ -56,6 +71,7 @@ class MessageContext:
             "customer": self.customer,
             "links": self.links,
             "sale": self.sale,
+            "receipt": self.receipt(),
             "channel": self.delivery.channel.value,
             **extra,
         }

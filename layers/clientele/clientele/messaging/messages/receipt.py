@@ -38,7 +38,7 @@ def render(context: MessageContext) -> EmailContent | SmsContent:
 def text_message(merchant_name: str, sale: Sale, link: str, locale: str) -> str:
     """The SMS: the merchant's name (shortened, or left out, until the text fits), the total and the link."""
     total = format_money(sale.total.amount, sale.total.currency, locale)
-    for name in _shorter_names(_gsm7_name(merchant_name)):
+    for name in shorter_names(gsm7_name(merchant_name)):
         text = sms.to_gsm7(
             render_template("sms/receipt.txt", locale, merchant_name=name, total=total, link=link).strip()
         )
@@ -47,13 +47,13 @@ def text_message(merchant_name: str, sale: Sale, link: str, locale: str) -> str:
     raise Undeliverable("SMS_TOO_LONG")  # only a link longer than two segments could get here
 
 
-def _gsm7_name(name: str) -> str:
+def gsm7_name(name: str) -> str:
     """The name in the GSM-7 alphabet: accents it lacks dropped, other scripts and line breaks left out."""
     kept = "".join(ch for ch in sms.to_gsm7(name) if sms.is_gsm7(ch) and ch.isprintable())
     return " ".join(kept.split())
 
 
-def _shorter_names(name: str) -> Iterator[str | None]:
+def shorter_names(name: str) -> Iterator[str | None]:
     """The whole name, then ever shorter cuts of it (at least three characters), then no name at all."""
     if name:
         yield name

@@ -1,0 +1,107 @@
+"""The right of access and portability: "download my data" from one shop, on the privacy portal.
+
+What a shop holds about a person is assembled from contributors, one per part of the product that keeps
+something about them: the profile, the consent given and the words shown, the marketing choices, the
+receipts; other parts (loyalty, memberships) add their own contributor in the composition root
+(``privacy/wiring.py``), and nothing here changes. Each contributor returns a :class:`Section`: a title for
+the readable page and plain JSON values for the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from clientele.customers.model import Customer
+from clientele.customers.repository import CustomerRepository
+from clientele.rendering.languages import N_
+from clientele.sales.repository import SaleRepository
+
+MAX_RECEIPTS = 1000  # pages of 100: a shopper's whole history, bounded
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str  # the JSON file's key: "profile", "consent", "receipts", ...
+    title: str  # marked with N_, translated by the page
+    data: Any  # JSON values only (str, int, bool, None, lists, dicts)
+
+
+class Contributor(Protocol):
+    def __call__(self, merchant_id: str, customer: Customer) -> Section | None: ...
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    merchant_id: str
+    merchant_name: str
+    customer_id: str
+    sections: list[Section] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "shop": {"id": self.merchant_id, "name": self.merchant_name},
+            "customer_id": self.customer_id,
+            **{section.key: section.data for section in self.sections},
+        }
+
+
+class DataAccess:
+    """Everything the contributors hold about one customer of one shop."""
+
+    def __init__(self, customers: CustomerRepository, contributors: Sequence[Contributor]) -> None:
+        self.customers = customers
+        self.contributors = list(contributors)
+
+    def collect(self, merchant_id: str, merchant_name: str, customer_id: str) -> PersonalData:
+        customer = self.customers.get(merchant_id, customer_id)
+        sections = [s for c in self.contributors if (s := c(merchant_id, customer)) is not None]
+        return PersonalData(merchant_id, merchant_name, customer_id, sections)
+
+
+# The contributors of the contexts below privacy ----------------------------------------------------
+def profile(_: str, customer: Customer) -> Section:
+    data = customer.model_dump(
+        mode="json",
+        include={"given_name", "family_name", "email", "phone", "birthday", "locale", "addresses", "source"},
+    )
+    data.update(created_at=customer.created_at, updated_at=customer.updated_at, last_visit_at=customer.last_visit_at)
+    return Section("profile", N_("Your details"), data)
+
+
+def consent(_: str, customer: Customer) -> Section | None:
+    if customer.consent is None:
+        return None
+    return Section(
+        "consent", N_("Your consent, and the words you were shown"), customer.consent.model_dump(mode="json")
+    )
+
+
+def preferences(_: str, customer: Customer) -> Section:
+    choices = [{"preference_id": pid, **choice.model_dump(mode="json")} for pid, choice in customer.marketing.items()]
+    return Section("marketing_preferences", N_("Your marketing choices"), choices)
+
+
+def receipts(sales: SaleRepository) -> Callable[[str, Customer], Section]:
+    def contribute(merchant_id: str, customer: Customer) -> Section:
+        found: list[dict[str, Any]] = []
+        cursor = None
+        while len(found) < MAX_RECEIPTS:
+            page = sales.activity(
+                merchant_id, customer.id, scope="all", by_amount=False, ascending=True, limit=100, cursor=cursor
+            )
+            for sale in page.items:
+                found.append(
+                    sale.model_dump(
+                        mode="json",
+                        include={"id", "site_id", "type", "total", "lines", "taxes", "payment_method", "occurred_at"},
+                    )
+                    | {"card": {"brand": sale.card.brand, "last4": sale.card.last4} if sale.card else None}
+                )
+            cursor = page.cursor
+            if not cursor:
+                break
+        return Section("receipts", N_("Your receipts"), found)
+
+    return contribute
