@@ -67,6 +67,16 @@ RULES: dict[str, Rule] = {
     # the directory (search and list): the customer's entry leaves both items in the erasure's transaction
     "directory_packed": Rule.ANONYMISE,
     "directory_pending": Rule.ANONYMISE,
+    # memberships (docs/data-model.md, "Memberships and dues"): ids, dates and money, no personal data
+    "membership_type": Rule.KEEP,
+    "membership_settings": Rule.KEEP,
+    "membership": Rule.ANONYMISE,
+    "membership_charge": Rule.KEEP,
+    "membership_number": Rule.KEEP,
+    "membership_view": Rule.DELETE,
+    "membership_counters": Rule.KEEP,
+    "membership_agenda": Rule.DELETE,
+    "dues_site": Rule.KEEP,
 }
 
 

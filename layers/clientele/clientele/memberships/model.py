@@ -1,0 +1,119 @@
+"""Membership types, memberships, their charges and the merchant's membership settings (SPEC 6.9)."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import Field
+
+from clientele.kernel.entity import Entity
+from clientele.kernel.money import Money
+
+
+class BillingPeriod(StrEnum):
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+    YEARLY = "yearly"
+
+
+class LengthUnit(StrEnum):
+    DAYS = "days"
+    WEEKS = "weeks"
+    MONTHS = "months"
+    YEARS = "years"
+
+
+class FixedLength(Entity):
+    count: int
+    unit: LengthUnit
+
+
+class MembershipType(Entity):
+    id: str
+    name: str
+    rate: Money
+    billing_period: BillingPeriod
+    fixed_length: FixedLength | None = None
+    archived: bool = False
+    created_at: str
+    updated_at: str
+
+
+class PaymentMethod(StrEnum):
+    MANUAL = "manual"
+    DIRECT_DEBIT = "direct_debit"
+
+
+class Status(StrEnum):
+    UPCOMING = "upcoming"
+    ACTIVE = "active"
+    NEEDS_ATTENTION = "needs_attention"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+class Reason(StrEnum):
+    NO_MANDATE = "no_mandate"
+    PAYMENT_FAILED = "payment_failed"
+    PAYMENT_OUTSTANDING = "payment_outstanding"
+    MANDATE_REVOKED = "mandate_revoked"
+
+
+class Cancellation(Entity):
+    at: str  # when it was asked
+    by: str  # API key id
+    reason: str
+    effective: date  # the last day of the membership
+    at_period_end: bool
+
+
+class Membership(Entity):
+    id: str
+    merchant_id: str
+    customer_id: str
+    site_id: str
+    type_id: str
+    number: str
+    rate: Money
+    billing_period: BillingPeriod
+    payment_method: PaymentMethod
+    start_date: date
+    end_date: date | None = None  # the last day, inclusive
+    status: Status
+    reason: Reason | None = None
+    mandate_id: str | None = None
+    billed_periods: int = 0  # charges raised so far: the next one is for period ``billed_periods``
+    open_charges: list[date] = Field(default_factory=list)  # period starts raised and not yet paid, oldest first
+    cancellation: Cancellation | None = None
+    created_at: str
+    updated_at: str
+    version: int = 1
+
+
+class ChargeState(StrEnum):
+    DUE = "due"  # raised, waiting for a payment at the desk
+    PENDING_COLLECTION = "pending_collection"  # direct debit: goes into the next batch
+    PAID = "paid"
+    FAILED = "failed"  # the bank returned it; collected again in the next batch
+
+
+class Charge(Entity):
+    membership_id: str
+    period_start: date
+    period_end: date  # inclusive
+    amount: Money
+    state: ChargeState
+    raised_at: str
+    paid_at: str | None = None
+    payment_type: str | None = None
+
+
+class MembershipSettings(Entity):
+    grace_days: int = 7
+    prenotification_days: int = 14
+    reminder_days: int = 3
+    ending_notice_days: int = 7
+    payment_types: list[str] = Field(default_factory=lambda: ["cash", "card", "bank_transfer"])
+    version: int = 1

@@ -1,0 +1,265 @@
+"""Request and response shapes of membership types, memberships, payments, cancellation, quick views and
+the membership settings (documented in the OpenAPI document)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import Field, StrictInt, StringConstraints
+
+from clientele.http.schemas import Id, Input, Name, Output
+from clientele.kernel.money import Money
+from clientele.memberships import rules
+from clientele.memberships.model import (
+    BillingPeriod,
+    Charge,
+    ChargeState,
+    FixedLength,
+    LengthUnit,
+    Membership,
+    MembershipSettings,
+    MembershipType,
+    PaymentMethod,
+    Reason,
+    Status,
+)
+from clientele.sales.schemas import MoneyIO
+
+if TYPE_CHECKING:
+    from clientele.memberships.service import Detail, Enrolment, Summary
+
+Number = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.\-/]+$")
+]
+Reasontext = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+PaymentType = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+
+
+class FixedLengthIO(Input):
+    count: Annotated[StrictInt, Field(ge=1, le=1000)]
+    unit: LengthUnit
+
+    def to_domain(self) -> FixedLength:
+        return FixedLength(count=self.count, unit=self.unit)
+
+
+class MembershipTypeIn(Input):
+    name: Name
+    rate: MoneyIO = Field(description="Per billing period, in a currency one of the merchant's sites takes.")
+    billing_period: BillingPeriod
+    fixed_length: FixedLengthIO | None = Field(
+        default=None, description="A membership of this type ends after this long (e.g. 12 months); none: open-ended."
+    )
+
+
+class MembershipTypePatch(Input):
+    name: Name | None = None
+    rate: MoneyIO | None = None
+    archived: bool | None = Field(default=None, description="An archived type takes no new enrolments.")
+
+    def changes(self) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for name in self.model_fields_set:
+            value = getattr(self, name)
+            if value is None:
+                continue
+            found[name] = value.to_domain() if isinstance(value, MoneyIO) else value
+        return found
+
+
+class MembershipTypeOut(Output):
+    id: str
+    name: str
+    rate: Money
+    billing_period: BillingPeriod
+    fixed_length: FixedLength | None = None
+    archived: bool
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def of(cls, t: MembershipType) -> MembershipTypeOut:
+        return cls.model_validate(t.model_dump())
+
+
+class MembershipTypeList(Output):
+    items: list[MembershipTypeOut]
+
+
+class EnrolmentIn(Input):
+    type_id: Id
+    payment_method: PaymentMethod = Field(description="`manual` (paid at the desk) or `direct_debit` (SEPA).")
+    start_date: date | None = Field(default=None, description="Default: today at the site.")
+    end_date: date | None = Field(default=None, description="The last day; default: the type's fixed length, if any.")
+    rate: MoneyIO | None = Field(default=None, description="Default: the type's rate.")
+    number: Number | None = Field(default=None, description="Unique per merchant; generated when not given.")
+    site_id: Id | None = Field(default=None, description="Default: the first site the key may use.")
+
+    def to_domain(self) -> Enrolment:
+        from clientele.memberships.service import Enrolment
+
+        return Enrolment(
+            type_id=self.type_id,
+            payment_method=self.payment_method,
+            start_date=self.start_date,
+            end_date=self.end_date,
+            rate=self.rate.to_domain() if self.rate else None,
+            number=self.number,
+            site_id=self.site_id,
+        )
+
+
+class MembershipPatch(Input):
+    version: StrictInt = Field(description="The version read: a stale one is 409 `VERSION_MISMATCH`.")
+    type_id: Id | None = None
+    rate: MoneyIO | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+
+    def changes(self) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for name in self.model_fields_set - {"version"}:
+            value = getattr(self, name)
+            if value is None and name != "end_date":
+                continue
+            found[name] = value.to_domain() if isinstance(value, MoneyIO) else value
+        return found
+
+
+class ChargeOut(Output):
+    period_start: date
+    period_end: date
+    amount: Money
+    state: ChargeState
+    raised_at: str
+    paid_at: str | None = None
+    payment_type: str | None = None
+
+    @classmethod
+    def of(cls, c: Charge) -> ChargeOut:
+        return cls.model_validate(c.model_dump(exclude={"membership_id"}))
+
+
+class MembershipOut(Output):
+    id: str
+    customer_id: str
+    site_id: str
+    type_id: str
+    number: str
+    rate: Money
+    billing_period: BillingPeriod
+    payment_method: PaymentMethod
+    start_date: date
+    end_date: date | None = None
+    status: Status
+    reason: Reason | None = Field(default=None, description="Why it needs attention (only then).")
+    needs_mandate: bool
+    payment_failed: bool
+    payment_up_to_date: bool
+    next_billing_date: date | None = None
+    cancelled_at: str | None = None
+    cancellation_reason: str | None = None
+    created_at: str
+    updated_at: str
+    version: int
+    recent_charges: list[ChargeOut] | None = Field(default=None, description="Newest first (on a single read).")
+
+    @classmethod
+    def of(cls, m: Membership, charges: list[Charge] | None = None) -> MembershipOut:
+        return cls(
+            id=m.id,
+            customer_id=m.customer_id,
+            site_id=m.site_id,
+            type_id=m.type_id,
+            number=m.number,
+            rate=m.rate,
+            billing_period=m.billing_period,
+            payment_method=m.payment_method,
+            start_date=m.start_date,
+            end_date=m.end_date,
+            status=m.status,
+            reason=m.reason,
+            needs_mandate=rules.needs_mandate(m),
+            payment_failed=rules.payment_failed(m),
+            payment_up_to_date=rules.payment_up_to_date(m),
+            next_billing_date=rules.next_billing_date(m),
+            cancelled_at=m.cancellation.at if m.cancellation else None,
+            cancellation_reason=m.cancellation.reason if m.cancellation else None,
+            created_at=m.created_at,
+            updated_at=m.updated_at,
+            version=m.version,
+            recent_charges=[ChargeOut.of(c) for c in charges] if charges is not None else None,
+        )
+
+    @classmethod
+    def detail(cls, d: Detail) -> MembershipOut:
+        return cls.of(d.membership, d.charges)
+
+
+class MembershipList(Output):
+    items: list[MembershipOut]
+    cursor: str | None = None
+
+
+class QuickView(Output):
+    count: int
+    list_url: str = Field(description="The list this count stands for (`GET` it: its length is the count).")
+
+
+class SummaryOut(Output):
+    as_of: date = Field(description="Today at the site the counts are for.")
+    needs_mandate: QuickView
+    payment_failed: QuickView
+    ending_soon: QuickView = Field(description="Ending within 7 days.")
+    payment_due: QuickView = Field(description="Payment due within 7 days.")
+
+    @classmethod
+    def of(cls, s: Summary, site_id: str | None) -> SummaryOut:
+        suffix = f"&site_id={site_id}" if site_id else ""
+
+        def view(name: str, count: int) -> QuickView:
+            return QuickView(count=count, list_url=f"/v1/memberships?view={name}{suffix}")
+
+        return cls(
+            as_of=s.day,
+            needs_mandate=view("needs_mandate", s.needs_mandate),
+            payment_failed=view("payment_failed", s.payment_failed),
+            ending_soon=view("ending_soon", s.ending_soon),
+            payment_due=view("payment_due", s.payment_due),
+        )
+
+
+class PaymentIn(Input):
+    payment_type: PaymentType = Field(description="One of the settings' payment types.")
+    amount: MoneyIO | None = Field(default=None, description="If given, must be the membership's rate.")
+
+
+class CancelIn(Input):
+    at_period_end: bool = Field(default=False, description="Run until the current period ends; otherwise end now.")
+    reason: Reasontext
+
+
+class MembershipSettingsOut(Output):
+    grace_days: int
+    prenotification_days: int
+    reminder_days: int
+    ending_notice_days: int
+    payment_types: list[str]
+    version: int
+
+    @classmethod
+    def of(cls, s: MembershipSettings) -> MembershipSettingsOut:
+        return cls.model_validate(s.model_dump())
+
+
+class MembershipSettingsPatch(Input):
+    version: StrictInt
+    grace_days: Annotated[StrictInt, Field(ge=0, le=90)] | None = None
+    prenotification_days: Annotated[StrictInt, Field(ge=1, le=60)] | None = None
+    reminder_days: Annotated[StrictInt, Field(ge=0, le=60)] | None = None
+    ending_notice_days: Annotated[StrictInt, Field(ge=0, le=90)] | None = None
+    payment_types: Annotated[list[PaymentType], Field(min_length=1, max_length=20)] | None = None
+
+    def changes(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.model_fields_set - {"version"} if getattr(self, k) is not None}

@@ -1,0 +1,36 @@
+"""The memberships' providers: built once per container, on first use."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from clientele.account import wiring as account
+from clientele.customers import wiring as customers
+from clientele.platform.providers import provider
+from clientele.storage.table import data_table
+
+if TYPE_CHECKING:
+    from clientele.memberships.dues import DuesRun
+    from clientele.memberships.repository import MembershipRepository
+    from clientele.memberships.service import MembershipService
+
+
+@provider
+def memberships() -> MembershipRepository:
+    from clientele.memberships.repository import MembershipRepository
+
+    return MembershipRepository(data_table())
+
+
+@provider
+def membership_service() -> MembershipService:
+    from clientele.memberships.service import MembershipService
+
+    return MembershipService(memberships(), account.merchants(), customers.customers())
+
+
+@provider
+def dues_run() -> DuesRun:
+    from clientele.memberships.dues import DuesRun
+
+    return DuesRun(memberships(), account.merchants())
