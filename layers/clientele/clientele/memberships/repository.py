@@ -331,7 +331,7 @@ class MembershipRepository:
         vals: dict[str, Any] = {":pk": partition[1]}
         if low is not None or high is not None:
             names["#sk"] = sort_name
-            vals[":lo"] = low or ""
+            vals[":lo"] = low or "0"
             vals[":hi"] = (high or "\uffff") + "\uffff"
             expression += " AND #sk BETWEEN :lo AND :hi"
         kwargs: dict[str, Any] = {

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from clientele.account.model import Site
 from clientele.account.repository import MerchantRepository
@@ -249,29 +250,43 @@ class MembershipService:
     ) -> tuple[list[Membership], str | None]:
         """One page of the filtered list: read from the list index that fits the filters best, the rest of
         the filters applied to that page (a page may hold fewer than ``limit`` while ``cursor`` goes on)."""
-        view, low, high, forward = self._index_for(principal, filters)
+        created = self._created_bounds(principal, filters)
+        view, low, high, forward = self._index_for(principal, filters, created)
         items, next_cursor = self.memberships.list_range(
             principal.merchant_id, view=view, low=low, high=high, limit=limit, cursor=cursor, forward=forward
         )
         sites = self._scopes(principal, filters.site_id)
-        kept = [m for m in items if _matches(m, filters) and (sites is None or m.site_id in sites)]
+        kept = [m for m in items if _matches(m, filters, created) and (sites is None or m.site_id in sites)]
         return kept, next_cursor
 
-    def _index_for(self, principal: Principal, f: MembershipFilters) -> tuple[str | None, str | None, str | None, bool]:
-        created = (
-            f.created_from.isoformat() if f.created_from else None,
-            f.created_to.isoformat() if f.created_to else None,
+    def _created_bounds(self, principal: Principal, f: MembershipFilters) -> tuple[str | None, str | None]:
+        """The created range as times: from the start of ``created_from`` to the end of ``created_to``, both
+        days at the site (the key's first site when none is given)."""
+        if f.created_from is None and f.created_to is None:
+            return None, None
+        scopes = self._scopes(principal, f.site_id)
+        zone = ZoneInfo(self._site(principal, scopes[0] if scopes else None).time_zone)
+
+        def start_of(day: date) -> datetime:
+            return datetime.combine(day, time(0), tzinfo=zone)
+
+        low = clock.isoformat(start_of(f.created_from)) if f.created_from else None
+        high = (
+            clock.isoformat(start_of(f.created_to + timedelta(days=1)) - timedelta(milliseconds=1))
+            if f.created_to
+            else None
         )
+        return low, high
+
+    def _index_for(
+        self, principal: Principal, f: MembershipFilters, created: tuple[str | None, str | None]
+    ) -> tuple[str | None, str | None, str | None, bool]:
         if f.view in ("needs_mandate", "payment_failed"):
             return f.view, *created, False
         if f.view in ("ending_soon", "payment_due"):
             low, high = rules.quick_view_range(self._summary_day(principal, f.site_id))
-            return (
-                (rules.View.ENDS if f.view == "ending_soon" else rules.View.DUE),
-                low.isoformat(),
-                high.isoformat(),
-                True,
-            )
+            view = rules.View.ENDS if f.view == "ending_soon" else rules.View.DUE
+            return view, low.isoformat(), high.isoformat(), True
         if f.next_billing_from or f.next_billing_to:
             return rules.View.DUE, _iso(f.next_billing_from), _iso(f.next_billing_to), True
         if f.ends_from or f.ends_to:
@@ -467,22 +482,22 @@ def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _within(value: date | str | None, low: date | None, high: date | None) -> bool:
-    """``value`` (a date, or a time whose date counts) lies between ``low`` and ``high``; missing bounds hold."""
+def _within(value: date | None, low: date | None, high: date | None) -> bool:
+    """``value`` lies between ``low`` and ``high`` (inclusive); missing bounds hold."""
     if low is None and high is None:
         return True
     if value is None:
         return False
-    day = value if isinstance(value, str) else value.isoformat()
-    day = day[:10]
-    return (low is None or day >= low.isoformat()) and (high is None or day <= high.isoformat())
+    return (low is None or value >= low) and (high is None or value <= high)
 
 
-def _matches(m: Membership, f: MembershipFilters) -> bool:
+def _matches(m: Membership, f: MembershipFilters, created: tuple[str | None, str | None]) -> bool:
+    low, high = created
     return (
         (f.status is None or m.status is f.status)
         and (f.type_id is None or m.type_id == f.type_id)
-        and _within(m.created_at, f.created_from, f.created_to)
+        and (low is None or m.created_at >= low)
+        and (high is None or m.created_at <= high + "\uffff")
         and _within(m.end_date, f.ends_from, f.ends_to)
         and _within(rules.next_billing_date(m), f.next_billing_from, f.next_billing_to)
     )
