@@ -17,7 +17,7 @@ from clientele.kernel.permissions import Permission
 from clientele.memberships import schemas as models
 from clientele.memberships.model import Status
 from clientele.memberships.service import QUICK_VIEWS, MembershipFilters
-from clientele.memberships.wiring import membership_service
+from clientele.memberships.wiring import mandate_service, membership_service
 
 app = create_app(terms_gate)
 ERRORS = responses(400, 401, 403, 404, 413, 415, 422)
@@ -189,7 +189,9 @@ def list_memberships(  # noqa: PLR0917
 )
 def get_membership(id: PathId) -> models.MembershipOut:
     who = caller(app, Permission.MEMBERSHIPS_READ)
-    return models.MembershipOut.detail(membership_service().get(who, id))
+    detail = membership_service().get(who, id)
+    mandate = mandate_service().mandate_of(who, detail.membership) if detail.membership.mandate_id else None
+    return models.MembershipOut.detail(detail, mandate)
 
 
 @app.patch(
@@ -228,6 +230,34 @@ def record_payment(id: PathId, body: models.PaymentIn) -> Response[models.Member
         payload={"membership_id": id, **body.model_dump(mode="json")},
         action=record,
         status=201,
+        location=lambda _: f"/v1/memberships/{id}",
+    )
+
+
+@app.post(
+    "/v1/memberships/<id>/mandate-requests",
+    tags=["Memberships"],
+    summary="Email the member a link to give a SEPA direct-debit mandate (send an `Idempotency-Key`)",
+    description="The link (`/m/{token}`) works once and for 14 days. While a request is open, another is 409 "
+    "`MANDATE_REQUEST_OPEN` unless `resend` is true (the same request, a fresh link). A membership paid at the "
+    "desk, or with a mandate, is 422 `MANDATE_NOT_NEEDED`; without the creditor set up in the membership "
+    "settings, 422 `SEPA_NOT_SET_UP`; a member without an email, 422 `CUSTOMER_WITHOUT_EMAIL`.",
+    responses={**ERRORS, **responses(409), **success(models.MandateRequestOut, 202, "Queued")},
+)
+def request_mandate(id: PathId, body: models.MandateRequestIn) -> Response[models.MandateRequestOut]:
+    who = caller(app, Permission.MEMBERSHIPS_WRITE)
+
+    def send(_key: str | None) -> dict[str, object]:
+        request = mandate_service().request(who, id, resend=body.resend)
+        return models.MandateRequestOut.of(request).model_dump(mode="json")
+
+    return idempotent_post(
+        app,
+        scope="POST /v1/memberships/{id}/mandate-requests",
+        merchant_id=who.merchant_id,
+        payload={"membership_id": id, **body.model_dump(mode="json")},
+        action=send,
+        status=202,
         location=lambda _: f"/v1/memberships/{id}",
     )
 

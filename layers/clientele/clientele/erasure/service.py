@@ -8,9 +8,10 @@ customer's partition is swept afterwards, and a second run sweeps whatever a cra
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from clientele.customers import keys as customer_keys
 from clientele.customers.repository import CustomerRepository
@@ -77,6 +78,9 @@ RULES: dict[str, Rule] = {
     "membership_counters": Rule.KEEP,
     "membership_agenda": Rule.DELETE,
     "dues_site": Rule.KEEP,
+    "mandate": Rule.ANONYMISE,  # holder name and sealed IBAN removed, revoked; reference and masked IBAN stay
+    "mandate_request": Rule.DELETE,  # its link stops working
+    "mandate_reference": Rule.KEEP,  # a reference is never reused for another mandate of the creditor
 }
 
 
@@ -87,11 +91,24 @@ class Tombstone:
     path: str
 
 
+class MemberErasure(Protocol):
+    """The memberships' part of an erasure (``MembershipService.erase_member``)."""
+
+    def erase_member(self, merchant_id: str, customer_id: str) -> int: ...
+
+
 class ErasureService:
-    def __init__(self, erasure: ErasureRepository, customers: CustomerRepository, secret: Any) -> None:
+    def __init__(
+        self,
+        erasure: ErasureRepository,
+        customers: CustomerRepository,
+        secret: Any,
+        members: Callable[[], MemberErasure] | None = None,
+    ) -> None:
         self.erasure = erasure
         self.customers = customers
         self._secret = secret
+        self._members = members
 
     def erase(self, merchant_id: str, customer_id: str, path: ErasurePath) -> Tombstone:
         """Erase the customer; running it again (or concurrently) is safe and returns the same tombstone."""
@@ -103,6 +120,8 @@ class ErasureService:
         if tombstone is None:
             raise NotFound("No such customer.", field="id")
         self._sweep(merchant_id, customer_id, items)
+        if self._members is not None:
+            self._members().erase_member(merchant_id, customer_id)
         return Tombstone(customer_id, tombstone["erased_at"], tombstone["path"])
 
     def _close(self, merchant_id: str, customer_id: str, profile: Item, items: list[Item], path: ErasurePath) -> None:

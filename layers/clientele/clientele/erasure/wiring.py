@@ -17,5 +17,6 @@ if TYPE_CHECKING:
 def erasure_service() -> ErasureService:
     from clientele.erasure.repository import ErasureRepository
     from clientele.erasure.service import ErasureService
+    from clientele.memberships.wiring import membership_service
 
-    return ErasureService(ErasureRepository(data_table()), customers.customers(), app_secret)
+    return ErasureService(ErasureRepository(data_table()), customers.customers(), app_secret, membership_service)

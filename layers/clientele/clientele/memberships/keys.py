@@ -30,6 +30,17 @@ def charge_sk(period_start: date) -> str:
 CHARGE_PREFIX = "CHARGE#"
 
 
+def mandate_sk(mandate_id: str) -> str:
+    return f"MANDATE#{mandate_id}"  # in the membership's partition
+
+
+MANDATE_REQUEST_SK = "MANDATE_REQUEST"  # in the membership's partition: the open request (one at a time)
+
+
+def mandate_reference_pk(creditor_id: str, reference: str) -> str:
+    return f"SEPA#{creditor_id}#MANDATE#{reference}"  # the reference's uniqueness guard, per creditor
+
+
 def memberships_by_created_pk(merchant_id: str) -> str:
     return f"MERCHANT#{merchant_id}#MEMBERSHIPS"  # GSI1: every membership, by creation
 

@@ -97,6 +97,7 @@ class ChargeState(StrEnum):
     PENDING_COLLECTION = "pending_collection"  # direct debit: goes into the next batch
     PAID = "paid"
     FAILED = "failed"  # the bank returned it; collected again in the next batch
+    DROPPED = "dropped"  # never collected: its member was erased before it went to the bank
 
 
 class Charge(Entity):
@@ -116,4 +117,45 @@ class MembershipSettings(Entity):
     reminder_days: int = 3
     ending_notice_days: int = 7
     payment_types: list[str] = Field(default_factory=lambda: ["cash", "card", "bank_transfer"])
+    # SEPA direct debit: who collects (named in the mandate text) and into which account
+    creditor_name: str | None = None
+    creditor_id: str | None = None
+    collection_iban: str | None = None
+    collection_bic: str | None = None
     version: int = 1
+
+
+class MandateStatus(StrEnum):
+    ACTIVE = "active"
+    REVOKED = "revoked"
+
+
+class Mandate(Entity):
+    """A SEPA direct-debit mandate given on the hosted page. ``holder_name`` and the sealed IBAN are the
+    member's personal data (erased with them); the API shows the IBAN masked only."""
+
+    id: str
+    membership_id: str
+    reference: str  # unique per creditor
+    creditor_id: str
+    creditor_name: str
+    holder_name: str | None = None
+    iban_sealed: str | None = None  # kernel.crypto.seal, purpose "iban", context: merchant and mandate
+    iban_masked: str
+    bank_name: str | None = None
+    bic: str | None = None
+    signed_at: str
+    text: str  # the mandate text the member consented to
+    text_version: str
+    status: MandateStatus = MandateStatus.ACTIVE
+    first_collected: bool = False  # FRST until the first debit went out, then RCUR
+    revoked_reason: str | None = None
+
+
+class MandateRequest(Entity):
+    id: str
+    membership_id: str
+    created_at: str
+    open_until: str
+    sent_count: int = 1
+    used_at: str | None = None

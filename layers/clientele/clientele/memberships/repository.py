@@ -18,13 +18,21 @@ from typing import Any
 from clientele.kernel.entity import Page
 from clientele.kernel.errors import AlreadyExists, Conflict, NotFound, VersionMismatch
 from clientele.memberships import keys, rules
-from clientele.memberships.model import Charge, Membership, MembershipSettings, MembershipType
+from clientele.memberships.model import (
+    Charge,
+    Mandate,
+    MandateRequest,
+    Membership,
+    MembershipSettings,
+    MembershipType,
+)
 from clientele.platform.aws import client
 from clientele.storage.partitions import merchant_pk
 from clientele.storage.table import (
     ConditionFailed,
     Item,
     Table,
+    Transaction,
     TransactionCancelled,
     decode_cursor,
     deserialize,
@@ -35,6 +43,10 @@ from clientele.storage.table import (
 
 ALL = "ALL"
 AGENDA = "agenda"  # the membership item's own record of the agenda entries it has planned ("date|event")
+
+
+class RequestUsed(Exception):
+    """The mandate request was used (or replaced) meanwhile: its link works once."""
 
 
 @dataclass
@@ -70,6 +82,25 @@ def to_stored(item: Item) -> Stored:
 
 def to_membership(item: Item) -> Membership:
     return Membership.model_validate(fields_of(item, also={AGENDA, "view"}))
+
+
+def _raise_for(exc: TransactionCancelled, *, created: bool) -> None:
+    """The domain error that a cancelled membership transaction stands for (nothing for a plain conflict)."""
+    failed = exc.cancelled.failed
+    if failed("membership"):
+        if created:
+            raise Conflict("This membership already exists.", field="id") from exc
+        raise VersionMismatch("The membership was changed meanwhile; read it again.", field="version") from exc
+    if failed("number"):
+        raise AlreadyExists(
+            "Another membership of this merchant has this number.", field="number", code="NUMBER_TAKEN"
+        ) from exc
+    if failed("charge"):
+        raise Conflict("This period's charge was raised meanwhile; read the membership again.") from exc
+    if failed("mandate_request"):
+        raise RequestUsed() from exc
+    if failed("mandate_reference"):
+        raise Conflict("This mandate reference is taken.", field="reference") from exc
 
 
 class MembershipRepository:
@@ -163,6 +194,7 @@ class MembershipRepository:
         charge_updates: Sequence[Charge] = (),
         claim_number: bool = False,
         release_number: str | None = None,
+        extra: Transaction | None = None,
     ) -> None:
         """The membership and everything derived from it, all or nothing; a stale ``old`` is 409."""
         m = new
@@ -192,19 +224,12 @@ class MembershipRepository:
             tx.put("charge", self._charge_item(pk, charge), "attribute_not_exists(PK)")
         for charge in charge_updates:
             tx.put("charge", self._charge_item(pk, charge), "attribute_exists(PK)")
+        if extra is not None:
+            tx.extend(extra)
         try:
             tx.commit()
         except TransactionCancelled as exc:
-            if exc.cancelled.failed("membership"):
-                if old is None:
-                    raise Conflict("This membership already exists.", field="id") from exc
-                raise VersionMismatch("The membership was changed meanwhile; read it again.", field="version") from exc
-            if exc.cancelled.failed("number"):
-                raise AlreadyExists(
-                    "Another membership of this merchant has this number.", field="number", code="NUMBER_TAKEN"
-                ) from exc
-            if exc.cancelled.failed("charge"):
-                raise Conflict("This period's charge was raised meanwhile; read the membership again.") from exc
+            _raise_for(exc, created=old is None)
             raise
 
     @staticmethod
@@ -399,5 +424,91 @@ class MembershipRepository:
                 partition=("PK", keys.agenda_pk(merchant_id, site_id, day)), limit=1000, cursor=cursor
             )
             found.extend(items)
+            if not cursor:
+                return found
+
+    # Mandates ---------------------------------------------------------------------------------------
+    def get_request(self, merchant_id: str, membership_id: str) -> MandateRequest | None:
+        item = self.table.get(keys.membership_pk(merchant_id, membership_id), keys.MANDATE_REQUEST_SK, consistent=True)
+        return MandateRequest.model_validate(fields_of(item)) if item else None
+
+    def put_request(self, merchant_id: str, request: MandateRequest, *, replacing: MandateRequest | None) -> None:
+        """Open a request (or count a resend): conditional on the request read, so two at once cannot both open."""
+        item = {
+            "PK": keys.membership_pk(merchant_id, request.membership_id),
+            "SK": keys.MANDATE_REQUEST_SK,
+            "entity": "mandate_request",
+            **request.model_dump(mode="json", exclude_none=True),
+        }
+        try:
+            if replacing is None:
+                self.table.put(item, condition="attribute_not_exists(PK)")
+            else:
+                self.table.put(
+                    item,
+                    condition="id = :id AND sent_count = :n",
+                    vals={":id": replacing.id, ":n": replacing.sent_count},
+                )
+        except ConditionFailed as exc:
+            raise Conflict("A mandate request was sent meanwhile.", code="MANDATE_REQUEST_OPEN") from exc
+
+    def mandate_ops(self, merchant_id: str, request: MandateRequest, mandate: Mandate, used_at: str) -> Transaction:
+        """Close the request (once: its link works once), store the mandate and claim its reference."""
+        pk = keys.membership_pk(merchant_id, mandate.membership_id)
+        tx = self.table.transaction()
+        tx.update(
+            "mandate_request",
+            pk,
+            keys.MANDATE_REQUEST_SK,
+            "SET used_at = :u",
+            condition="id = :id AND attribute_not_exists(used_at)",
+            vals={":u": used_at, ":id": request.id},
+        )
+        tx.put(
+            "mandate",
+            {"PK": pk, "SK": keys.mandate_sk(mandate.id), "entity": "mandate"}
+            | mandate.model_dump(mode="json", exclude_none=True),
+            "attribute_not_exists(PK)",
+        )
+        tx.put(
+            "mandate_reference",
+            {
+                "PK": keys.mandate_reference_pk(mandate.creditor_id, mandate.reference),
+                "SK": keys.NUMBER_SK,
+                "entity": "mandate_reference",
+                "merchant_id": merchant_id,
+                "membership_id": mandate.membership_id,
+            },
+            "attribute_not_exists(PK)",
+        )
+        return tx
+
+    def get_mandate(self, merchant_id: str, membership_id: str, mandate_id: str) -> Mandate | None:
+        item = self.table.get(keys.membership_pk(merchant_id, membership_id), keys.mandate_sk(mandate_id))
+        return Mandate.model_validate(fields_of(item)) if item else None
+
+    def put_mandate(self, merchant_id: str, mandate: Mandate) -> None:
+        self.table.put(
+            {"PK": keys.membership_pk(merchant_id, mandate.membership_id), "SK": keys.mandate_sk(mandate.id)}
+            | {"entity": "mandate"}
+            | mandate.model_dump(mode="json", exclude_none=True)
+        )
+
+    def delete_request(self, merchant_id: str, membership_id: str) -> None:
+        self.table.transact(
+            [self.table.delete_op(keys.membership_pk(merchant_id, membership_id), keys.MANDATE_REQUEST_SK)]
+        )
+
+    def all_charges(self, merchant_id: str, membership_id: str) -> list[Charge]:
+        found: list[Charge] = []
+        cursor = None
+        while True:
+            items, cursor = self.table.query(
+                partition=("PK", keys.membership_pk(merchant_id, membership_id)),
+                begins_with=("SK", keys.CHARGE_PREFIX),
+                limit=100,
+                cursor=cursor,
+            )
+            found.extend(Charge.model_validate(fields_of(i)) for i in items)
             if not cursor:
                 return found

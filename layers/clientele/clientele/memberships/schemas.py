@@ -17,6 +17,9 @@ from clientele.memberships.model import (
     ChargeState,
     FixedLength,
     LengthUnit,
+    Mandate,
+    MandateRequest,
+    MandateStatus,
     Membership,
     MembershipSettings,
     MembershipType,
@@ -141,6 +144,44 @@ class ChargeOut(Output):
         return cls.model_validate(c.model_dump(exclude={"membership_id"}))
 
 
+class MandateOut(Output):
+    id: str
+    reference: str
+    status: MandateStatus
+    iban: str = Field(description="Masked: country and the last four characters.")
+    bank_name: str | None = None
+    signed_at: str
+    text_version: str
+
+    @classmethod
+    def of(cls, mandate: Mandate) -> MandateOut:
+        return cls(
+            id=mandate.id,
+            reference=mandate.reference,
+            status=mandate.status,
+            iban=mandate.iban_masked,
+            bank_name=mandate.bank_name,
+            signed_at=mandate.signed_at,
+            text_version=mandate.text_version,
+        )
+
+
+class MandateRequestIn(Input):
+    resend: bool = Field(default=False, description="Send the open request's link again (a fresh 14 days).")
+
+
+class MandateRequestOut(Output):
+    id: str
+    membership_id: str
+    created_at: str
+    open_until: str
+    sent_count: int
+
+    @classmethod
+    def of(cls, request: MandateRequest) -> MandateRequestOut:
+        return cls.model_validate(request.model_dump(exclude={"used_at"}))
+
+
 class MembershipOut(Output):
     id: str
     customer_id: str
@@ -164,6 +205,7 @@ class MembershipOut(Output):
     updated_at: str
     version: int
     recent_charges: list[ChargeOut] | None = Field(default=None, description="Newest first (on a single read).")
+    mandate: MandateOut | None = Field(default=None, description="The direct-debit mandate (on a single read).")
 
     @classmethod
     def of(cls, m: Membership, charges: list[Charge] | None = None) -> MembershipOut:
@@ -193,8 +235,11 @@ class MembershipOut(Output):
         )
 
     @classmethod
-    def detail(cls, d: Detail) -> MembershipOut:
-        return cls.of(d.membership, d.charges)
+    def detail(cls, d: Detail, mandate: Mandate | None = None) -> MembershipOut:
+        out = cls.of(d.membership, d.charges)
+        if mandate is not None:
+            out.mandate = MandateOut.of(mandate)
+        return out
 
 
 class MembershipList(Output):
@@ -246,6 +291,10 @@ class MembershipSettingsOut(Output):
     reminder_days: int
     ending_notice_days: int
     payment_types: list[str]
+    creditor_name: str | None = None
+    creditor_id: str | None = None
+    collection_iban: str | None = None
+    collection_bic: str | None = None
     version: int
 
     @classmethod
@@ -260,6 +309,16 @@ class MembershipSettingsPatch(Input):
     reminder_days: Annotated[StrictInt, Field(ge=0, le=60)] | None = None
     ending_notice_days: Annotated[StrictInt, Field(ge=0, le=90)] | None = None
     payment_types: Annotated[list[PaymentType], Field(min_length=1, max_length=20)] | None = None
+    creditor_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=70)] | None = Field(
+        default=None, description="Named in the mandate text and the bank file."
+    )
+    creditor_id: Annotated[str, StringConstraints(min_length=8, max_length=40)] | None = Field(
+        default=None, description="The SEPA creditor identifier (checked: 422 `INVALID_CREDITOR_ID`)."
+    )
+    collection_iban: Annotated[str, StringConstraints(min_length=5, max_length=42)] | None = Field(
+        default=None, description="The account debits are collected into (checked with its bank)."
+    )
+    collection_bic: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{8}([A-Z0-9]{3})?$")] | None = None
 
     def changes(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.model_fields_set - {"version"} if getattr(self, k) is not None}

@@ -24,15 +24,19 @@ from clientele.memberships.model import (
     Charge,
     ChargeState,
     FixedLength,
+    MandateStatus,
     Membership,
     MembershipSettings,
     MembershipType,
     PaymentMethod,
+    Reason,
     Status,
 )
 from clientele.memberships.repository import ALL, MembershipRepository, Stored
+from clientele.storage.table import Transaction
 
 RECENT_CHARGES = 10
+_MANDATE_REASONS = (Reason.NO_MANDATE, Reason.MANDATE_REVOKED)
 
 
 class MembershipFlagListener(Protocol):
@@ -148,9 +152,17 @@ class MembershipService:
         return self.memberships.get_settings(principal.merchant_id)
 
     def update_settings(self, principal: Principal, version: int, changes: dict[str, Any]) -> MembershipSettings:
+        from clientele.memberships import sepa  # schwifty loads only when the settings change
+
         current = self.memberships.get_settings(principal.merchant_id)
         if current.version != version:
             raise _stale_settings()
+        if changes.get("creditor_id"):
+            changes["creditor_id"] = sepa.creditor_id(changes["creditor_id"])
+        if changes.get("collection_iban"):
+            account = sepa.collection_account(changes["collection_iban"])
+            changes["collection_iban"] = account.iban
+            changes.setdefault("collection_bic", account.bic)
         updated = current.model_copy(update={**changes, "version": version + 1})
         self.memberships.save_settings(principal.merchant_id, updated, version)
         return updated
@@ -178,6 +190,10 @@ class MembershipService:
         if principal.site_ids is not None and stored.membership.site_id not in principal.site_ids:
             raise NotFound("No such membership.", field="id")
         return stored
+
+    def visible(self, principal: Principal, membership_id: str) -> Stored:
+        """A membership the caller may see, read consistently (404 otherwise)."""
+        return self._stored(principal, membership_id)
 
     def _stored(self, principal: Principal, membership_id: str) -> Stored:
         return self._visible(principal, self.memberships.get(principal.merchant_id, membership_id, consistent=True))
@@ -334,16 +350,32 @@ class MembershipService:
         *,
         charges: Sequence[Charge] = (),
         updates: Sequence[Charge] = (),
+        extra: Transaction | None = None,
     ) -> Membership:
         today = self.today(site)
         settings = self.memberships.get_settings(new.merchant_id)
         new = rules.settle(rules.finished(new, today), today)
         new = new.model_copy(update={"version": old.membership.version + 1, "updated_at": clock.now_iso()})
         self.memberships.save(
-            old, new, rules.agenda(new, settings, today + timedelta(days=1)), charges=charges, charge_updates=updates
+            old,
+            new,
+            rules.agenda(new, settings, today + timedelta(days=1)),
+            charges=charges,
+            charge_updates=updates,
+            extra=extra,
         )
         self._tell(new, old.membership)
         return new
+
+    def attach_mandate(self, stored: Stored, mandate_id: str, extra: Transaction) -> Membership:
+        """The member gave a mandate: attach it (which clears ``no_mandate`` / ``mandate_revoked``), in one
+        transaction with ``extra`` (the request closed, the mandate and its reference)."""
+        m = stored.membership
+        site = self.merchants.get_site(m.merchant_id, m.site_id)
+        new = m.model_copy(
+            update={"mandate_id": mandate_id, "reason": None if m.reason in _MANDATE_REASONS else m.reason}
+        )
+        return self._save(stored, new, site, extra=extra)
 
     def update(self, principal: Principal, membership_id: str, version: int, changes: dict[str, Any]) -> Membership:
         stored = self._stored(principal, membership_id)
@@ -465,6 +497,51 @@ class MembershipService:
         if moved:
             self._notify(merchant_id, source_customer_id)
         return moved
+
+    def erase_member(self, merchant_id: str, customer_id: str) -> int:
+        """Erasure of a member: each live membership ends now; its mandate loses the holder's name and IBAN
+        (and can never be collected on); an open mandate request stops working; charges still waiting for
+        the bank are dropped from the next batch. Charges stay, without personal data, for the merchant's
+        totals. Safe to run again."""
+        ended = 0
+        for stored in self.memberships.all_for_customer(merchant_id, customer_id):
+            m = stored.membership
+            if m.mandate_id:
+                mandate = self.memberships.get_mandate(merchant_id, m.id, m.mandate_id)
+                if mandate is not None and (mandate.holder_name or mandate.iban_sealed):
+                    self.memberships.put_mandate(
+                        merchant_id,
+                        mandate.model_copy(
+                            update={
+                                "holder_name": None,
+                                "iban_sealed": None,
+                                "status": MandateStatus.REVOKED,
+                                "revoked_reason": "erased",
+                            }
+                        ),
+                    )
+            self.memberships.delete_request(merchant_id, m.id)
+            dropped = [
+                c.model_copy(update={"state": ChargeState.DROPPED})
+                for c in self.memberships.all_charges(merchant_id, m.id)
+                if c.state in (ChargeState.PENDING_COLLECTION, ChargeState.FAILED)
+            ]
+            if m.status not in rules.LIVE and not dropped:
+                continue
+            site = self.merchants.get_site(merchant_id, m.site_id)
+            today = self.today(site)
+            update: dict[str, Any] = {"open_charges": []}
+            if m.status in rules.LIVE:
+                update.update(
+                    status=Status.CANCELLED,
+                    end_date=max(min(today, m.end_date or today), m.start_date),
+                    cancellation=Cancellation(
+                        at=clock.now_iso(), by="erasure", reason="erased", effective=today, at_period_end=False
+                    ),
+                )
+            self._save(stored, m.model_copy(update=update), site, updates=dropped)
+            ended += 1
+        return ended
 
     def _tell(self, new: Membership, old: Membership | None) -> None:
         was = old is not None and old.status in rules.HOLDING

@@ -11,6 +11,7 @@ from clientele.storage.table import data_table
 
 if TYPE_CHECKING:
     from clientele.memberships.dues import DuesRun
+    from clientele.memberships.mandates import MandateService
     from clientele.memberships.repository import MembershipRepository
     from clientele.memberships.service import MembershipService
 
@@ -34,3 +35,20 @@ def dues_run() -> DuesRun:
     from clientele.memberships.dues import DuesRun
 
     return DuesRun(memberships(), account.merchants())
+
+
+@provider
+def mandate_service() -> MandateService:
+    from clientele.memberships.mandates import MandateService
+    from clientele.messaging.wiring import delivery_service
+    from clientele.platform.secrets import app_secret, link_signer
+
+    return MandateService(
+        memberships(),
+        membership_service(),
+        account.merchants(),
+        customers.customers(),
+        messenger=delivery_service,
+        signer=link_signer,
+        secret=app_secret,
+    )

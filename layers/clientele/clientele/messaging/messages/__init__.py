@@ -22,6 +22,7 @@ KINDS: dict[str, str] = {
     "already_on_list": "clientele.messaging.messages.already_on_list",
     "legacy_upgrade": "clientele.messaging.messages.legacy_upgrade",
     "receipt": "clientele.messaging.messages.receipt",
+    "mandate_request": "clientele.messaging.messages.mandate_request",
 }
 
 Rendered: TypeAlias = EmailContent | SmsContent
