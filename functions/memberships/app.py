@@ -17,7 +17,7 @@ from clientele.kernel.permissions import Permission
 from clientele.memberships import schemas as models
 from clientele.memberships.model import Status
 from clientele.memberships.service import QUICK_VIEWS, MembershipFilters
-from clientele.memberships.wiring import mandate_service, membership_service
+from clientele.memberships.wiring import direct_debit_service, mandate_service, membership_service
 
 app = create_app(terms_gate)
 ERRORS = responses(400, 401, 403, 404, 413, 415, 422)
@@ -273,6 +273,46 @@ def cancel(id: PathId, body: models.CancelIn) -> models.MembershipOut:
     return models.MembershipOut.of(
         membership_service().cancel(who, id, at_period_end=body.at_period_end, reason=body.reason)
     )
+
+
+# Direct-debit batches ----------------------------------------------------------------------------------------
+@app.get(
+    "/v1/direct-debit-batches",
+    tags=["Direct debits"],
+    summary="The SEPA collection files (pain.008.001.08), newest collection date first",
+    responses={**success(models.BatchList), **ERRORS},
+)
+def list_batches() -> models.BatchList:
+    who = caller(app, Permission.MEMBERSHIPS_MANAGE)
+    return models.BatchList(items=[models.BatchOut.of(b) for b in direct_debit_service().list(who)])
+
+
+@app.get(
+    "/v1/direct-debit-batches/<id>",
+    tags=["Direct debits"],
+    summary="A collection file: totals, count, its debits and a presigned download link",
+    responses={**success(models.BatchOut), **ERRORS},
+)
+def get_batch(id: PathId) -> models.BatchOut:
+    who = caller(app, Permission.MEMBERSHIPS_MANAGE)
+    service = direct_debit_service()
+    batch = service.get(who, id)
+    return models.BatchOut.of(batch, download_url=service.download_url(batch), detail=True)
+
+
+@app.post(
+    "/v1/direct-debit-batches/<id>/returns",
+    tags=["Direct debits"],
+    summary="Record a bank return (R-transaction) of one debit with its ISO reason code",
+    description="`AM04` (insufficient funds): the membership shows `payment_failed` and the charge goes into the "
+    "next batch again. `MD01`, `AC04`, `MD07`: the mandate is revoked (`mandate_revoked`). Recording the same "
+    "return again changes nothing; an unknown end-to-end id is 422 `UNKNOWN_DEBIT`.",
+    responses={**success(models.BatchOut), **ERRORS},
+)
+def record_return(id: PathId, body: models.ReturnIn) -> models.BatchOut:
+    who = caller(app, Permission.MEMBERSHIPS_MANAGE)
+    batch = direct_debit_service().record_return(who, id, body.end_to_end_id, body.reason_code)
+    return models.BatchOut.of(batch, detail=True)
 
 
 lambda_handler = lambda_entry(app)

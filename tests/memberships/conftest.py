@@ -45,3 +45,11 @@ def enrol(client: ApiClient, type_id: str, customer_id: str | None = None, **fie
 
 def days(n: int) -> timedelta:
     return timedelta(days=n)
+
+
+def run_site(stack: Any, merchant_id: str, site_id: str, when: datetime) -> dict[str, Any]:
+    """One site's dues run at ``when``, through the dues function (its configuration and IAM policy)."""
+    from clientele.kernel import clock
+
+    event = {"time": clock.isoformat(when), "merchant_id": merchant_id, "site_id": site_id}
+    return dict(stack.runtime.invoke("MembershipDuesFunction", event))

@@ -7,16 +7,28 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from dateutil.relativedelta import relativedelta
 
 from tests.conftest import ApiClient, Stack
-from tests.memberships.conftest import days, enrol, local_noon, make_type, today
+from tests.memberships.conftest import days, enrol, local_noon, make_type, run_site, today
+
+
+class _Report:
+    def __init__(self, summary: dict[str, Any]) -> None:
+        self.__dict__.update(summary)
+
+
+STACK: list[Stack] = []
+
+
+@pytest.fixture(autouse=True)
+def _stack(stack: Stack) -> None:
+    STACK[:] = [stack]
 
 
 def _run(site: tuple[str, str], day: date) -> Any:
-    from clientele.memberships.wiring import dues_run
-
-    return dues_run().run_site(site[0], site[1], local_noon(day))
+    return _Report(run_site(STACK[0], site[0], site[1], local_noon(day)))
 
 
 def _site(client: ApiClient, merchant: dict[str, Any]) -> tuple[str, str]:
@@ -126,9 +138,7 @@ class TestLocalDays:
 
     @staticmethod
     def _days(site: tuple[str, str], instant: datetime) -> int:
-        from clientele.memberships.wiring import dues_run
-
-        return int(dues_run().run_site(site[0], site[1], instant).days)
+        return int(run_site(STACK[0], site[0], site[1], instant)["days"])
 
     def test_both_sides_of_midnight_in_time_zones_east_and_west(self, stack: Stack, api: ApiClient) -> None:
         for zone in ("Asia/Tokyo", "America/Los_Angeles", "Asia/Kolkata"):

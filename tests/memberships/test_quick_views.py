@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import ApiClient
-from tests.memberships.conftest import days, enrol, local_noon, make_type, today
+from tests.conftest import ApiClient, Stack
+from tests.memberships.conftest import days, enrol, local_noon, make_type, run_site, today
 
 VIEWS = ("needs_mandate", "payment_failed", "ending_soon", "payment_due")
 
@@ -38,9 +38,7 @@ def _check(client: ApiClient) -> dict[str, int]:
     return counts
 
 
-def test_each_count_equals_its_list(client: ApiClient, merchant: dict[str, Any]) -> None:
-    from clientele.memberships.wiring import dues_run
-
+def test_each_count_equals_its_list(stack: Stack, client: ApiClient, merchant: dict[str, Any]) -> None:
     kind = make_type(client)
     site_id = client.get("/v1/sites").json()["items"][0]["id"]
     mandates = [enrol(client, kind["id"], payment_method="direct_debit") for _ in range(3)]
@@ -53,8 +51,8 @@ def test_each_count_equals_its_list(client: ApiClient, merchant: dict[str, Any])
     assert counts["payment_due"] == 3  # the direct debits start today; the others were due days ago or later
 
     # the dues run raises charges and makes `late` outstanding; the counts follow
-    dues_run().run_site(merchant["merchant_id"], site_id, local_noon(today() + days(1)))
-    dues_run().run_site(merchant["merchant_id"], site_id, local_noon(today() + days(2)))
+    run_site(stack, merchant["merchant_id"], site_id, local_noon(today() + days(1)))
+    run_site(stack, merchant["merchant_id"], site_id, local_noon(today() + days(2)))
     failed = _all(client, "/v1/memberships?view=payment_failed")
     assert [m["id"] for m in failed] == [late["id"]]
     _check(client)

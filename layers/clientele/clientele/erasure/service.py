@@ -81,6 +81,8 @@ RULES: dict[str, Rule] = {
     "mandate": Rule.ANONYMISE,  # holder name and sealed IBAN removed, revoked; reference and masked IBAN stay
     "mandate_request": Rule.DELETE,  # its link stops working
     "mandate_reference": Rule.KEEP,  # a reference is never reused for another mandate of the creditor
+    "collection_entry": Rule.DELETE,  # a charge still to collect is dropped from the next batch
+    "direct_debit_batch": Rule.KEEP,  # ids and money; holder and IBAN only in the bank file
 }
 
 

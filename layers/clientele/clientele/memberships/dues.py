@@ -14,12 +14,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from clientele.account.repository import MerchantRepository
 from clientele.kernel import clock
 from clientele.kernel.errors import NotFound, VersionMismatch
-from clientele.memberships import rules
+from clientele.memberships import keys, rules
 from clientele.memberships.model import Charge, ChargeState, Membership, MembershipSettings, PaymentMethod
 from clientele.memberships.repository import MembershipRepository, Stored
 from clientele.platform.observability import logger
@@ -39,16 +39,28 @@ class RunReport:
     days: int = 0
     memberships: int = 0
     charges: int = 0
+    batches: int = 0
     notices: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+
+class BatchBuilder(Protocol):
+    """Builds the day's direct-debit batch of a site (``collection.DirectDebitService.build``)."""
+
+    def build(self, merchant_id: str, site_id: str, day: date, settings: MembershipSettings) -> Any: ...
 
 
 class DuesRun:
     def __init__(
-        self, memberships: MembershipRepository, merchants: MerchantRepository, notices: NoticeSender | None = None
+        self,
+        memberships: MembershipRepository,
+        merchants: MerchantRepository,
+        notices: NoticeSender | None = None,
+        batches: BatchBuilder | None = None,
     ) -> None:
         self.memberships = memberships
         self.merchants = merchants
         self.notices = notices
+        self.batches = batches
 
     def run(self, now: datetime) -> RunReport:
         report = RunReport()
@@ -83,6 +95,8 @@ class DuesRun:
         previous = watermark
         while day <= today:
             self.run_day(merchant_id, site_id, day, settings, report)
+            if self.batches is not None and self.batches.build(merchant_id, site_id, day, settings) is not None:
+                report.batches += 1
             if not self.memberships.advance_watermark(merchant_id, site_id, previous, day):
                 return  # another run is doing this site
             report.days += 1
@@ -127,7 +141,23 @@ class DuesRun:
             for c in outcome.charges
         ]
         new = outcome.membership.model_copy(update={"version": m.version + 1, "updated_at": now})
-        self.memberships.save(stored, new, rules.agenda(new, settings, day + timedelta(days=1)), charges=charges)
+        queue = None
+        if state is ChargeState.PENDING_COLLECTION and charges:
+            queue = self.memberships.table.transaction()
+            for charge in charges:  # collected in the site's next batch (once there is a mandate)
+                queue.put(
+                    "collect",
+                    {
+                        "PK": keys.collect_pk(m.merchant_id, m.site_id),
+                        "SK": keys.collect_sk(m.id, charge.period_start),
+                        "entity": "collection_entry",
+                        "membership_id": m.id,
+                        "period_start": charge.period_start.isoformat(),
+                    },
+                )
+        self.memberships.save(
+            stored, new, rules.agenda(new, settings, day + timedelta(days=1)), charges=charges, extra=queue
+        )
         report.memberships += 1
         report.charges += len(charges)
         for notice in outcome.notices:

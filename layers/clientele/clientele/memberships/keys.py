@@ -80,6 +80,20 @@ def agenda_sk(event: str, membership_id: str) -> str:
     return f"{event}#{membership_id}"
 
 
+def collect_pk(merchant_id: str, site_id: str) -> str:
+    return f"MERCHANT#{merchant_id}#SITE#{site_id}#COLLECT"  # direct-debit charges waiting for the next batch
+
+
+def collect_sk(membership_id: str, period_start: date) -> str:
+    return f"{membership_id}#{period_start.isoformat()}"
+
+
+def batch_sk(collection_date: date, site_id: str) -> str:
+    return f"DDBATCH#{collection_date.isoformat()}#{site_id}"  # in the merchant's partition: one per site and day
+
+
+BATCH_PREFIX = "DDBATCH#"
+
 DUES_SITES_PK = "DUES#SITES"  # every site with memberships, and the last local day its dues run has done
 
 

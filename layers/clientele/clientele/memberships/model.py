@@ -98,6 +98,7 @@ class ChargeState(StrEnum):
     PAID = "paid"
     FAILED = "failed"  # the bank returned it; collected again in the next batch
     DROPPED = "dropped"  # never collected: its member was erased before it went to the bank
+    COLLECTING = "collecting"  # in a bank file; paid unless the bank returns it
 
 
 class Charge(Entity):
@@ -109,6 +110,9 @@ class Charge(Entity):
     raised_at: str
     paid_at: str | None = None
     payment_type: str | None = None
+    batch_id: str | None = None  # the direct-debit batch that last collected it
+    attempts: int = 0  # times it went to the bank
+    return_reason: str | None = None  # the bank's ISO reason code of its last return
 
 
 class MembershipSettings(Entity):
@@ -159,3 +163,26 @@ class MandateRequest(Entity):
     open_until: str
     sent_count: int = 1
     used_at: str | None = None
+
+
+class Debit(Entity):
+    """One collection in a batch: IDs and money only (the holder and IBAN are only in the bank file)."""
+
+    end_to_end_id: str
+    membership_id: str
+    period_start: date
+    amount: Money
+    sequence: str  # FRST or RCUR
+    returned: str | None = None  # the bank's reason code, once returned
+
+
+class DirectDebitBatch(Entity):
+    id: str
+    site_id: str
+    collection_date: date
+    count: int
+    total: Money
+    file_key: str  # in the direct-debit bucket
+    schema_version: str = "pain.008.001.08"
+    created_at: str
+    debits: list[Debit] = Field(default_factory=list)

@@ -15,6 +15,8 @@ from clientele.memberships.model import (
     BillingPeriod,
     Charge,
     ChargeState,
+    Debit,
+    DirectDebitBatch,
     FixedLength,
     LengthUnit,
     Mandate,
@@ -322,3 +324,54 @@ class MembershipSettingsPatch(Input):
 
     def changes(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.model_fields_set - {"version"} if getattr(self, k) is not None}
+
+
+class DebitOut(Output):
+    end_to_end_id: str
+    membership_id: str
+    period_start: date
+    amount: Money
+    sequence: str = Field(description="`FRST` (the mandate's first collection) or `RCUR`.")
+    returned: str | None = Field(default=None, description="The bank's ISO reason code, once returned.")
+
+    @classmethod
+    def of(cls, debit: Debit) -> DebitOut:
+        return cls.model_validate(debit.model_dump())
+
+
+class BatchOut(Output):
+    id: str
+    site_id: str
+    collection_date: date
+    count: int
+    total: Money
+    schema_version: str
+    created_at: str
+    download_url: str | None = Field(default=None, description="A presigned link to the file, valid 5 minutes.")
+    debits: list[DebitOut] | None = None
+
+    @classmethod
+    def of(cls, batch: DirectDebitBatch, *, download_url: str | None = None, detail: bool = False) -> BatchOut:
+        return cls(
+            id=batch.id,
+            site_id=batch.site_id,
+            collection_date=batch.collection_date,
+            count=batch.count,
+            total=batch.total,
+            schema_version=batch.schema_version,
+            created_at=batch.created_at,
+            download_url=download_url,
+            debits=[DebitOut.of(d) for d in batch.debits] if detail else None,
+        )
+
+
+class BatchList(Output):
+    items: list[BatchOut]
+
+
+class ReturnIn(Input):
+    end_to_end_id: Annotated[str, StringConstraints(min_length=1, max_length=35)]
+    reason_code: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{4}$")] = Field(
+        description="The ISO 20022 reason: `AM04` insufficient funds (collected again next time); `MD01`, `AC04`, "
+        "`MD07` revoke the mandate."
+    )

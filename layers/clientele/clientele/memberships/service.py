@@ -17,7 +17,7 @@ from clientele.kernel.errors import AlreadyExists, NotFound, ValidationFailed
 from clientele.kernel.ids import new_id, new_sortable_id
 from clientele.kernel.money import Money
 from clientele.kernel.permissions import Principal
-from clientele.memberships import rules
+from clientele.memberships import keys, rules
 from clientele.memberships.model import (
     BillingPeriod,
     Cancellation,
@@ -377,6 +377,13 @@ class MembershipService:
         )
         return self._save(stored, new, site, extra=extra)
 
+    def save_collected(
+        self, stored: Stored, new: Membership, updates: Sequence[Charge], extra: Transaction
+    ) -> Membership:
+        """A change of the direct-debit collection (a batch, a bank return) with its own operations."""
+        site = self.merchants.get_site(new.merchant_id, new.site_id)
+        return self._save(stored, new, site, updates=updates, extra=extra)
+
     def update(self, principal: Principal, membership_id: str, version: int, changes: dict[str, Any]) -> Membership:
         stored = self._stored(principal, membership_id)
         m = stored.membership
@@ -539,7 +546,12 @@ class MembershipService:
                         at=clock.now_iso(), by="erasure", reason="erased", effective=today, at_period_end=False
                     ),
                 )
-            self._save(stored, m.model_copy(update=update), site, updates=dropped)
+            unqueue = self.memberships.table.transaction()
+            for charge in dropped:  # out of the next batch
+                unqueue.delete(
+                    "collect", keys.collect_pk(merchant_id, m.site_id), keys.collect_sk(m.id, charge.period_start)
+                )
+            self._save(stored, m.model_copy(update=update), site, updates=dropped, extra=unqueue)
             ended += 1
         return ended
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pydantic import Field
+
 from clientele.account import wiring as account
 from clientele.customers import wiring as customers
+from clientele.platform.config import Settings, settings
 from clientele.platform.providers import provider
 from clientele.storage.table import data_table
 
 if TYPE_CHECKING:
+    from clientele.memberships.collection import DirectDebitService
     from clientele.memberships.dues import DuesRun
     from clientele.memberships.mandates import MandateService
     from clientele.memberships.repository import MembershipRepository
@@ -34,7 +38,21 @@ def membership_service() -> MembershipService:
 def dues_run() -> DuesRun:
     from clientele.memberships.dues import DuesRun
 
-    return DuesRun(memberships(), account.merchants())
+    return DuesRun(memberships(), account.merchants(), batches=direct_debit_service())
+
+
+class DirectDebitSettings(Settings):
+    direct_debit_bucket: str = Field(default="", alias="DIRECT_DEBIT_BUCKET")
+
+
+@provider
+def direct_debit_service() -> DirectDebitService:
+    from clientele.memberships.collection import DirectDebitService
+    from clientele.platform.secrets import app_secret
+
+    return DirectDebitService(
+        memberships(), membership_service(), settings(DirectDebitSettings).direct_debit_bucket, app_secret
+    )
 
 
 @provider
