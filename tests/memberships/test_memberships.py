@@ -216,3 +216,33 @@ class TestPaymentsAndCancel:
         ).json()
         assert cancelled["status"] == "active"
         assert cancelled["end_date"] == (start + days(6)).isoformat()
+
+
+class TestPortsForOtherContexts:
+    def test_has_active_membership_and_a_merge_moving_memberships(
+        self, client: ApiClient, merchant: dict[str, Any]
+    ) -> None:
+        from clientele.memberships.wiring import membership_service
+
+        service = membership_service()
+        merchant_id = merchant["merchant_id"]
+        kind = make_type(client)
+        source, survivor, upcoming_only = make_customer(client), make_customer(client), make_customer(client)
+        first = enrol(client, kind["id"], source["id"])
+        enrol(client, kind["id"], upcoming_only["id"], start_date=today() + days(5))
+        assert service.has_active_membership(merchant_id, source["id"])
+        assert not service.has_active_membership(merchant_id, survivor["id"])
+        assert not service.has_active_membership(merchant_id, upcoming_only["id"])  # not yet begun
+
+        assert service.move_to(merchant_id, source["id"], survivor["id"]) == 1
+        assert service.move_to(merchant_id, source["id"], survivor["id"]) == 0  # again: nothing left to move
+        assert client.get(f"/v1/memberships/{first['id']}").json()["customer_id"] == survivor["id"]
+        assert client.get(f"/v1/customers/{source['id']}/memberships").json()["items"] == []
+        assert [m["id"] for m in client.get(f"/v1/customers/{survivor['id']}/memberships").json()["items"]] == [
+            first["id"]
+        ]
+        assert service.has_active_membership(merchant_id, survivor["id"])
+        assert not service.has_active_membership(merchant_id, source["id"])
+
+        client.post(f"/v1/memberships/{first['id']}/cancel", {"reason": "moved away"})
+        assert not service.has_active_membership(merchant_id, survivor["id"])

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -52,11 +53,19 @@ def schema_path() -> Path:
     return Path(sepaxml.__file__).parent / "schemas" / f"{SCHEMA}.xsd"
 
 
-def validate(xml: bytes) -> None:
-    """Raise if ``xml`` is not valid against the pain.008.001.08 schema."""
+@cache
+def _schema() -> Any:
+    """The schema, parsed once per container (parsing it costs more than validating a small file)."""
     import xmlschema
 
-    xmlschema.XMLSchema(str(schema_path())).validate(xml.decode("utf-8"))
+    return xmlschema.XMLSchema(str(schema_path()))
+
+
+def validate(xml: bytes) -> None:
+    """Raise if ``xml`` is not valid against the pain.008.001.08 schema."""
+    from xml.etree import ElementTree
+
+    _schema().validate(ElementTree.fromstring(xml))  # noqa: S314 - a document this module just built
 
 
 @dataclass(frozen=True)
