@@ -54,6 +54,7 @@ def _mandated_member(stack: Stack, client: ApiClient, api: ApiClient, **enrolmen
     email = f"member-{uuid.uuid4().hex[:8]}@example.com"
     customer = make_customer(client, email=email)
     member = enrol(client, make_type(client)["id"], customer["id"], payment_method="direct_debit", **enrolment)
+    member["email"] = email
     assert client.post(f"/v1/memberships/{member['id']}/mandate-requests", {}).status == 202
     body = {"holder": "Zoë Lefèvre", "iban": "BE68 5390 0754 7034", "consent": "yes", "locale": "en"}
     assert api.request("POST", _link(stack, email), data=_form(body), headers=FORM).status == 200
@@ -117,6 +118,9 @@ def test_collect_return_and_collect_again(
         {"end_to_end_id": debit["end_to_end_id"], "reason_code": "AM04"},
     )
     assert again.status == 200  # recorded once
+    stack.drain()
+    failed_mails = [m for m in stack.outbox() if "did not go through" in m["subject"] and m["to"] == member["email"]]
+    assert len(failed_mails) == 1
 
     _run(merchant, client, today() + days(2))  # the next batch collects it again, as a recurring debit
     second = [b for b in client.get("/v1/direct-debit-batches").json()["items"] if b["id"] != listed["id"]]
@@ -157,3 +161,20 @@ def test_without_a_mandate_nothing_is_collected_and_staff_see_no_batches(
     assert _run(merchant, client, today() + days(1))["batches"] == 0
     staff = client.as_key(client.post("/v1/api-keys", {"role": "staff"}).json()["secret"])
     assert staff.get("/v1/direct-debit-batches").status == 403
+
+
+def test_the_sepa_pre_notification_14_days_before_each_collection(
+    stack: Stack, client: ApiClient, api: ApiClient, merchant: dict[str, Any]
+) -> None:
+    from dateutil.relativedelta import relativedelta
+
+    _set_up_sepa(client)
+    member = _mandated_member(stack, client, api, start_date=today() + days(20))
+    report = _run(merchant, client, today() + days(6))
+    assert report["notices"] == {"prenotify": 1}
+    stack.drain()
+    [notice] = [m for m in stack.outbox() if m["to"] == member["email"] and "Your direct debit" in m["subject"]]
+    assert "€39.00" in notice["text"] and member["number"] in notice["text"]
+    assert _run(merchant, client, today() + days(6))["notices"] == {}  # the same day again: nothing more
+    second = today() + days(20) + relativedelta(months=1)
+    assert _run(merchant, client, second - days(14))["notices"] == {"prenotify": 1}

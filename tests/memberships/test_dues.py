@@ -166,3 +166,28 @@ def test_the_schedule_runs_the_dues_function(stack: Stack, client: ApiClient) ->
     result = Scheduler(stack.runtime).run("Dues", datetime.now(UTC))
     assert result["ran_for"].startswith(datetime.now(UTC).date().isoformat()[:7])
     assert {"sites", "days", "memberships", "charges"} <= set(result)
+
+
+class TestNotices:
+    def test_a_reminder_before_a_payment_at_the_desk_and_an_ending_notice_once_each(
+        self, stack: Stack, client: ApiClient, merchant: dict[str, Any]
+    ) -> None:
+        import uuid
+
+        from tests.memberships.conftest import make_customer
+
+        site = _site(client, merchant)
+        email = f"member-{uuid.uuid4().hex[:8]}@example.com"
+        customer = make_customer(client, email=email, locale="fr")
+        start = today() + days(5)
+        enrol(client, make_type(client)["id"], customer["id"], start_date=start, end_date=start + days(9))
+        report = _run(site, today() + days(2))  # 3 days before the first charge; 7 days before the end
+        assert report.notices == {"remind": 1}
+        _run(site, today() + days(7))
+        stack.drain()
+        mails = [m for m in stack.outbox() if str(m["to"]).lower() == email]
+        subjects = sorted(m["subject"] for m in mails)
+        assert len(mails) == 2, subjects
+        assert any("est dû le" in s for s in subjects) and any("se termine le" in s for s in subjects)
+        reminder = next(m for m in mails if "est dû le" in m["subject"])
+        assert "39,00" in reminder["text"] and "/e/" in reminder["text"]  # amount in French, the privacy links

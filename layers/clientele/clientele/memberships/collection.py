@@ -34,6 +34,7 @@ from clientele.memberships.model import (
     MembershipSettings,
     Reason,
 )
+from clientele.memberships.notices import MemberNotices
 from clientele.memberships.repository import MembershipRepository, Stored
 from clientele.memberships.service import MembershipService
 from clientele.platform.aws import client
@@ -127,11 +128,14 @@ class DirectDebitService:
         service: MembershipService,
         bucket: str,
         secret: Callable[[], bytes],
+        *,
+        notices: MemberNotices | None = None,
     ) -> None:
         self.memberships = memberships
         self.service = service
         self.bucket = bucket
         self._secret = secret
+        self.notices = notices
 
     # Building ---------------------------------------------------------------------------------------
     def build(self, merchant_id: str, site_id: str, day: date, settings: MembershipSettings) -> DirectDebitBatch | None:
@@ -373,7 +377,9 @@ class DirectDebitService:
                     "period_start": debit.period_start.isoformat(),
                 },
             )
-        self.service.save_collected(current, m.model_copy(update=update), [failed], tx)
+        saved = self.service.save_collected(current, m.model_copy(update=update), [failed], tx)
+        if self.notices is not None and reason_code not in MANDATE_GONE:
+            self.notices.payment_failed(saved, debit.amount.amount, debit.amount.currency, debit.end_to_end_id)
         return batch.model_copy(update={"debits": debits})
 
 

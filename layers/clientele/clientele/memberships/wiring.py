@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from clientele.memberships.collection import DirectDebitService
     from clientele.memberships.dues import DuesRun
     from clientele.memberships.mandates import MandateService
+    from clientele.memberships.notices import MemberNotices
     from clientele.memberships.repository import MembershipRepository
     from clientele.memberships.service import MembershipService
 
@@ -38,7 +39,15 @@ def membership_service() -> MembershipService:
 def dues_run() -> DuesRun:
     from clientele.memberships.dues import DuesRun
 
-    return DuesRun(memberships(), account.merchants(), batches=direct_debit_service())
+    return DuesRun(memberships(), account.merchants(), notices=member_notices(), batches=direct_debit_service())
+
+
+@provider
+def member_notices() -> MemberNotices:
+    from clientele.memberships.notices import MemberNotices
+    from clientele.messaging.wiring import delivery_service
+
+    return MemberNotices(delivery_service, memberships())
 
 
 class DirectDebitSettings(Settings):
@@ -51,7 +60,11 @@ def direct_debit_service() -> DirectDebitService:
     from clientele.platform.secrets import app_secret
 
     return DirectDebitService(
-        memberships(), membership_service(), settings(DirectDebitSettings).direct_debit_bucket, app_secret
+        memberships(),
+        membership_service(),
+        settings(DirectDebitSettings).direct_debit_bucket,
+        app_secret,
+        notices=member_notices(),
     )
 
 

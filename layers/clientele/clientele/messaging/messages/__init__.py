@@ -23,6 +23,7 @@ KINDS: dict[str, str] = {
     "legacy_upgrade": "clientele.messaging.messages.legacy_upgrade",
     "receipt": "clientele.messaging.messages.receipt",
     "mandate_request": "clientele.messaging.messages.mandate_request",
+    "membership_notice": "clientele.messaging.messages.membership_notice",
 }
 
 Rendered: TypeAlias = EmailContent | SmsContent
