@@ -118,7 +118,7 @@ def test_collect_return_and_collect_again(
         {"end_to_end_id": debit["end_to_end_id"], "reason_code": "AM04"},
     )
     assert again.status == 200  # recorded once
-    stack.drain()
+    stack.drain("DeliveryQueue")
     failed_mails = [m for m in stack.outbox() if "did not go through" in m["subject"] and m["to"] == member["email"]]
     assert len(failed_mails) == 1
 
@@ -172,7 +172,7 @@ def test_the_sepa_pre_notification_14_days_before_each_collection(
     member = _mandated_member(stack, client, api, start_date=today() + days(20))
     report = _run(merchant, client, today() + days(6))
     assert report["notices"] == {"prenotify": 1}
-    stack.drain()
+    stack.drain("DeliveryQueue")
     [notice] = [m for m in stack.outbox() if m["to"] == member["email"] and "Your direct debit" in m["subject"]]
     assert "€39.00" in notice["text"] and member["number"] in notice["text"]
     assert _run(merchant, client, today() + days(6))["notices"] == {}  # the same day again: nothing more

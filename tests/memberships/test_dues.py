@@ -184,7 +184,7 @@ class TestNotices:
         report = _run(site, today() + days(2))  # 3 days before the first charge; 7 days before the end
         assert report.notices == {"remind": 1}
         _run(site, today() + days(7))
-        stack.drain()
+        stack.drain("DeliveryQueue")
         mails = [m for m in stack.outbox() if str(m["to"]).lower() == email]
         subjects = sorted(m["subject"] for m in mails)
         assert len(mails) == 2, subjects

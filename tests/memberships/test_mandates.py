@@ -35,7 +35,7 @@ def _member(client: ApiClient) -> tuple[dict[str, Any], str]:
 
 
 def _link(stack: Stack, email: str) -> str:
-    stack.drain()
+    stack.drain("DeliveryQueue")
     [message] = [m for m in stack.outbox() if str(m["to"]).lower() == email]
     found = re.search(r"https?://\S+/m/(\S+)", message["text"])
     assert found, message["text"]
@@ -87,7 +87,7 @@ class TestRequest:
         resent = client.post(f"/v1/memberships/{member['id']}/mandate-requests", {"resend": True})
         assert resent.status == 202 and resent.json()["id"] == first.json()["id"]
         assert resent.json()["sent_count"] == 2
-        stack.drain()
+        stack.drain("DeliveryQueue")
         assert len([m for m in stack.outbox() if str(m["to"]).lower() == email]) == 2
 
 
