@@ -16,7 +16,7 @@ from clientele.http.idempotency import idempotent_post
 from clientele.kernel.permissions import Permission
 from clientele.memberships import schemas as models
 from clientele.memberships.model import Status
-from clientele.memberships.service import QUICK_VIEWS, MembershipFilters
+from clientele.memberships.rules import QUICK_VIEWS
 from clientele.memberships.wiring import direct_debit_service, mandate_service, membership_service
 
 app = create_app(terms_gate)
@@ -163,6 +163,8 @@ def list_memberships(  # noqa: PLR0917
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> models.MembershipList:
+    from clientele.memberships.service import MembershipFilters
+
     who = caller(app, Permission.MEMBERSHIPS_READ)
     filters = MembershipFilters(
         status=status,

@@ -29,6 +29,7 @@ LIVE = frozenset({Status.UPCOMING, Status.ACTIVE, Status.NEEDS_ATTENTION})
 # A customer "has a membership" for the directory while one is in one of these.
 HOLDING = frozenset({Status.ACTIVE, Status.NEEDS_ATTENTION})
 QUICK_VIEW_DAYS = 7
+QUICK_VIEWS = ("needs_mandate", "payment_failed", "ending_soon", "payment_due")
 
 
 def local_today(now: datetime, time_zone: str) -> date:

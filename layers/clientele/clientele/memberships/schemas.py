@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Field, StrictInt, StringConstraints
 
-from clientele.http.schemas import Id, Input, Name, Output
+from clientele.http.schemas import Currency, Id, Input, Name, Output
 from clientele.kernel.money import Money
 from clientele.memberships import rules
 from clientele.memberships.model import (
@@ -29,7 +29,17 @@ from clientele.memberships.model import (
     Reason,
     Status,
 )
-from clientele.sales.schemas import MoneyIO
+
+Amount = Annotated[StrictInt, Field(ge=0, le=10**9, description="Minor units (cents), an integer.")]
+
+
+class MembershipMoneyIO(Input):
+    amount: Amount
+    currency: Currency = Field(description="ISO 4217, the site's currency.")
+
+    def to_domain(self) -> Money:
+        return Money(amount=self.amount, currency=self.currency)
+
 
 if TYPE_CHECKING:
     from clientele.memberships.service import Detail, Enrolment, Summary
@@ -51,7 +61,7 @@ class FixedLengthIO(Input):
 
 class MembershipTypeIn(Input):
     name: Name
-    rate: MoneyIO = Field(description="Per billing period, in a currency one of the merchant's sites takes.")
+    rate: MembershipMoneyIO = Field(description="Per billing period, in a currency one of the merchant's sites takes.")
     billing_period: BillingPeriod
     fixed_length: FixedLengthIO | None = Field(
         default=None, description="A membership of this type ends after this long (e.g. 12 months); none: open-ended."
@@ -60,7 +70,7 @@ class MembershipTypeIn(Input):
 
 class MembershipTypePatch(Input):
     name: Name | None = None
-    rate: MoneyIO | None = None
+    rate: MembershipMoneyIO | None = None
     archived: bool | None = Field(default=None, description="An archived type takes no new enrolments.")
 
     def changes(self) -> dict[str, Any]:
@@ -69,7 +79,7 @@ class MembershipTypePatch(Input):
             value = getattr(self, name)
             if value is None:
                 continue
-            found[name] = value.to_domain() if isinstance(value, MoneyIO) else value
+            found[name] = value.to_domain() if isinstance(value, MembershipMoneyIO) else value
         return found
 
 
@@ -97,7 +107,7 @@ class EnrolmentIn(Input):
     payment_method: PaymentMethod = Field(description="`manual` (paid at the desk) or `direct_debit` (SEPA).")
     start_date: date | None = Field(default=None, description="Default: today at the site.")
     end_date: date | None = Field(default=None, description="The last day; default: the type's fixed length, if any.")
-    rate: MoneyIO | None = Field(default=None, description="Default: the type's rate.")
+    rate: MembershipMoneyIO | None = Field(default=None, description="Default: the type's rate.")
     number: Number | None = Field(default=None, description="Unique per merchant; generated when not given.")
     site_id: Id | None = Field(default=None, description="Default: the first site the key may use.")
 
@@ -118,7 +128,7 @@ class EnrolmentIn(Input):
 class MembershipPatch(Input):
     version: StrictInt = Field(description="The version read: a stale one is 409 `VERSION_MISMATCH`.")
     type_id: Id | None = None
-    rate: MoneyIO | None = None
+    rate: MembershipMoneyIO | None = None
     start_date: date | None = None
     end_date: date | None = None
 
@@ -128,7 +138,7 @@ class MembershipPatch(Input):
             value = getattr(self, name)
             if value is None and name != "end_date":
                 continue
-            found[name] = value.to_domain() if isinstance(value, MoneyIO) else value
+            found[name] = value.to_domain() if isinstance(value, MembershipMoneyIO) else value
         return found
 
 
@@ -279,7 +289,7 @@ class SummaryOut(Output):
 
 class PaymentIn(Input):
     payment_type: PaymentType = Field(description="One of the settings' payment types.")
-    amount: MoneyIO | None = Field(default=None, description="If given, must be the membership's rate.")
+    amount: MembershipMoneyIO | None = Field(default=None, description="If given, must be the membership's rate.")
 
 
 class CancelIn(Input):

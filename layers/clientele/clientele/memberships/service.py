@@ -85,7 +85,7 @@ class Summary:
     payment_due: int
 
 
-QUICK_VIEWS = ("needs_mandate", "payment_failed", "ending_soon", "payment_due")
+QUICK_VIEWS = rules.QUICK_VIEWS
 
 
 class MembershipService:
