@@ -17,7 +17,12 @@ from clientele.kernel.permissions import Permission
 from clientele.memberships import schemas as models
 from clientele.memberships.model import Status
 from clientele.memberships.rules import QUICK_VIEWS
-from clientele.memberships.wiring import direct_debit_service, mandate_service, membership_service
+from clientele.memberships.wiring import (
+    direct_debit_service,
+    mandate_service,
+    membership_exports,
+    membership_service,
+)
 
 app = create_app(terms_gate)
 ERRORS = responses(400, 401, 403, 404, 413, 415, 422)
@@ -275,6 +280,42 @@ def cancel(id: PathId, body: models.CancelIn) -> models.MembershipOut:
     return models.MembershipOut.of(
         membership_service().cancel(who, id, at_period_end=body.at_period_end, reason=body.reason)
     )
+
+
+# Exports ---------------------------------------------------------------------------------------------------
+@app.post(
+    "/v1/membership-exports",
+    tags=["Memberships"],
+    summary="Export the memberships (status, customer, type, rate, start, end, next billing) as CSV or Excel",
+    responses={**ERRORS, **success(models.ExportOut, 201, "Exported")},
+)
+def create_export(body: models.ExportIn) -> Response[models.ExportOut]:
+    from clientele.memberships.service import MembershipFilters
+
+    who = caller(app, Permission.CUSTOMERS_EXPORT)
+    service = membership_exports()
+    filters = MembershipFilters(status=body.status, type_id=body.type_id, site_id=body.site_id)
+    export = service.create(who, body.format, filters)
+    out = models.ExportOut(**{k: export[k] for k in ("id", "status", "format", "count", "created_at")})
+    out.download_url = service.download_url(export)
+    return json_response(
+        201, out.model_dump(mode="json"), headers={"Location": f"/v1/membership-exports/{export['id']}"}
+    )
+
+
+@app.get(
+    "/v1/membership-exports/<id>",
+    tags=["Memberships"],
+    summary="An export and a fresh download link",
+    responses={**success(models.ExportOut), **ERRORS},
+)
+def get_export(id: PathId) -> models.ExportOut:
+    who = caller(app, Permission.CUSTOMERS_EXPORT)
+    service = membership_exports()
+    export = service.get(who, id)
+    out = models.ExportOut(**{k: export[k] for k in ("id", "status", "format", "count", "created_at")})
+    out.download_url = service.download_url(export)
+    return out
 
 
 # Direct-debit batches ----------------------------------------------------------------------------------------

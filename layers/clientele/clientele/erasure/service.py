@@ -82,6 +82,7 @@ RULES: dict[str, Rule] = {
     "mandate_request": Rule.DELETE,  # its link stops working
     "mandate_reference": Rule.KEEP,  # a reference is never reused for another mandate of the creditor
     "collection_entry": Rule.DELETE,  # a charge still to collect is dropped from the next batch
+    "membership_export": Rule.KEEP,  # ids only; the file itself expires from the bucket after a day
     "direct_debit_batch": Rule.KEEP,  # ids and money; holder and IBAN only in the bank file
 }
 

@@ -4,7 +4,7 @@ the membership settings (documented in the OpenAPI document)."""
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, StrictInt, StringConstraints
 
@@ -385,3 +385,19 @@ class ReturnIn(Input):
         description="The ISO 20022 reason: `AM04` insufficient funds (collected again next time); `MD01`, `AC04`, "
         "`MD07` revoke the mandate."
     )
+
+
+class ExportIn(Input):
+    format: Literal["csv", "xlsx"] = Field(default="xlsx", description="`csv` or `xlsx` (Excel).")
+    status: Status | None = None
+    type_id: Id | None = None
+    site_id: Id | None = None
+
+
+class ExportOut(Output):
+    id: str
+    status: str = Field(description="`done`: the file is ready.")
+    format: str
+    count: int
+    created_at: str
+    download_url: str | None = Field(default=None, description="A presigned link to the file, valid 5 minutes.")

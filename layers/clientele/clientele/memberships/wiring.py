@@ -15,6 +15,7 @@ from clientele.storage.table import data_table
 if TYPE_CHECKING:
     from clientele.memberships.collection import DirectDebitService
     from clientele.memberships.dues import DuesRun
+    from clientele.memberships.exports import MembershipExports
     from clientele.memberships.mandates import MandateService
     from clientele.memberships.notices import MemberNotices
     from clientele.memberships.repository import MembershipRepository
@@ -83,3 +84,10 @@ def mandate_service() -> MandateService:
         signer=link_signer,
         secret=app_secret,
     )
+
+
+@provider
+def membership_exports() -> MembershipExports:
+    from clientele.memberships.exports import MembershipExports
+
+    return MembershipExports(memberships(), membership_service(), settings(DirectDebitSettings).direct_debit_bucket)
