@@ -8,7 +8,7 @@ Authorization Reference): a DynamoDB transaction item by item (Put → PutItem, 
 Delete → DeleteItem, ConditionCheck → ConditionCheckItem; ``TransactWriteItems`` itself is no IAM action),
 a batch by its own action on each table it touches, an index query on the index's ARN, an SES raw send on
 the sender's identity and its configuration set, an SNS publish on its topic (or ``*`` for a phone number),
-SQS calls on the queue, a secret read on the secret, an SSM read on the parameter.
+SQS calls on the queue, an S3 object call on the object, a secret read on the secret, an SSM read on the parameter.
 
 These are checked against the function's role in the transformed template (what CloudFormation
 creates), with resources resolved to the local stack's physical ids. A call the role does not grant makes
@@ -98,6 +98,12 @@ def required(service: str, operation: str, params: dict[str, Any], region: str, 
     if service == "ssm":
         name = str(params.get("Name", "*")).lstrip("/")
         return [Need(f"ssm:{operation}", arn.format("ssm", f"parameter/{name}"))]
+    return _other(service, operation, params)
+
+
+def _other(service: str, operation: str, params: dict[str, Any]) -> list[Need]:
+    if service == "s3" and params.get("Bucket"):
+        return [Need(f"s3:{operation}", f"arn:aws:s3:::{params['Bucket']}/{params.get('Key', '')}")]
     return [Need(f"{_PREFIX.get(service, service)}:{operation}", "*")]
 
 

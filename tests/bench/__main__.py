@@ -133,6 +133,7 @@ def aws_calls() -> None:
             "bench_directory",
             "bench_groups",
             "bench_loyalty",
+            "bench_memberships",
         ):
             try:
                 module = importlib.import_module(f"tests.bench.{extra}")

@@ -120,7 +120,16 @@ class TestUrls:
             Link.RECEIPT: "/r/",
             Link.ERASE: "/e/",
             Link.PREFERENCES: "/p/",
+            Link.MANDATE: "/m/",
         }
+
+    def test_a_mandate_link_lives_14_days(self) -> None:
+        assert LIFETIME_SECONDS[Link.MANDATE] == 14 * DAY
+        signer = LinkSigner(SECRET, BASE)
+        token = self.token_of(signer.mandate_url("mer_1", "mbr_1", "mreq_1"), "/m/")
+        assert signer.verify(Link.MANDATE, token) == {"m": "mer_1", "mbr": "mbr_1", "r": "mreq_1"}
+        with pytest.raises(InvalidLink):
+            signer.verify(Link.ERASE, token)
 
     def token_of(self, url: str, path: str) -> str:
         parts = urlsplit(url)

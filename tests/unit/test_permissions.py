@@ -28,6 +28,8 @@ class TestRoles:
             Permission.CUSTOMERS_CONTACT,
             Permission.SALES_WRITE,
             Permission.LOYALTY_MANAGE,
+            Permission.MEMBERSHIPS_READ,  # the front desk enrols, records payments and requests mandates
+            Permission.MEMBERSHIPS_WRITE,
         }
 
     def test_every_role_has_its_permissions(self) -> None:

@@ -8,9 +8,10 @@ customer's partition is swept afterwards, and a second run sweeps whatever a cra
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from clientele.customers import keys as customer_keys
 from clientele.customers.repository import CustomerRepository
@@ -86,6 +87,22 @@ RULES: dict[str, Rule] = {
     "loyalty_sale": Rule.KEEP,  # a sale's points on the account: ids and numbers
     "loyalty_phone": Rule.DELETE,
     "loyalty_program": Rule.KEEP,
+    # memberships (docs/data-model.md, "Memberships and dues"): ids, dates and money, no personal data
+    "membership_type": Rule.KEEP,
+    "membership_settings": Rule.KEEP,
+    "membership": Rule.ANONYMISE,
+    "membership_charge": Rule.KEEP,
+    "membership_number": Rule.KEEP,
+    "membership_view": Rule.DELETE,
+    "membership_counters": Rule.KEEP,
+    "membership_agenda": Rule.DELETE,
+    "dues_site": Rule.KEEP,
+    "mandate": Rule.ANONYMISE,  # holder name and sealed IBAN removed, revoked; reference and masked IBAN stay
+    "mandate_request": Rule.DELETE,  # its link stops working
+    "mandate_reference": Rule.KEEP,  # a reference is never reused for another mandate of the creditor
+    "collection_entry": Rule.DELETE,  # a charge still to collect is dropped from the next batch
+    "membership_export": Rule.KEEP,  # ids only; the file itself expires from the bucket after a day
+    "direct_debit_batch": Rule.KEEP,  # ids and money; holder and IBAN only in the bank file
 }
 
 
@@ -96,20 +113,29 @@ class Tombstone:
     path: str
 
 
+class MemberErasure(Protocol):
+    """The memberships' part of an erasure (``MembershipService.erase_member``)."""
+
+    def erase_member(self, merchant_id: str, customer_id: str) -> int: ...
+
+
 class ErasureService:
     def __init__(
         self,
         erasure: ErasureRepository,
         customers: CustomerRepository,
         secret: Any,
+        *,
         groups: GroupRepository | None = None,
         loyalty: LoyaltyRepository | None = None,
+        members: Callable[[], MemberErasure] | None = None,
     ) -> None:
         self.erasure = erasure
         self.customers = customers
         self._secret = secret
         self.groups = groups
         self.loyalty = loyalty
+        self._members = members
 
     def erase(self, merchant_id: str, customer_id: str, path: ErasurePath) -> Tombstone:
         """Erase the customer; running it again (or concurrently) is safe and returns the same tombstone."""
@@ -123,6 +149,8 @@ class ErasureService:
         self._sweep(merchant_id, customer_id, items)
         if self.loyalty is not None:
             self.loyalty.erase(merchant_id, customer_id, items)
+        if self._members is not None:
+            self._members().erase_member(merchant_id, customer_id)
         return Tombstone(customer_id, tombstone["erased_at"], tombstone["path"])
 
     def _close(self, merchant_id: str, customer_id: str, profile: Item, items: list[Item], path: ErasurePath) -> None:

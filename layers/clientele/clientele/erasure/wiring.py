@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 def erasure_service() -> ErasureService:
     from clientele.erasure.repository import ErasureRepository
     from clientele.erasure.service import ErasureService
+    from clientele.memberships.wiring import membership_service
 
     return ErasureService(
         ErasureRepository(data_table()),
@@ -26,4 +27,5 @@ def erasure_service() -> ErasureService:
         app_secret,
         groups=groups.groups(),
         loyalty=loyalty.loyalty(),
+        members=membership_service,
     )

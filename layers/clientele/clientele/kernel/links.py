@@ -26,6 +26,7 @@ class Link(StrEnum):
     PREFERENCES = "preferences"  # my marketing preferences: /p/{token}
     PRIVACY_PENDING = "privacy-pending"  # the portal, between asking for a code and typing it
     PRIVACY_SESSION = "privacy-session"  # the portal, once the code was right
+    MANDATE = "mandate"  # give a SEPA direct-debit mandate: /m/{token} (single use: the request is closed)
 
 
 LIFETIME_SECONDS: dict[Link, int] = {
@@ -37,6 +38,7 @@ LIFETIME_SECONDS: dict[Link, int] = {
     Link.PREFERENCES: 730 * DAY,
     Link.PRIVACY_PENDING: 10 * 60,  # the one-time code's lifetime
     Link.PRIVACY_SESSION: 15 * 60,
+    Link.MANDATE: 14 * DAY,  # a mandate request is open for 14 days; a resend signs a fresh link
 }
 SALE_SIGNUP_SECONDS = DAY  # a signup code bound to one sale is shown at the till for that sale only
 
@@ -46,6 +48,7 @@ PATHS: dict[Link, str] = {
     Link.RECEIPT: "/r/",
     Link.ERASE: "/e/",
     Link.PREFERENCES: "/p/",
+    Link.MANDATE: "/m/",
 }
 
 
@@ -111,6 +114,10 @@ class LinkSigner:
     def receipt_token(self, merchant_id: str, sale_id: str) -> str:
         """The token of a sale's hosted receipt ``/r/{token}``: IDs only, and short enough for an SMS."""
         return self.sign(Link.RECEIPT, {"m": merchant_id, "s": sale_id})
+
+    def mandate_url(self, merchant_id: str, membership_id: str, request_id: str) -> str:
+        """The hosted mandate page of one mandate request: IDs only."""
+        return self.url(Link.MANDATE, {"m": merchant_id, "mbr": membership_id, "r": request_id})
 
     def receipt_url(self, merchant_id: str, sale_id: str) -> str:
         return f"{self.public_base_url}{PATHS[Link.RECEIPT]}{self.receipt_token(merchant_id, sale_id)}"

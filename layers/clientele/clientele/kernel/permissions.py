@@ -17,7 +17,9 @@ class Permission(StrEnum):
     CUSTOMERS_EXPORT = "customers:export"
     SALES_WRITE = "sales:write"
     LOYALTY_MANAGE = "loyalty:manage"
-    MEMBERSHIPS_MANAGE = "memberships:manage"
+    MEMBERSHIPS_READ = "memberships:read"  # memberships, types, quick views
+    MEMBERSHIPS_WRITE = "memberships:write"  # enrol, edit, record a payment, request a mandate (the front desk)
+    MEMBERSHIPS_MANAGE = "memberships:manage"  # types, settings, cancel, bank files and returns
     SETTINGS_MANAGE = "settings:manage"
 
 
@@ -37,6 +39,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CUSTOMERS_CONTACT,
             Permission.SALES_WRITE,
             Permission.LOYALTY_MANAGE,
+            Permission.MEMBERSHIPS_READ,
+            Permission.MEMBERSHIPS_WRITE,
         }
     ),
 }

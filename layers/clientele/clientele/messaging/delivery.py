@@ -287,6 +287,10 @@ class DeliveryService:
         sale_id = delivery.refs.get("sale_id") if delivery else None
         if sale_id:
             extra["receipt"] = self.signer.receipt_url(merchant.id, sale_id)
+        membership_id = delivery.refs.get("membership_id") if delivery else None
+        request_id = delivery.refs.get("mandate_request_id") if delivery else None
+        if membership_id and request_id:
+            extra["mandate"] = self.signer.mandate_url(merchant.id, membership_id, request_id)
         return Links(
             preferences=self.signer.url(Link.PREFERENCES, payload),
             erase=self.signer.url(Link.ERASE, erase),

@@ -25,6 +25,8 @@ KINDS: dict[str, str] = {
     "already_on_list": "clientele.messaging.messages.already_on_list",
     "legacy_upgrade": "clientele.messaging.messages.legacy_upgrade",
     "receipt": "clientele.messaging.messages.receipt",
+    "mandate_request": "clientele.messaging.messages.mandate_request",
+    "membership_notice": "clientele.messaging.messages.membership_notice",
 }
 
 Rendered: TypeAlias = EmailContent | SmsContent

@@ -1,0 +1,1 @@
+"""Memberships and dues: types, enrolment, statuses with reasons, quick views, payments, the daily dues run."""

@@ -1,0 +1,93 @@
+"""The memberships' providers: built once per container, on first use."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pydantic import Field
+
+from clientele.account import wiring as account
+from clientele.customers import wiring as customers
+from clientele.platform.config import Settings, settings
+from clientele.platform.providers import provider
+from clientele.storage.table import data_table
+
+if TYPE_CHECKING:
+    from clientele.memberships.collection import DirectDebitService
+    from clientele.memberships.dues import DuesRun
+    from clientele.memberships.exports import MembershipExports
+    from clientele.memberships.mandates import MandateService
+    from clientele.memberships.notices import MemberNotices
+    from clientele.memberships.repository import MembershipRepository
+    from clientele.memberships.service import MembershipService
+
+
+@provider
+def memberships() -> MembershipRepository:
+    from clientele.memberships.repository import MembershipRepository
+
+    return MembershipRepository(data_table())
+
+
+@provider
+def membership_service() -> MembershipService:
+    from clientele.memberships.service import MembershipService
+
+    return MembershipService(memberships(), account.merchants(), customers.customers())
+
+
+@provider
+def dues_run() -> DuesRun:
+    from clientele.memberships.dues import DuesRun
+
+    return DuesRun(memberships(), account.merchants(), notices=member_notices(), batches=direct_debit_service())
+
+
+@provider
+def member_notices() -> MemberNotices:
+    from clientele.memberships.notices import MemberNotices
+    from clientele.messaging.wiring import delivery_service
+
+    return MemberNotices(delivery_service, memberships())
+
+
+class DirectDebitSettings(Settings):
+    direct_debit_bucket: str = Field(default="", alias="DIRECT_DEBIT_BUCKET")
+
+
+@provider
+def direct_debit_service() -> DirectDebitService:
+    from clientele.memberships.collection import DirectDebitService
+    from clientele.platform.secrets import app_secret
+
+    return DirectDebitService(
+        memberships(),
+        membership_service(),
+        settings(DirectDebitSettings).direct_debit_bucket,
+        app_secret,
+        notices=member_notices(),
+    )
+
+
+@provider
+def mandate_service() -> MandateService:
+    from clientele.memberships.mandates import MandateService
+    from clientele.messaging.wiring import delivery_service
+    from clientele.platform.secrets import app_secret, link_signer
+
+    return MandateService(
+        memberships(),
+        membership_service(),
+        account.merchants(),
+        customers.customers(),
+        messenger=delivery_service,
+        signer=link_signer,
+        secret=app_secret,
+    )
+
+
+@provider
+def membership_exports() -> MembershipExports:
+    from clientele.memberships.exports import MembershipExports
+
+    return MembershipExports(memberships(), membership_service(), settings(DirectDebitSettings).direct_debit_bucket)
