@@ -67,6 +67,11 @@ RULES: dict[str, Rule] = {
     # the directory (search and list): the customer's entry leaves both items in the erasure's transaction
     "directory_packed": Rule.ANONYMISE,
     "directory_pending": Rule.ANONYMISE,
+    # directory jobs: ids, counts and field names only
+    "merge_plan": Rule.KEEP,  # in a merged-away customer's partition: the survivor's id and the outcome
+    "merge_outcome": Rule.DELETE,  # in the survivor's partition: the values a merge kept and dropped
+    "export": Rule.KEEP,  # who exported, when, which filters, how many rows (the file expires in 7 days)
+    "export_ids": Rule.KEEP,  # the ids an export holds, to count live exports in a tombstone; TTL 7 days
 }
 
 

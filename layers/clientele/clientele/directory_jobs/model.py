@@ -1,0 +1,47 @@
+"""What the directory's jobs produce: a merge's outcome, a pair of likely duplicates, an export."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from clientele.kernel.entity import Entity
+
+
+class FieldConflict(Entity):
+    """A field both profiles held with different values: which one the survivor kept, which was dropped."""
+
+    field: str
+    kept: str
+    dropped: str
+
+
+class MergeOutcome(Entity):
+    survivor_id: str
+    source_id: str
+    merged_at: str
+    merged_by: str
+    conflicts: list[FieldConflict] = Field(default_factory=list)
+    moved: dict[str, int] = Field(default_factory=dict)  # item kind -> how many moved
+    note_id: str | None = None  # the note holding the dropped values, when there were any
+
+
+class DuplicatePair(Entity):
+    first_id: str
+    second_id: str
+    reasons: list[str]  # "same_email", "same_phone", "similar_name"
+    score: int  # 0-100: 100 for a shared email or phone, else the names' fuzzy score
+
+
+class ExportJob(Entity):
+    id: str
+    merchant_id: str
+    format: str  # csv | xlsx
+    kind: str  # customers | marketing_emails
+    filters: dict[str, str] = Field(default_factory=dict)
+    status: str = "queued"  # queued | running | done | failed
+    created_at: str
+    created_by: str
+    finished_at: str | None = None
+    row_count: int | None = None
+    file_expires_at: str  # when the file is deleted (lifecycle rule): the export stops being live
+    reason: str | None = None
