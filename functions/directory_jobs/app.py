@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from clientele.account.wiring import terms_gate
 from clientele.directory_jobs import schemas as models
-from clientele.directory_jobs.wiring import duplicate_service, merge_service
-from clientele.http.app import caller, create_app, lambda_entry
+from clientele.directory_jobs.wiring import duplicate_service, export_service, merge_service
+from clientele.http.app import caller, create_app, json_response, lambda_entry
 from clientele.http.errors import responses, success
 from clientele.http.idempotency import idempotent_post
 from clientele.kernel.permissions import Permission
@@ -71,6 +72,64 @@ def list_duplicates(limit: Limit = 50, cursor: Cursor = None) -> models.Duplicat
     return models.DuplicateList(
         items=[models.DuplicateOut.of(p) for p in page.items], cursor=page.cursor, compared=page.compared
     )
+
+
+EXPORT_DESCRIPTION = """Start an export of the customer list, as CSV or Excel (`format`): every customer, or those
+matching `filters` (the list's filters), with the columns id, first name, last name, email, phone,
+customer since, and the membership columns (number of memberships, active memberships, type, rate,
+status, member since; empty for customers who are not members). Or, with `marketing_preference`, the
+emails of the customers opted into it, with when and how they opted in and the wording they saw.
+
+The export runs in the background: read it with `GET /v1/customer-exports/{id}` until `status` is
+`done`, then download the file from `download_url` (valid 15 minutes; ask again for a fresh one). The
+file is deleted after 7 days. Cells a spreadsheet would run as a formula (starting with `=`, `+`, `-`,
+`@`, a tab or a carriage return) start with an apostrophe. Every export is recorded: who, when, which
+filters, how many rows."""
+
+
+@app.post(
+    "/v1/customer-exports",
+    tags=["Exports and imports"],
+    summary="Export the customer list (CSV or Excel) or the opted-in emails of a preference",
+    description=EXPORT_DESCRIPTION,
+    responses={**ERRORS, **success(models.ExportOut, 202, "Accepted: running in the background")},
+)
+def create_export(body: models.ExportIn) -> Response[models.ExportOut]:
+    who = caller(app, Permission.CUSTOMERS_EXPORT)
+    caller(app, Permission.CUSTOMERS_CONTACT)  # the file holds emails and phones
+    job = export_service().request(
+        who,
+        fmt=body.format,
+        filters=body.filters.to_dict() if body.filters else {},
+        marketing_preference=body.marketing_preference,
+    )
+    return json_response(
+        202, models.ExportOut.of(job).model_dump(mode="json"), headers={"Location": f"/v1/customer-exports/{job.id}"}
+    )
+
+
+@app.get(
+    "/v1/customer-exports",
+    tags=["Exports and imports"],
+    summary="Every export of the last 30 days: who, when, which filters, how many rows (owners)",
+    responses={**success(models.ExportList), **ERRORS},
+)
+def list_exports(limit: Limit = 50, cursor: Cursor = None) -> models.ExportList:
+    who = caller(app, Permission.SETTINGS_MANAGE)  # the owner's view of who took the list out
+    page = export_service().recent(who, limit=limit, cursor=cursor)
+    return models.ExportList(items=[models.ExportOut.of(j) for j in page.items], cursor=page.cursor)
+
+
+@app.get(
+    "/v1/customer-exports/<id>",
+    tags=["Exports and imports"],
+    summary="An export's progress, and its download link once done",
+    responses={**success(models.ExportOut), **ERRORS},
+)
+def get_export(id: PathId) -> models.ExportOut:
+    who = caller(app, Permission.CUSTOMERS_EXPORT)
+    job, link = export_service().get(who, id)
+    return models.ExportOut.of(job, link)
 
 
 lambda_handler = lambda_entry(app)

@@ -38,6 +38,8 @@ class ExportJob(Entity):
     format: str  # csv | xlsx
     kind: str  # customers | marketing_emails
     filters: dict[str, str] = Field(default_factory=dict)
+    marketing_preference: str | None = None  # kind marketing_emails: the preference opted into
+    country: str = "NL"  # the merchant's, for phones in the filters
     status: str = "queued"  # queued | running | done | failed
     created_at: str
     created_by: str

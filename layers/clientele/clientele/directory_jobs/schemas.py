@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
-from clientele.directory_jobs.model import DuplicatePair, MergeOutcome
-from clientele.http.schemas import Input, Output
+from clientele.customers.model import Source
+from clientele.directory_jobs.model import DuplicatePair, ExportJob, MergeOutcome
+from clientele.http.schemas import Id, Input, Output
 
 
 class MergeIn(Input):
@@ -54,3 +57,69 @@ class DuplicateList(Output):
     items: list[DuplicateOut]
     cursor: str | None = None
     compared: int = Field(description="Pairs compared (blocked by email, phone suffix and name token).")
+
+
+class ExportFilters(Input):
+    """The directory's filters (as `GET /v1/customers` takes them); every one given must hold."""
+
+    q: str | None = Field(default=None, max_length=100)
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=32)
+    label: str | None = Field(default=None, max_length=1400, description="One id or several, comma-separated.")
+    marketing_preference: str | None = Field(default=None, max_length=1400, description="Opted in (ids).")
+    site_id: str | None = Field(default=None, max_length=1400)
+    source: Source | None = None
+    sort: str | None = Field(default=None, max_length=20)
+    order: str | None = Field(default=None, max_length=4)
+
+    def to_dict(self) -> dict[str, str]:
+        return {k: str(v) for k, v in self.model_dump(mode="json", exclude_none=True).items()}
+
+
+class ExportIn(Input):
+    format: Literal["csv", "xlsx"] = Field(default="csv", description="`csv` (UTF-8) or `xlsx` (Excel).")
+    filters: ExportFilters | None = Field(default=None, description="The list's filters; none: everyone.")
+    marketing_preference: Id | None = Field(
+        default=None,
+        description="Instead of the list: the emails opted into this preference, with when and how they opted "
+        "in and the wording they saw.",
+    )
+
+
+class ExportOut(Output):
+    id: str
+    status: str = Field(description="`queued`, `running`, `done` or `failed`.")
+    format: str
+    kind: str = Field(description="`customers` or `marketing_emails`.")
+    filters: dict[str, str]
+    marketing_preference: str | None = None
+    created_at: str
+    created_by: str = Field(description="The API key that asked for it.")
+    finished_at: str | None = None
+    row_count: int | None = None
+    file_expires_at: str = Field(description="When the file is deleted (7 days).")
+    download_url: str | None = Field(default=None, description="While done and not expired: valid 15 minutes.")
+    reason: str | None = Field(default=None, description="Why it failed.")
+
+    @classmethod
+    def of(cls, job: ExportJob, link: str | None = None) -> ExportOut:
+        return cls(
+            id=job.id,
+            status=job.status,
+            format=job.format,
+            kind=job.kind,
+            filters=job.filters,
+            marketing_preference=job.marketing_preference,
+            created_at=job.created_at,
+            created_by=job.created_by,
+            finished_at=job.finished_at,
+            row_count=job.row_count,
+            file_expires_at=job.file_expires_at,
+            download_url=link,
+            reason=job.reason,
+        )
+
+
+class ExportList(Output):
+    items: list[ExportOut]
+    cursor: str | None = None

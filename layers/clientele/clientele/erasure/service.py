@@ -8,7 +8,8 @@ customer's partition is swept afterwards, and a second run sweeps whatever a cra
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -17,6 +18,7 @@ from clientele.customers.repository import CustomerRepository
 from clientele.erasure.repository import TOMBSTONE_SK, ErasureRepository
 from clientele.kernel import clock, contact
 from clientele.kernel.errors import NotFound
+from clientele.platform.providers import provider
 from clientele.sales import keys as sale_keys
 from clientele.sales import rules
 from clientele.storage.table import Item
@@ -80,6 +82,20 @@ class Tombstone:
     customer_id: str
     erased_at: str
     path: str
+    # What still holds the person elsewhere for a while, as counts only (e.g. live exports until they expire).
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+TombstoneCounts = Callable[[str, str], dict[str, int]]
+_COUNTERS: dict[str, Callable[[], TombstoneCounts]] = {}
+
+
+def tombstone_counts(build: Callable[[], TombstoneCounts]) -> Callable[[], TombstoneCounts]:
+    """Declare a provider of counts a tombstone records (``(merchant_id, customer_id) -> {name: count}``): the
+    port through which contexts above erasure (exports) say what still holds the person, never who."""
+    built = provider(build)
+    _COUNTERS[f"{build.__module__}.{build.__qualname__}"] = built
+    return built
 
 
 class ErasureService:
@@ -98,7 +114,8 @@ class ErasureService:
         if tombstone is None:
             raise NotFound("No such customer.", field="id")
         self._sweep(merchant_id, customer_id, items)
-        return Tombstone(customer_id, tombstone["erased_at"], tombstone["path"])
+        counts = {k: int(v) for k, v in (tombstone.get("counts") or {}).items()}
+        return Tombstone(customer_id, tombstone["erased_at"], tombstone["path"], counts)
 
     def _close(self, merchant_id: str, customer_id: str, profile: Item, items: list[Item], path: ErasurePath) -> None:
         guards = []
@@ -131,7 +148,12 @@ class ErasureService:
             merchant_id,
             customer_id,
             guards=guards,
-            tombstone={"customer_id": customer_id, "erased_at": clock.now_iso(), "path": path.value},
+            tombstone={
+                "customer_id": customer_id,
+                "erased_at": clock.now_iso(),
+                "path": path.value,
+                "counts": {k: v for build in _COUNTERS.values() for k, v in build()(merchant_id, customer_id).items()},
+            },
             counters=rules.erased_customer(counts),
         )
 
