@@ -108,7 +108,10 @@ def _required(service: str, operation: str, params: dict[str, Any], region: str,
 
 
 def _s3(operation: str, params: dict[str, Any]) -> list[Need]:
-    """Object calls are authorised on the object's ARN; a HEAD is a GetObject."""
+    """Object calls are authorised on the object's ARN; a HEAD is a GetObject. botocore signs a presigned
+    upload form by building a CreateBucket request that is never sent: it needs no permission."""
+    if operation == "CreateBucket":
+        return []
     action = {"HeadObject": "GetObject"}.get(operation, operation)
     return [Need(f"s3:{action}", f"arn:aws:s3:::{params.get('Bucket', '*')}/{params.get('Key', '')}")]
 

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from clientele.account.wiring import terms_gate
 from clientele.directory_jobs import schemas as models
-from clientele.directory_jobs.wiring import duplicate_service, export_service, merge_service
+from clientele.directory_jobs.wiring import duplicate_service, export_service, import_service, merge_service
 from clientele.http.app import caller, create_app, json_response, lambda_entry
 from clientele.http.errors import responses, success
 from clientele.http.idempotency import idempotent_post
@@ -130,6 +130,68 @@ def get_export(id: PathId) -> models.ExportOut:
     who = caller(app, Permission.CUSTOMERS_EXPORT)
     job, link = export_service().get(who, id)
     return models.ExportOut.of(job, link)
+
+
+IMPORT_DESCRIPTION = """Import a customer file (CSV: `,` or `;`, UTF-8 with or without a BOM, or Windows-1252;
+Square, Zettle and Trybe exports and English, French and Dutch column names are recognised). Up to 10 MB
+or 50,000 rows.
+
+1. `POST /v1/customer-imports` answers an `upload` form: POST the file to its `url` with its `fields`.
+2. `POST /v1/customer-imports/{id}/start` with `{"dry_run": true}` reports what the import would do
+   (created, updated, unchanged, rejected with row, column and code), writing nothing; then start it again
+   with `{"dry_run": false}` to apply it. Read the progress (`processed` of `total`) with
+   `GET /v1/customer-imports/{id}`.
+
+A row updates the customer it matches (by `id`, email or phone) instead of creating a second one; an
+empty cell never empties a field, and marketing choices of existing customers never change. A file that
+cannot be imported as a whole (empty, not text, too large, no recognised header, too many columns) ends
+`failed` with a reason, and nothing is written. The file is deleted when the import ends."""
+
+
+@app.post(
+    "/v1/customer-imports",
+    tags=["Exports and imports"],
+    summary="Start an import: a form to upload the file to",
+    description=IMPORT_DESCRIPTION,
+    responses={**ERRORS, **success(models.ImportOut, 201, "Created: upload the file")},
+)
+def create_import(body: models.ImportIn) -> Response[models.ImportOut]:
+    from clientele.directory_jobs.import_rules import MAX_BYTES
+    from clientele.directory_jobs.imports import UPLOAD_SECONDS
+
+    who = caller(app, Permission.CUSTOMERS_WRITE)
+    caller(app, Permission.CUSTOMERS_CONTACT)
+    job, form = import_service().request(who, marketing_preference=body.marketing_preference)
+    upload = models.UploadForm(url=form["url"], fields=form["fields"], max_bytes=MAX_BYTES, expires_in=UPLOAD_SECONDS)
+    return json_response(
+        201,
+        models.ImportOut.of(job, upload).model_dump(mode="json"),
+        headers={"Location": f"/v1/customer-imports/{job.id}"},
+    )
+
+
+@app.post(
+    "/v1/customer-imports/<id>/start",
+    tags=["Exports and imports"],
+    summary="Run the uploaded file: a dry run, or for real",
+    responses={**ERRORS, **responses(409), **success(models.ImportOut, 202, "Accepted: running in the background")},
+)
+def start_import(id: PathId, body: models.ImportStart) -> Response[models.ImportOut]:
+    who = caller(app, Permission.CUSTOMERS_WRITE)
+    caller(app, Permission.CUSTOMERS_CONTACT)
+    job = import_service().start(who, id, dry_run=body.dry_run)
+    return json_response(202, models.ImportOut.of(job).model_dump(mode="json"))
+
+
+@app.get(
+    "/v1/customer-imports/<id>",
+    tags=["Exports and imports"],
+    summary="An import's progress and its per-row report",
+    responses={**success(models.ImportOut), **ERRORS},
+)
+def get_import(id: PathId) -> models.ImportOut:
+    who = caller(app, Permission.CUSTOMERS_WRITE)
+    return models.ImportOut.of(import_service().get(who, id))
 
 
 lambda_handler = lambda_entry(app)

@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from clientele.directory_jobs.wiring import export_service
+from clientele.directory_jobs.wiring import export_service, import_service
 from clientele.platform.observability import logger, metrics, tracer
 
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -27,6 +27,11 @@ def run(record: SQSRecord) -> None:
         job = export_service().run(str(message["merchant_id"]), str(message["export_id"]))
         logger.info("export finished", extra={"export_id": job.id, "status": job.status, "rows": job.row_count})
         metrics.add_metric(name="ExportRows", unit=MetricUnit.Count, value=job.row_count or 0)
+        return
+    if message.get("job") == "import":
+        done = import_service().run(str(message["merchant_id"]), str(message["import_id"]))
+        logger.info("import finished", extra={"import_id": done.id, "status": done.status, "rows": done.processed})
+        metrics.add_metric(name="ImportRows", unit=MetricUnit.Count, value=done.processed)
         return
     logger.warning("unknown job", extra={"job": str(message.get("job"))[:40]})
 

@@ -120,6 +120,46 @@ class CustomerRepository:
             self._raise_clash(exc)
             raise
 
+    def write_many(
+        self,
+        creates: list[tuple[Customer, ContactHashes, AuditEntry]],
+        updates: list[tuple[Customer, int, ContactHashes, ContactHashes, AuditEntry]],
+    ) -> None:
+        """Several creations and updates (an import's chunk) in one ``TransactWriteItems``, each with the same
+        conditions as :meth:`create` and :meth:`update`; the caller keeps them within the transaction's 100
+        operations and one customer per directory shard. Any failed condition cancels them all
+        (:class:`TransactionCancelled`): the caller then writes them one by one."""
+        tx = self.table.transaction()
+        for customer, hashes, audit in creates:
+            mid = customer.merchant_id
+            tx.put("customer", _customer_item(customer), condition="attribute_not_exists(PK)")
+            self.directory.upsert(tx, customer)
+            for kind, value_hash in (("email", hashes.email), ("phone", hashes.phone)):
+                if value_hash:
+                    tx.add(f"{kind}_guard", self._claim(mid, kind, value_hash, customer.id))
+            tx.add("audit", self._audit_op(mid, audit))
+        for customer, expected, old, new, audit in updates:
+            mid = customer.merchant_id
+            tx.add("customer", self._admin_update_op(customer, expected))
+            for kind, before, after in (("email", old.email, new.email), ("phone", old.phone, new.phone)):
+                if before != after and before:
+                    tx.add(f"{kind}_release", self._release(mid, kind, before, customer.id))
+                if before != after and after:
+                    tx.add(f"{kind}_guard", self._claim(mid, kind, after, customer.id))
+            tx.add("audit", self._audit_op(mid, audit))
+            self.directory.upsert(tx, customer)
+        if creates:
+            mid = creates[0][0].merchant_id
+            tx.update(
+                "list_size",
+                partitions.merchant_pk(mid),
+                partitions.STATS_SK,
+                "ADD total_customers :n",
+                vals={":n": len(creates)},
+            )
+        if len(tx):
+            tx.commit()
+
     def get(self, merchant_id: str, customer_id: str) -> Customer:
         item = self.table.get(partitions.customer_pk(merchant_id, customer_id), keys.CUSTOMER_SK)
         if not item:

@@ -30,3 +30,15 @@ def export_ids_sk(export_id: str, chunk: int) -> str:
 
 def export_object_key(merchant_id: str, export_id: str, extension: str) -> str:
     return f"exports/{merchant_id}/{export_id}.{extension}"
+
+
+def imports_pk(merchant_id: str) -> str:
+    return f"MERCHANT#{merchant_id}#IMPORTS"
+
+
+def import_sk(import_id: str) -> str:
+    return f"IMPORT#{import_id}"
+
+
+def import_object_key(merchant_id: str, import_id: str) -> str:
+    return f"imports/{merchant_id}/{import_id}.csv"

@@ -18,7 +18,7 @@ from clientele.customers import keys as customer_keys
 from clientele.customers.model import AuditEntry, Customer, Note
 from clientele.customers.repository import CustomerRepository, to_customer
 from clientele.directory_jobs import keys
-from clientele.directory_jobs.model import ExportJob, MergeOutcome
+from clientele.directory_jobs.model import ExportJob, ImportJob, MergeOutcome
 from clientele.kernel.entity import Page
 from clientele.kernel.errors import Conflict, NotFound
 from clientele.sales import keys as sale_keys
@@ -358,3 +358,25 @@ class ExportRepository:
 def _ids_of(item: Item) -> list[str]:
     raw = item["z"]
     return list(json.loads(zlib.decompress(bytes(raw.value if hasattr(raw, "value") else raw))))
+
+
+class ImportRepository:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def save(self, job: ImportJob, expires_epoch: int) -> None:
+        self.table.put(
+            {
+                "PK": keys.imports_pk(job.merchant_id),
+                "SK": keys.import_sk(job.id),
+                "entity": "import",
+                "expires_at": expires_epoch,
+                **job.model_dump(mode="json", exclude_none=True),
+            }
+        )
+
+    def get(self, merchant_id: str, import_id: str) -> ImportJob:
+        item = self.table.get(keys.imports_pk(merchant_id), keys.import_sk(import_id), consistent=True)
+        if not item:
+            raise NotFound("No such import.", field="id")
+        return ImportJob.model_validate(fields_of(item))

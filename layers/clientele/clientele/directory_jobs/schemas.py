@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from clientele.customers.model import Source
-from clientele.directory_jobs.model import DuplicatePair, ExportJob, MergeOutcome
+from clientele.directory_jobs.model import DuplicatePair, ExportJob, ImportJob, MergeOutcome
 from clientele.http.schemas import Id, Input, Output
 
 
@@ -123,3 +123,62 @@ class ExportOut(Output):
 class ExportList(Output):
     items: list[ExportOut]
     cursor: str | None = None
+
+
+class ImportIn(Input):
+    marketing_preference: Id | None = Field(
+        default=None,
+        description="What a yes/no opt-in column (e.g. Square's `Email Subscription Status`) means for new "
+        "customers, recorded with source `import`. Existing customers' choices never change.",
+    )
+
+
+class ImportStart(Input):
+    dry_run: bool = Field(default=True, description="Report what the import would do, writing nothing.")
+
+
+class UploadForm(Output):
+    url: str = Field(description="POST the file here as `multipart/form-data`, with `fields` first, then `file`.")
+    fields: dict[str, str]
+    max_bytes: int
+    expires_in: int = Field(description="Seconds the form stays valid.")
+
+
+class RejectionOut(Output):
+    row: int = Field(description="As in a spreadsheet: the header is row 1.")
+    column: str = Field(description="The file's column name (empty: the whole row).")
+    code: str
+    reason: str
+
+
+class ImportOut(Output):
+    id: str
+    status: str = Field(description="`awaiting_upload`, `queued`, `running`, `done` or `failed`.")
+    dry_run: bool
+    marketing_preference: str | None = None
+    created_at: str
+    created_by: str
+    started_at: str | None = None
+    finished_at: str | None = None
+    total: int | None = Field(default=None, description="Data rows in the file.")
+    processed: int
+    created: int
+    updated: int
+    unchanged: int
+    rejected: int
+    rejections: list[RejectionOut] = Field(description="The first 500: row, column, code.")
+    mapping: dict[str, str] = Field(description="Which of the file's columns became which field.")
+    ignored_columns: list[str]
+    labels_created: int
+    possible_duplicates: list[dict[str, str]] = Field(description="New rows that look like a customer: row, id.")
+    failure_code: str | None = None
+    failure_reason: str | None = None
+    upload: UploadForm | None = Field(default=None, description="Only when the import was just created.")
+
+    @classmethod
+    def of(cls, job: ImportJob, upload: UploadForm | None = None) -> ImportOut:
+        return cls(
+            **job.model_dump(exclude={"merchant_id", "country", "rejections"}),
+            rejections=[RejectionOut(**r.model_dump()) for r in job.rejections],
+            upload=upload,
+        )

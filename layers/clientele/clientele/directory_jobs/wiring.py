@@ -18,6 +18,7 @@ from clientele.storage.table import data_table
 if TYPE_CHECKING:
     from clientele.directory_jobs.duplicates import DuplicateService
     from clientele.directory_jobs.exports import ExportService
+    from clientele.directory_jobs.imports import ImportService
     from clientele.directory_jobs.merge import MergeService
     from clientele.directory_jobs.repository import ExportRepository
     from clientele.platform.files import FileStore
@@ -88,3 +89,18 @@ def live_exports() -> TombstoneCounts:
     return lambda merchant_id, customer_id: {
         "live_exports": repository.live_exports_holding(merchant_id, customer_id, clock.now_iso())
     }
+
+
+@provider
+def import_service() -> ImportService:
+    from clientele.directory_jobs.imports import ImportService
+    from clientele.directory_jobs.repository import ImportRepository
+
+    return ImportService(
+        ImportRepository(data_table()),
+        customers.customers(),
+        account.merchants(),
+        files=job_files,
+        queue=jobs_queue,
+        secret=app_secret,
+    )
