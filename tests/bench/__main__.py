@@ -127,7 +127,7 @@ def aws_calls() -> None:
         measure(
             "update customer", "2", lambda: api.patch(f"/v1/customers/{warm['id']}", {"version": 1, "family_name": "W"})
         )
-        for extra in ("bench_signup", "bench_sales", "bench_directory"):
+        for extra in ("bench_signup", "bench_sales", "bench_directory", "bench_jobs"):
             try:
                 module = importlib.import_module(f"tests.bench.{extra}")
             except ModuleNotFoundError:

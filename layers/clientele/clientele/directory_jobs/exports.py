@@ -52,6 +52,8 @@ EMAIL_COLUMNS = (
     "id", "first_name", "last_name", "email", "opted_in_at", "opted_in_how", "wording", "wording_version",
 )  # fmt: skip
 _BATCH = 100
+_PAGE = 2000  # profiles per Query page of the list's index (DynamoDB stops at 1 MB)
+STREAM_FROM = 1000  # matching customers from which the list's index is read instead of keys
 
 
 def customer_row(customer: Customer) -> list[str]:
@@ -129,6 +131,7 @@ class ExportService:
         self.merchants = merchants
         self._files = files
         self._queue = queue
+        self._list_size = 0
 
     # The request -----------------------------------------------------------------------------------
     def request(
@@ -239,6 +242,7 @@ class ExportService:
     def _matching(self, job: ExportJob) -> list[Entry]:
         shards = self.customers.directory.load(job.merchant_id)
         entries = [e for shard in shards for e in shard.entries.values()]
+        self._list_size = len(entries)
         if job.marketing_preference:
             chosen = [e for e in entries if job.marketing_preference in e.opted_in and e.email]
             return sorted(chosen, key=lambda e: (e.email, e.id))
@@ -247,13 +251,31 @@ class ExportService:
         return ordered
 
     def _profiles(self, merchant_id: str, entries: list[Entry]) -> Iterator[Customer]:
+        """The matching customers' profiles: 100 at a time by key when they are a few of the list; else the
+        whole list page by page from its index (1 MB a call), keeping the matching ones (then in the order
+        customers were created, newest first)."""
         from clientele.customers import keys as customer_keys
         from clientele.customers.repository import to_customer
 
-        for start in range(0, len(entries), _BATCH):
-            wanted = [e.id for e in entries[start : start + _BATCH]]
-            items = self.customers.table.batch_get(
-                [(partitions.customer_pk(merchant_id, cid), customer_keys.CUSTOMER_SK) for cid in wanted]
+        if len(entries) < STREAM_FROM or len(entries) * 10 < self._list_size:
+            for start in range(0, len(entries), _BATCH):
+                wanted = [e.id for e in entries[start : start + _BATCH]]
+                items = self.customers.table.batch_get(
+                    [(partitions.customer_pk(merchant_id, cid), customer_keys.CUSTOMER_SK) for cid in wanted]
+                )
+                by_id = {i["id"]: to_customer(i) for i in items}
+                yield from (by_id[cid] for cid in wanted if cid in by_id)
+            return
+        wanted_ids = {e.id for e in entries}
+        cursor = None
+        while True:
+            items, cursor = self.customers.table.query(
+                partition=("GSI1PK", customer_keys.customers_by_created_pk(merchant_id)),
+                index="GSI1",
+                limit=_PAGE,
+                cursor=cursor,
+                forward=False,
             )
-            by_id = {i["id"]: to_customer(i) for i in items}
-            yield from (by_id[cid] for cid in wanted if cid in by_id)
+            yield from (to_customer(i) for i in items if i.get("id") in wanted_ids)
+            if not cursor:
+                return
