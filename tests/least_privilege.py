@@ -57,6 +57,12 @@ class Need:
 
 def required(service: str, operation: str, params: dict[str, Any], region: str, account: str) -> list[Need]:
     """What IAM checks for ``service.operation(**params)``."""
+    if service == "s3":
+        return _s3(operation, params)
+    return _required(service, operation, params, region, account)
+
+
+def _required(service: str, operation: str, params: dict[str, Any], region: str, account: str) -> list[Need]:
     arn = f"arn:aws:{{}}:{region}:{account}:{{}}"
     if service == "dynamodb":
         table = lambda name: name if name.startswith("arn:") else arn.format("dynamodb", f"table/{name}")  # noqa: E731
@@ -105,6 +111,15 @@ def _other(service: str, operation: str, params: dict[str, Any]) -> list[Need]:
     if service == "s3" and params.get("Bucket"):
         return [Need(f"s3:{operation}", f"arn:aws:s3:::{params['Bucket']}/{params.get('Key', '')}")]
     return [Need(f"{_PREFIX.get(service, service)}:{operation}", "*")]
+
+
+def _s3(operation: str, params: dict[str, Any]) -> list[Need]:
+    """Object calls are authorised on the object's ARN; a HEAD is a GetObject. botocore signs a presigned
+    upload form by building a CreateBucket request that is never sent: it needs no permission."""
+    if operation == "CreateBucket":
+        return []
+    action = {"HeadObject": "GetObject"}.get(operation, operation)
+    return [Need(f"s3:{action}", f"arn:aws:s3:::{params.get('Bucket', '*')}/{params.get('Key', '')}")]
 
 
 @dataclass

@@ -12,6 +12,7 @@ from clientele.customers import schemas as models
 from clientele.customers.model import Source
 from clientele.customers.rules import is_phone_query
 from clientele.customers.wiring import customer_service, directory_service
+from clientele.directory_jobs.wiring import duplicate_service
 from clientele.erasure.wiring import erasure_service
 from clientele.http.app import caller, create_app, json_response, lambda_entry
 from clientele.http.errors import no_content, responses, success
@@ -90,14 +91,19 @@ def list_customers(  # noqa: PLR0917
     "/v1/customers",
     tags=["Customers"],
     summary="Create a customer",
-    responses={**ERRORS, **responses(409), **success(models.CustomerOut, 201, "Created")},
+    responses={**ERRORS, **responses(409), **success(models.CreatedCustomerOut, 201, "Created")},
 )
-def create_customer(body: models.CustomerIn) -> Response[models.CustomerOut]:
+def create_customer(body: models.CustomerIn) -> Response[dict[str, Any]]:
     who = caller(app, Permission.CUSTOMERS_WRITE, terms=body.source is not Source.LEGACY)
     customer = customer_service().create(who, body.to_draft())
-    return json_response(
-        201, _out(who, customer).model_dump(mode="json"), headers={"Location": f"/v1/customers/{customer.id}"}
-    )
+    alike = [
+        models.PossibleDuplicate(customer_id=cid, reasons=reasons)
+        for cid, reasons in duplicate_service().possible_duplicates_of(who, customer)
+    ]
+    created = models.CreatedCustomerOut(**_out(who, customer).model_dump(), possible_duplicates=alike)
+    # Only when there are some: a created customer otherwise reads back exactly as it was answered.
+    body = created.model_dump(mode="json", exclude={"possible_duplicates"} if not alike else None)
+    return json_response(201, body, headers={"Location": f"/v1/customers/{customer.id}"})
 
 
 @app.get(

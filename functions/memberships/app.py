@@ -287,16 +287,16 @@ def cancel(id: PathId, body: models.CancelIn) -> models.MembershipOut:
     "/v1/membership-exports",
     tags=["Memberships"],
     summary="Export the memberships (status, customer, type, rate, start, end, next billing) as CSV or Excel",
-    responses={**ERRORS, **success(models.ExportOut, 201, "Exported")},
+    responses={**ERRORS, **success(models.MembershipExportOut, 201, "Exported")},
 )
-def create_export(body: models.ExportIn) -> Response[models.ExportOut]:
+def create_export(body: models.MembershipExportIn) -> Response[models.MembershipExportOut]:
     from clientele.memberships.service import MembershipFilters
 
     who = caller(app, Permission.CUSTOMERS_EXPORT)
     service = membership_exports()
     filters = MembershipFilters(status=body.status, type_id=body.type_id, site_id=body.site_id)
     export = service.create(who, body.format, filters)
-    out = models.ExportOut(**{k: export[k] for k in ("id", "status", "format", "count", "created_at")})
+    out = models.MembershipExportOut(**{k: export[k] for k in ("id", "status", "format", "count", "created_at")})
     out.download_url = service.download_url(export)
     return json_response(
         201, out.model_dump(mode="json"), headers={"Location": f"/v1/membership-exports/{export['id']}"}
@@ -307,13 +307,13 @@ def create_export(body: models.ExportIn) -> Response[models.ExportOut]:
     "/v1/membership-exports/<id>",
     tags=["Memberships"],
     summary="An export and a fresh download link",
-    responses={**success(models.ExportOut), **ERRORS},
+    responses={**success(models.MembershipExportOut), **ERRORS},
 )
-def get_export(id: PathId) -> models.ExportOut:
+def get_export(id: PathId) -> models.MembershipExportOut:
     who = caller(app, Permission.CUSTOMERS_EXPORT)
     service = membership_exports()
     export = service.get(who, id)
-    out = models.ExportOut(**{k: export[k] for k in ("id", "status", "format", "count", "created_at")})
+    out = models.MembershipExportOut(**{k: export[k] for k in ("id", "status", "format", "count", "created_at")})
     out.download_url = service.download_url(export)
     return out
 

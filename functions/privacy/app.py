@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
+from clientele.directory_jobs import wiring as directory_jobs  # noqa: F401  (a tombstone counts live exports)
 from clientele.http import pages
 from clientele.kernel.errors import NotFound, RateLimited, ValidationFailed, VersionMismatch
 from clientele.platform.observability import logger

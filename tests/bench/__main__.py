@@ -134,6 +134,7 @@ def aws_calls() -> None:
             "bench_groups",
             "bench_loyalty",
             "bench_memberships",
+            "bench_jobs",
         ):
             try:
                 module = importlib.import_module(f"tests.bench.{extra}")

@@ -75,7 +75,8 @@ class TestEraseLink:
             Key={"PK": {"S": f"MERCHANT#{mid}#CUSTOMER#{cid}"}, "SK": {"S": "TOMBSTONE"}},
         )["Item"]
         assert item["path"]["S"] == "receipt_link" and item["erased_at"]["S"]
-        assert set(item) <= {"PK", "SK", "entity", "customer_id", "erased_at", "path"}
+        assert set(item) <= {"PK", "SK", "entity", "customer_id", "erased_at", "path", "counts"}
+        assert all("N" in count for count in item.get("counts", {}).get("M", {}).values())  # counts only
 
     @pytest.mark.parametrize("token", ["forged", "a.b.c", "x" * 300])
     def test_forged_links_get_a_clear_page(self, api: ApiClient, token: str) -> None:

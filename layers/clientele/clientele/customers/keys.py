@@ -29,6 +29,10 @@ def contact_index_pk(kind: str, value_hash: str) -> str:
     return f"CONTACT#{kind.upper()}#{value_hash}"
 
 
+# In a merged-away customer's partition: which profile they were merged into (ids only).
+MERGED_SK = "MERGED"
+
+
 def note_sk(note_id: str) -> str:
     return f"NOTE#{note_id}"  # note ids sort by time
 

@@ -120,6 +120,46 @@ class CustomerRepository:
             self._raise_clash(exc)
             raise
 
+    def write_many(
+        self,
+        creates: list[tuple[Customer, ContactHashes, AuditEntry]],
+        updates: list[tuple[Customer, int, ContactHashes, ContactHashes, AuditEntry]],
+    ) -> None:
+        """Several creations and updates (an import's chunk) in one ``TransactWriteItems``, each with the same
+        conditions as :meth:`create` and :meth:`update`; the caller keeps them within the transaction's 100
+        operations and one customer per directory shard. Any failed condition cancels them all
+        (:class:`TransactionCancelled`): the caller then writes them one by one."""
+        tx = self.table.transaction()
+        for customer, hashes, audit in creates:
+            mid = customer.merchant_id
+            tx.put("customer", _customer_item(customer), condition="attribute_not_exists(PK)")
+            self.directory.upsert(tx, customer)
+            for kind, value_hash in (("email", hashes.email), ("phone", hashes.phone)):
+                if value_hash:
+                    tx.add(f"{kind}_guard", self._claim(mid, kind, value_hash, customer.id))
+            tx.add("audit", self._audit_op(mid, audit))
+        for customer, expected, old, new, audit in updates:
+            mid = customer.merchant_id
+            tx.add("customer", self._admin_update_op(customer, expected))
+            for kind, before, after in (("email", old.email, new.email), ("phone", old.phone, new.phone)):
+                if before != after and before:
+                    tx.add(f"{kind}_release", self._release(mid, kind, before, customer.id))
+                if before != after and after:
+                    tx.add(f"{kind}_guard", self._claim(mid, kind, after, customer.id))
+            tx.add("audit", self._audit_op(mid, audit))
+            self.directory.upsert(tx, customer)
+        if creates:
+            mid = creates[0][0].merchant_id
+            tx.update(
+                "list_size",
+                partitions.merchant_pk(mid),
+                partitions.STATS_SK,
+                "ADD total_customers :n",
+                vals={":n": len(creates)},
+            )
+        if len(tx):
+            tx.commit()
+
     def get(self, merchant_id: str, customer_id: str) -> Customer:
         item = self.table.get(partitions.customer_pk(merchant_id, customer_id), keys.CUSTOMER_SK)
         if not item:
@@ -155,15 +195,18 @@ class CustomerRepository:
             self._raise_clash(exc)
             raise
 
-    def _admin_update_op(self, customer: Customer, expected_version: int) -> dict[str, Any]:
-        values = customer.model_dump(mode="json", include=set(ADMINISTRATIVE_FIELDS))
-        names = {f"#f{i}": name for i, name in enumerate(ADMINISTRATIVE_FIELDS)}
-        to_set = [f"#f{i} = :f{i}" for i, name in enumerate(ADMINISTRATIVE_FIELDS) if values.get(name) is not None]
-        to_remove = [f"#f{i}" for i, name in enumerate(ADMINISTRATIVE_FIELDS) if values.get(name) is None]
+    def _admin_update_op(
+        self, customer: Customer, expected_version: int, *, with_visits: bool = False
+    ) -> dict[str, Any]:
+        fields = ADMINISTRATIVE_FIELDS + (("site_ids", "last_visit_at") if with_visits else ())
+        values = customer.model_dump(mode="json", include=set(fields))
+        names = {f"#f{i}": name for i, name in enumerate(fields)}
+        to_set = [f"#f{i} = :f{i}" for i, name in enumerate(fields) if values.get(name) is not None]
+        to_remove = [f"#f{i}" for i, name in enumerate(fields) if values.get(name) is None]
         expression = "SET " + ", ".join([*to_set, "version = :next", "updated_at = :updated"])
         if to_remove:
             expression += " REMOVE " + ", ".join(to_remove)
-        vals = {f":f{i}": values[name] for i, name in enumerate(ADMINISTRATIVE_FIELDS) if values.get(name) is not None}
+        vals = {f":f{i}": values[name] for i, name in enumerate(fields) if values.get(name) is not None}
         vals.update({":v": expected_version, ":next": customer.version, ":updated": customer.updated_at})
         return self.table.update_op(
             partitions.customer_pk(customer.merchant_id, customer.id),
@@ -173,6 +216,45 @@ class CustomerRepository:
             names=names,
             vals=vals,
         )
+
+    def merged_into(self, merchant_id: str, customer_id: str) -> str | None:
+        """The survivor a merged-away customer was merged into (``None``: never merged away)."""
+        item = self.table.get(partitions.customer_pk(merchant_id, customer_id), keys.MERGED_SK)
+        if not item or item.get("state") != "done":
+            return None
+        return str(item["survivor_id"])
+
+    # What a merge (directory_jobs) writes in its own transaction with a profile's guards and audit trail.
+    def claim_op(self, merchant_id: str, kind: str, value_hash: str, customer_id: str) -> dict[str, Any]:
+        return self._claim(merchant_id, kind, value_hash, customer_id)
+
+    def release_op(self, merchant_id: str, kind: str, value_hash: str, customer_id: str) -> dict[str, Any]:
+        return self._release(merchant_id, kind, value_hash, customer_id)
+
+    def reassign_op(
+        self, merchant_id: str, kind: str, value_hash: str, source_id: str, survivor_id: str
+    ) -> dict[str, Any]:
+        """A guard that passes from one customer to another (a merge keeps the source's email or phone)."""
+        return self.table.update_op(
+            self._guard_pk(merchant_id, kind, value_hash),
+            keys.GUARD_SK,
+            "SET customer_id = :s, GSI1SK = :listed",
+            condition="customer_id = :from",
+            vals={":s": survivor_id, ":from": source_id, ":listed": f"{merchant_id}#{survivor_id}"},
+        )
+
+    def note_item(self, merchant_id: str, note: Note) -> Item:
+        pk = partitions.customer_pk(merchant_id, note.customer_id)
+        return {"PK": pk, "SK": keys.note_sk(note.id), "entity": "note", **note.model_dump(mode="json")}
+
+    def audit_op(self, merchant_id: str, audit: AuditEntry) -> dict[str, Any]:
+        return self._audit_op(merchant_id, audit)
+
+    def admin_update_op(
+        self, customer: Customer, expected_version: int, *, with_visits: bool = False
+    ) -> dict[str, Any]:
+        """``with_visits``: also the fields sales keep (a merge unites two profiles' visits)."""
+        return self._admin_update_op(customer, expected_version, with_visits=with_visits)
 
     def find_by_contact(self, merchant_id: str, kind: str, value_hash: str) -> Customer | None:
         guard = self.table.get(self._guard_pk(merchant_id, kind, value_hash), keys.GUARD_SK)

@@ -155,6 +155,18 @@ class CustomerOut(Output):
         )
 
 
+class PossibleDuplicate(Output):
+    customer_id: str
+    reasons: list[str] = Field(description="`same_email`, `same_phone`, `similar_name`.")
+
+
+class CreatedCustomerOut(CustomerOut):
+    possible_duplicates: list[PossibleDuplicate] = Field(
+        default=[],
+        description="Customers this one looks like (never blocking: merge them if they are one); only when any.",
+    )
+
+
 class CustomerList(Output):
     items: list[CustomerOut]
     cursor: str | None = Field(default=None, description="Present while more items remain.")

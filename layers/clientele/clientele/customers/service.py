@@ -19,7 +19,7 @@ from clientele.customers.model import (
 )
 from clientele.kernel import clock, contact, ids
 from clientele.kernel.entity import Page
-from clientele.kernel.errors import NotFound, ValidationFailed, VersionMismatch
+from clientele.kernel.errors import MergedAway, NotFound, ValidationFailed, VersionMismatch
 from clientele.kernel.permissions import Principal
 
 if TYPE_CHECKING:
@@ -138,7 +138,15 @@ class CustomerService:
         return customer
 
     def get(self, principal: Principal, customer_id: str) -> Customer:
-        return self.customers.get(principal.merchant_id, customer_id)
+        try:
+            return self.customers.get(principal.merchant_id, customer_id)
+        except NotFound:
+            survivor = self.customers.merged_into(principal.merchant_id, customer_id)
+            if survivor is None:
+                raise
+            raise MergedAway(
+                f"This customer was merged into {survivor}; read that profile instead.", merged_into=survivor
+            ) from None
 
     def update(self, principal: Principal, customer_id: str, version: int, draft: CustomerDraft) -> Customer:
         current = self.customers.get(principal.merchant_id, customer_id)

@@ -9,7 +9,7 @@ customer's partition is swept afterwards, and a second run sweeps whatever a cra
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -18,6 +18,7 @@ from clientele.customers.repository import CustomerRepository
 from clientele.erasure.repository import TOMBSTONE_SK, ErasureRepository
 from clientele.kernel import clock, contact
 from clientele.kernel.errors import NotFound
+from clientele.platform.providers import provider
 from clientele.sales import keys as sale_keys
 from clientele.sales import rules
 from clientele.storage.table import Item
@@ -103,6 +104,12 @@ RULES: dict[str, Rule] = {
     "collection_entry": Rule.DELETE,  # a charge still to collect is dropped from the next batch
     "membership_export": Rule.KEEP,  # ids only; the file itself expires from the bucket after a day
     "direct_debit_batch": Rule.KEEP,  # ids and money; holder and IBAN only in the bank file
+    # directory jobs: ids, counts and field names only
+    "merge_plan": Rule.KEEP,  # in a merged-away customer's partition: the survivor's id and the outcome
+    "merge_outcome": Rule.DELETE,  # in the survivor's partition: the values a merge kept and dropped
+    "export": Rule.KEEP,  # who exported, when, which filters, how many rows (the file expires in 7 days)
+    "export_ids": Rule.KEEP,  # the ids an export holds, to count live exports in a tombstone; TTL 7 days
+    "import": Rule.KEEP,  # an import's report: counts, row numbers, column names and codes, never a value
 }
 
 
@@ -111,6 +118,20 @@ class Tombstone:
     customer_id: str
     erased_at: str
     path: str
+    # What still holds the person elsewhere for a while, as counts only (e.g. live exports until they expire).
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+TombstoneCounts = Callable[[str, str], dict[str, int]]
+_COUNTERS: dict[str, Callable[[], TombstoneCounts]] = {}
+
+
+def tombstone_counts(build: Callable[[], TombstoneCounts]) -> Callable[[], TombstoneCounts]:
+    """Declare a provider of counts a tombstone records (``(merchant_id, customer_id) -> {name: count}``): the
+    port through which contexts above erasure (exports) say what still holds the person, never who."""
+    built = provider(build)
+    _COUNTERS[f"{build.__module__}.{build.__qualname__}"] = built
+    return built
 
 
 class MemberErasure(Protocol):
@@ -151,7 +172,8 @@ class ErasureService:
             self.loyalty.erase(merchant_id, customer_id, items)
         if self._members is not None:
             self._members().erase_member(merchant_id, customer_id)
-        return Tombstone(customer_id, tombstone["erased_at"], tombstone["path"])
+        counts = {k: int(v) for k, v in (tombstone.get("counts") or {}).items()}
+        return Tombstone(customer_id, tombstone["erased_at"], tombstone["path"], counts)
 
     def _close(self, merchant_id: str, customer_id: str, profile: Item, items: list[Item], path: ErasurePath) -> None:
         guards = []
@@ -184,7 +206,12 @@ class ErasureService:
             merchant_id,
             customer_id,
             guards=guards,
-            tombstone={"customer_id": customer_id, "erased_at": clock.now_iso(), "path": path.value},
+            tombstone={
+                "customer_id": customer_id,
+                "erased_at": clock.now_iso(),
+                "path": path.value,
+                "counts": {k: v for build in _COUNTERS.values() for k, v in build()(merchant_id, customer_id).items()},
+            },
             counters=rules.erased_customer(counts),
         )
 

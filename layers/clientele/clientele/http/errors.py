@@ -17,6 +17,9 @@ class ErrorItem(BaseModel):
     code: str = Field(description="Stable machine-readable code, e.g. INVALID_EMAIL.")
     detail: str = Field(description="Human-readable explanation.")
     field: str | None = Field(default=None, description="The input field at fault, when there is one.")
+    merged_into: str | None = Field(
+        default=None, description="On a 404 for a customer merged into another: the survivor's id."
+    )
 
 
 class ErrorResponse(BaseModel):
@@ -25,8 +28,15 @@ class ErrorResponse(BaseModel):
     errors: list[ErrorItem]
 
 
+def _shape(d: ErrorDetail) -> dict[str, Any]:
+    shaped: dict[str, Any] = {"code": d.code, "detail": d.detail, "field": d.field}
+    if d.merged_into:
+        shaped["merged_into"] = d.merged_into
+    return shaped
+
+
 def body(details: list[ErrorDetail]) -> str:
-    return json.dumps({"errors": [{"code": d.code, "detail": d.detail, "field": d.field} for d in details]})
+    return json.dumps({"errors": [_shape(d) for d in details]})
 
 
 def from_domain(error: DomainError | InvalidFields) -> tuple[int, str]:

@@ -10,6 +10,7 @@ class ErrorDetail:
     code: str
     detail: str
     field: str | None = None
+    merged_into: str | None = None  # a merged customer's survivor (NotFound of a merged-away id)
 
 
 class DomainError(Exception):
@@ -44,6 +45,17 @@ class TermsNotAccepted(DomainError):
 class NotFound(DomainError):
     status = 404
     code = "NOT_FOUND"
+
+
+class MergedAway(NotFound):
+    """The customer was merged into another profile: a 404 that points at the survivor."""
+
+    code = "CUSTOMER_MERGED"
+
+    def __init__(self, detail: str, *, merged_into: str, field: str | None = "id") -> None:
+        super().__init__(detail, field=field)
+        self.merged_into = merged_into
+        self.details[0].merged_into = merged_into
 
 
 class Conflict(DomainError):

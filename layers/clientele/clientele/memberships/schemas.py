@@ -387,14 +387,14 @@ class ReturnIn(Input):
     )
 
 
-class ExportIn(Input):
+class MembershipExportIn(Input):
     format: Literal["csv", "xlsx"] = Field(default="xlsx", description="`csv` or `xlsx` (Excel).")
     status: Status | None = None
     type_id: Id | None = None
     site_id: Id | None = None
 
 
-class ExportOut(Output):
+class MembershipExportOut(Output):
     id: str
     status: str = Field(description="`done`: the file is ready.")
     format: str
