@@ -118,10 +118,13 @@ class PrivacyPortal:
             raise CodeUnusable
         address = Address(kind, "", value_hash)
         code = "".join(ch for ch in code if ch.isdigit())
-        if len(code) == 6 and self.codes.consume(kind, value_hash, self._code_hash(address, code), MAX_ATTEMPTS):
+        guessed = self.codes.attempt(kind, value_hash, self._code_hash(address, code), MAX_ATTEMPTS)
+        if guessed is None:
+            raise CodeUnusable
+        right, attempts = guessed
+        if right:
             return self.signer.sign(Link.PRIVACY_SESSION, {"k": kind, "h": value_hash})
-        attempts = self.codes.count_attempt(kind, value_hash, MAX_ATTEMPTS)
-        if attempts is None or attempts >= MAX_ATTEMPTS:
+        if attempts >= MAX_ATTEMPTS:
             raise CodeUnusable
         raise WrongCode(MAX_ATTEMPTS - attempts)
 
