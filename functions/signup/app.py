@@ -81,9 +81,10 @@ def _show(
     summary="The QR code of the hosted signup page",
     description="Show it at the till: shoppers scan it and sign up on their phone. With `sale_id`, "
     "signing up attaches that sale and the welcome email carries it as the first receipt "
-    "(such a code is valid for a day). The `Link` header holds the signup URL itself.",
+    "(such a code is valid for a day); only the first signer gets it, and a sale that already has a customer "
+    "is refused (409 `SALE_HAS_CUSTOMER`). The `Link` header holds the signup URL itself.",
     responses={
-        **responses(400, 401, 403, 404, 422),
+        **responses(400, 401, 403, 404, 409, 422),
         200: {"description": "The QR code", "content": {"image/svg+xml": {}, "image/png": {}}},
     },
 )

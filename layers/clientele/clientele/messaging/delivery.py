@@ -215,13 +215,16 @@ class DeliveryService:
         except NotFound as exc:
             raise _Undeliverable("NO_RECIPIENT") from exc
         links = self.links(merchant, customer, delivery)
+        sale = self._sale(delivery)
+        if sale is None and delivery.kind == "welcome":
+            links.extra.pop("receipt", None)
         context = messages.MessageContext(
             delivery=delivery,
             merchant=merchant,
             customer=customer,
             locale=_locale(customer, merchant),
             links=links,
-            sale=self._sale(delivery),
+            sale=sale,
         )
         try:
             content = messages.render(context)
@@ -238,7 +241,10 @@ class DeliveryService:
         sale_id = delivery.refs.get("sale_id")
         if not sale_id or self.sales is None:
             return None
-        return self.sales(delivery.merchant_id, sale_id)
+        sale = self.sales(delivery.merchant_id, sale_id)
+        if delivery.kind == "welcome" and sale is not None and sale.customer_id != delivery.customer_id:
+            return None  # a welcome carries a sale only as its own customer's first receipt
+        return sale
 
     def _send(self, prepared: _Prepared) -> str:
         content = prepared.content

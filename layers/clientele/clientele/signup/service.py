@@ -48,7 +48,7 @@ CONSENT_TEXT = N_(
 class SaleAttachment(Protocol):
     """The sales context's port for a signup from a QR code printed for one sale."""
 
-    def exists(self, merchant_id: str, sale_id: str) -> bool: ...
+    def check_attachable(self, principal: Principal, sale_id: str) -> None: ...
 
     def attach(self, principal: Principal, sale_id: str, customer_id: str) -> bool: ...
 
@@ -193,8 +193,8 @@ class SignupService:
         """The QR code of the merchant's signup link (``svg`` or ``png``), optionally bound to a sale."""
         from clientele.rendering import qr
 
-        if sale_id and self.sales is not None and not self.sales.exists(principal.merchant_id, sale_id):
-            raise NotFound("No such sale.", field="sale_id")
+        if sale_id and self.sales is not None:
+            self.sales.check_attachable(principal, sale_id)
         url = self.link(principal.merchant_id, sale_id=sale_id)
         if image_format == "png":
             return QrCode(url, qr.png(url), "image/png")
@@ -254,7 +254,6 @@ class SignupService:
             country=page.country,
             locale=locale,
         )
-        refs = {"sale_id": sale_id} if sale_id else {}
         try:
             customer = self.customers.create(principal, draft)
         except AlreadyExists as exc:
@@ -269,8 +268,10 @@ class SignupService:
                 )
             logger.info("signup for a contact already on the list", extra={"merchant_id": merchant_id})
             return SignupResult(page, "already_on_list", exc.existing_id)
-        if sale_id and self.sales is not None:
-            self.sales.attach(principal, sale_id, customer.id)
+        # The sale is the welcome's first receipt only if it was attached to this very customer: a later
+        # signer through the same code (or a code printed for a sale that has a customer) never sees it.
+        attached = bool(sale_id and self.sales is not None and self.sales.attach(principal, sale_id, customer.id))
+        refs = {"sale_id": sale_id} if attached and sale_id else {}
         if customer.email:
             self.deliveries.enqueue("welcome", merchant_id, customer.id, Channel.EMAIL, refs)
         logger.info(
