@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Stack
+from tests.conftest import ApiClient, Stack
+from tests.receipts.conftest import Shop, new_shopper, sale_for
 
 
 @pytest.fixture
@@ -34,3 +35,10 @@ def portal(stack: Stack) -> Iterator[tuple[Any, list[tuple[Any, str]]]]:
             send_code=lambda address, code, locale: sent.append((address, code)),
         )
         yield service, sent
+
+
+@pytest.fixture
+def shop(stack: Stack, client: ApiClient, merchant: dict[str, Any]) -> Shop:
+    """A merchant with a customer (email and phone) and a sale of theirs."""
+    customer = new_shopper(client)
+    return Shop(client, merchant, customer, sale_for(client, customer["id"]))

@@ -209,14 +209,30 @@ def lambda_entry(app: APIGatewayHttpResolver) -> LambdaHandler:
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         refused = _unauthenticated(event) or _precheck(event) or _json_limits(event)
         if refused is not None:
-            return refused
+            return _private(refused)
         try:
-            return app.resolve(event, context)
+            return _private(app.resolve(event, context))
         except Exception:
             logger.exception("unhandled error")
-            return _raw_error(500, errors.body([ErrorDetail("INTERNAL", "Something went wrong on our side.")]))
+            return _private(
+                _raw_error(500, errors.body([ErrorDetail("INTERNAL", "Something went wrong on our side.")]))
+            )
 
     return handler
+
+
+# Every answer of the merchant API may hold personal data: no cache keeps it, no browser sniffs its type.
+PRIVATE_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+
+
+def _private(response: dict[str, Any]) -> dict[str, Any]:
+    headers = response.setdefault("headers", {}) or {}
+    present = {name.lower() for name in headers}
+    for name, value in PRIVATE_HEADERS.items():
+        if name.lower() not in present:
+            headers[name] = value
+    response["headers"] = headers
+    return response
 
 
 def principal(app: APIGatewayHttpResolver) -> Principal:

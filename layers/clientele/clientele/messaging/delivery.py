@@ -185,6 +185,11 @@ class DeliveryService:
             if exc.permanent:
                 return Outcome.FAILED
             raise RetryLater(exc.code) from exc
+        except Exception:
+            # Whatever else went wrong, the last receive marks the delivery failed before the queue
+            # dead-letters the message: its status never stays "queued".
+            self._release(current, claim_id, "SEND_ERROR", final=final)
+            raise
         self.deliveries.mark_sent(current, claim_id=claim_id, now=clock.now_iso(), provider_message_id=provider_id)
         logger.info(
             "delivery sent", extra={"delivery_id": current.id, "kind": current.kind, "merchant_id": current.merchant_id}

@@ -24,6 +24,7 @@ from clientele.kernel.crypto import keyed_hash
 from clientele.kernel.errors import AlreadyExists, ErrorDetail, InvalidFields, NotFound, RateLimited, ValidationFailed
 from clientele.kernel.links import SALE_SIGNUP_SECONDS, InvalidLink, Link, LinkSigner
 from clientele.kernel.permissions import Principal, Role
+from clientele.kernel.text import single_line
 from clientele.platform.observability import logger
 from clientele.rendering.languages import N_
 from clientele.storage.rate_limits import Bucket, LimitReached
@@ -292,8 +293,8 @@ class SignupService:
     def _validate(self, page: SignupPage, form: SignupSubmission, locale: str, source: Source) -> CustomerDraft:
         """Every field's problems at once (:class:`InvalidFields`), or the customer to create."""
         problems: list[ErrorDetail] = []
-        given_name = _text(form.given_name)
-        family_name = _text(form.family_name)
+        given_name = single_line(form.given_name)
+        family_name = single_line(form.family_name)
         if not given_name:
             problems.append(ErrorDetail("REQUIRED", "Enter your first name.", "given_name"))
         elif len(given_name) > MAX_NAME:
@@ -363,12 +364,6 @@ def _page(merchant: Merchant, preferences: list[MarketingPreferenceDefinition], 
         preferences=options,
         sale_id=sale_id,
     )
-
-
-def _text(raw: str) -> str:
-    """A single line of text: control characters dropped, whitespace collapsed."""
-    kept = "".join(ch if ch.isprintable() else " " if ch.isspace() else "" for ch in raw)
-    return " ".join(kept.split())
 
 
 def _checked(
