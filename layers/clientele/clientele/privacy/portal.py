@@ -13,10 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from clientele.erasure.service import ErasurePath
 from clientele.kernel import clock, contact, crypto
-from clientele.kernel.errors import RateLimited, ValidationFailed
+from clientele.kernel.errors import NotFound, RateLimited, ValidationFailed
 from clientele.kernel.links import LIFETIME_SECONDS, InvalidLink, Link, LinkSigner
+from clientele.platform.observability import logger, metrics
 from clientele.storage.rate_limits import Bucket, LimitReached
 
 if TYPE_CHECKING:
@@ -29,6 +32,17 @@ if TYPE_CHECKING:
 
 CODE_TTL_SECONDS = LIFETIME_SECONDS[Link.PRIVACY_PENDING]
 MAX_ATTEMPTS = 5
+SMS_PER_HOUR = 200  # codes texted by the portal per hour, over every number (PRIVACY_SMS_PER_HOUR)
+SMS_BUDGET_METRIC = "PortalSmsBudgetExhausted"  # the alarm in template.yaml watches it
+
+
+def _region(e164: str) -> str | None:
+    import phonenumbers
+
+    try:
+        return phonenumbers.region_code_for_number(phonenumbers.parse(e164))
+    except phonenumbers.NumberParseException:
+        return None
 
 
 @dataclass(frozen=True)
@@ -72,6 +86,7 @@ class PrivacyPortal:
         signer: LinkSigner,
         secret: Callable[[], bytes],
         send_code: SendCode,
+        sms_per_hour: int = SMS_PER_HOUR,
     ) -> None:
         self.codes = codes
         self.customers = customers
@@ -81,6 +96,7 @@ class PrivacyPortal:
         self.signer = signer
         self._secret = secret
         self.send_code = send_code
+        self.sms_per_hour = sms_per_hour
 
     # Step 1: an address -> a code sent to it ---------------------------------------------------
     def address(self, raw: str, *, country: str) -> Address:
@@ -106,9 +122,39 @@ class PrivacyPortal:
         code = f"{secrets.randbelow(1_000_000):06d}"
         expires_at = int(clock.utcnow().timestamp()) + CODE_TTL_SECONDS
         self.codes.issue(address.kind, address.hash, self._code_hash(address, code), expires_at=expires_at)
-        # Sent whether or not any merchant holds the address: the answer must not tell.
-        self.send_code(address, code, locale)
+        # The answer never tells whether anyone holds the address. An email is sent whatever; a text message
+        # only to a number some merchant holds, in a country where it trades, within the hourly budget.
+        if address.kind != "phone" or self._may_text(address):
+            self.send_code(address, code, locale)
         return self.signer.sign(Link.PRIVACY_PENDING, {"k": address.kind, "h": address.hash})
+
+    def _may_text(self, address: Address) -> bool:
+        """Whether the portal may text a code to ``address``: it is not an SMS relay for any number in the
+        world (SMS pumping bills the operator), so the number must belong to a customer of some merchant, be
+        of one of those merchants' countries (theirs or their sites'), and the hour's budget must not be spent."""
+        holders = self.customers.holders("phone", address.hash)
+        if not holders:
+            logger.info("portal code not texted", extra={"reason": "no_holder"})
+            return False
+        countries: set[str] = set()
+        for merchant_id in {merchant_id for merchant_id, _ in holders}:
+            try:
+                countries.add(self.merchants.get(merchant_id).country)
+            except NotFound:
+                continue
+            countries.update(site.country for site in self.merchants.list_sites(merchant_id))
+        if _region(address.value) not in countries:
+            logger.info("portal code not texted", extra={"reason": "country"})
+            return False
+        try:
+            self.limits.consume(
+                [Bucket("privacy-sms", "all", self.sms_per_hour, 3600)], now_epoch=int(clock.utcnow().timestamp())
+            )
+        except LimitReached:
+            logger.warning("portal code not texted", extra={"reason": "hourly_budget"})
+            metrics.add_metric(name=SMS_BUDGET_METRIC, unit=MetricUnit.Count, value=1)
+            return False
+        return True
 
     # Step 2: the code -> a short session ---------------------------------------------------------
     def verify(self, pending_token: str, code: str) -> str:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 class PrivacySettings(Settings):
     sender_email: str = Field(default="no-reply@example.com", alias="SENDER_EMAIL")
+    sms_per_hour: int = Field(default=200, alias="PRIVACY_SMS_PER_HOUR")
 
 
 @provider
@@ -60,4 +61,5 @@ def privacy_portal() -> PrivacyPortal:
         signer=link_signer(),
         secret=app_secret,
         send_code=send_one_time_code,
+        sms_per_hour=settings(PrivacySettings).sms_per_hour,
     )
