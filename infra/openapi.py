@@ -120,7 +120,39 @@ def generate() -> dict[str, Any]:
     for path in PUBLIC_PATHS - {"/v1/openapi.json"}:
         for operation in document["paths"].get(path, {}).values():
             operation["security"] = []
+    _rate_limited(document)
     return document
+
+
+RATE_LIMIT = (
+    " Each API key may send {limit} requests per minute (a fixed window); beyond it, 429 `RATE_LIMITED` with "
+    "`Retry-After` (seconds until the next minute), so one runaway till cannot spend the merchant's capacity."
+)
+
+
+INTEGER = {"type": "integer"}
+
+
+def _rate_limited(document: dict[str, Any]) -> None:
+    """Every operation behind an API key may answer 429 with Retry-After (clientele/http/limits.py)."""
+    from clientele.http.limits import ApiLimitSettings
+
+    limit = ApiLimitSettings.model_fields["requests_per_minute"].default
+    document["info"]["description"] += RATE_LIMIT.format(limit=limit)
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            if operation.get("security") == []:
+                continue
+            operation.setdefault("responses", {})["429"] = {
+                "description": f"Rate limited: this API key's {limit} requests of the minute are spent.",
+                "headers": {
+                    "Retry-After": {
+                        "description": "Seconds until the key may send again.",
+                        "schema": {"type": "integer"},
+                    }
+                },
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
+            }
 
 
 def render() -> str:

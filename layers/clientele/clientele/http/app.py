@@ -141,6 +141,19 @@ def _unauthenticated(event: dict[str, Any]) -> dict[str, Any] | None:
     return _raw_error(401, errors.body([ErrorDetail("UNAUTHORIZED", UNAUTHENTICATED)]))
 
 
+def _rate_limited(event: dict[str, Any]) -> dict[str, Any] | None:
+    """429 with Retry-After once the key's requests of the minute are spent (:mod:`clientele.http.limits`)."""
+    from clientele.http import limits
+
+    wait = limits.retry_after(event)
+    if wait is None:
+        return None
+    detail = f"This API key sent too many requests; try again in {wait} seconds."
+    refused = _raw_error(429, errors.body([ErrorDetail("RATE_LIMITED", detail)]))
+    refused["headers"]["Retry-After"] = str(wait)
+    return refused
+
+
 class _TooComplex(ValueError):
     def __init__(self, code: str, detail: str) -> None:
         super().__init__(detail)
@@ -207,7 +220,7 @@ def lambda_entry(app: APIGatewayHttpResolver) -> LambdaHandler:
     @metrics.log_metrics
     @tracer.capture_lambda_handler(capture_response=False)
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        refused = _unauthenticated(event) or _precheck(event) or _json_limits(event)
+        refused = _unauthenticated(event) or _rate_limited(event) or _precheck(event) or _json_limits(event)
         if refused is not None:
             return _private(refused)
         try:
