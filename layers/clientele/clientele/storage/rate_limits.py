@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from botocore.exceptions import ClientError
+
 from clientele.storage import partitions
 from clientele.storage.table import Table, TransactionCancelled
 
@@ -52,6 +54,15 @@ class RateLimitRepository:
                     },
                 )
             )
+        if len(buckets) == 1:  # one counter: a conditional UpdateItem (half a transaction's write cost)
+            bucket, update = buckets[0], operations[0]["Update"]
+            try:
+                self.table._client.update_item(**update)
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                    raise
+                raise LimitReached(bucket, bucket.window_seconds - now_epoch % bucket.window_seconds) from exc
+            return
         try:
             self.table.transact(operations)
         except TransactionCancelled as exc:
