@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from botocore.exceptions import ClientError
 
 from clientele.storage import partitions
-from clientele.storage.table import Table, TransactionCancelled
+from clientele.storage.table import ConditionFailed, Table, TransactionCancelled
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,27 @@ class LimitReached(Exception):
 class RateLimitRepository:
     def __init__(self, table: Table) -> None:
         self.table = table
+
+    def add(self, bucket: Bucket, count: int, *, now_epoch: int) -> None:
+        """Count ``count`` requests at once in ``bucket`` while it is under its limit (one conditional
+        UpdateItem); :class:`LimitReached` once it is full (what overshoots is counted by the last step)."""
+        window = now_epoch - now_epoch % bucket.window_seconds
+        try:
+            self.table.update(
+                partitions.rate_limit_pk(bucket.scope, bucket.subject),
+                partitions.rate_limit_sk(window),
+                "ADD #n :count SET expires_at = :expires, entity = :entity",
+                condition="attribute_not_exists(#n) OR #n < :limit",
+                names={"#n": "count"},
+                vals={
+                    ":count": count,
+                    ":limit": bucket.limit,
+                    ":expires": window + 2 * bucket.window_seconds,
+                    ":entity": "rate_limit",
+                },
+            )
+        except ConditionFailed as exc:
+            raise LimitReached(bucket, bucket.window_seconds - now_epoch % bucket.window_seconds) from exc
 
     def consume(self, buckets: list[Bucket], *, now_epoch: int) -> None:
         """Count one request in every bucket, or in none and raise :class:`LimitReached`."""
