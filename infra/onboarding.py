@@ -15,7 +15,7 @@ from clientele.account.service import AccountService
 from clientele.customers.model import Source
 from clientele.customers.service import CustomerDraft, CustomerService
 from clientele.kernel import clock, ids
-from clientele.kernel.contact import Channel
+from clientele.kernel.contact import Channel, normalise_email
 from clientele.kernel.links import LinkSigner
 from clientele.kernel.permissions import Principal, Role
 
@@ -70,7 +70,7 @@ class Onboarding:
         merchant = Merchant(
             id=ids.new_id("mer"),
             name=name,
-            contact_email=email,
+            contact_email=normalise_email(email) if email else None,  # every email's Reply-To: one valid line
             locale=locale,
             country=country,
             privacy_policy_url=DEMO_PRIVACY_POLICY if demo_data else None,

@@ -120,7 +120,89 @@ def generate() -> dict[str, Any]:
     for path in PUBLIC_PATHS - {"/v1/openapi.json"}:
         for operation in document["paths"].get(path, {}).values():
             operation["security"] = []
+    _rate_limited(document)
+    _link(document)
     return document
+
+
+# What a created resource leads to (OpenAPI links): the stateful runs of the hostile-input suite follow them
+# to chain operations (create a customer, then read, change, note, erase it...).
+_BY_ID = "$response.body#/id"
+LINKS: dict[tuple[str, str, str], dict[str, tuple[str, dict[str, str]]]] = {
+    ("/v1/customers", "post", "201"): {
+        "GetCustomer": ("get_customer_v1_customers__id__get", {"id": _BY_ID}),
+        "PatchCustomer": ("patch_customer_v1_customers__id__patch", {"id": _BY_ID}),
+        "AddNote": ("add_note_v1_customers__id__notes_post", {"id": _BY_ID}),
+        "ListNotes": ("list_notes_v1_customers__id__notes_get", {"id": _BY_ID}),
+        "Activity": ("customer_activity_v1_customers__id__activity_get", {"id": _BY_ID}),
+        "Insights": ("customer_insights_v1_customers__id__insights_get", {"id": _BY_ID}),
+        "Audit": ("get_audit_v1_customers__id__audit_get", {"id": _BY_ID}),
+        "Cards": ("list_cards_v1_customers__id__cards_get", {"id": _BY_ID}),
+        "Erase": ("erase_customer_v1_customers__id__delete", {"id": _BY_ID}),
+    },
+    ("/v1/customers/{id}/notes", "post", "201"): {
+        "DeleteNote": (
+            "delete_note_v1_customers__id__notes__note_id__delete",
+            {"id": "$request.path.id", "note_id": _BY_ID},
+        ),
+    },
+    ("/v1/sales", "post", "201"): {
+        "GetSale": ("get_sale_v1_sales__id__get", {"id": _BY_ID}),
+        "SendReceipt": ("send_receipt_v1_sales__id__receipts_post", {"id": _BY_ID}),
+        "ListReceipts": ("list_receipts_v1_sales__id__receipts_get", {"id": _BY_ID}),
+        "SignupQr": ("signup_qr_v1_signup_qr_get", {"sale_id": _BY_ID}),
+    },
+    ("/v1/api-keys", "post", "201"): {"RevokeKey": ("revoke_key_v1_api_keys__id__delete", {"id": _BY_ID})},
+    ("/v1/labels", "post", "201"): {
+        "RenameLabel": ("rename_label_v1_labels__id__patch", {"id": _BY_ID}),
+        "DeleteLabel": ("delete_label_v1_labels__id__delete", {"id": _BY_ID}),
+    },
+    ("/v1/sites", "post", "201"): {"PatchSite": ("patch_site_v1_sites__id__patch", {"id": _BY_ID})},
+}
+
+
+def _link(document: dict[str, Any]) -> None:
+    known = {op.get("operationId") for ops in document["paths"].values() for op in ops.values()}
+    for (path, method, status), links in LINKS.items():
+        response = document["paths"].get(path, {}).get(method, {}).get("responses", {}).get(status)
+        if response is None:
+            continue
+        response["links"] = {
+            name: {"operationId": operation, "parameters": parameters}
+            for name, (operation, parameters) in links.items()
+            if operation in known
+        }
+
+
+RATE_LIMIT = (
+    " Each API key may send {limit} requests per minute (a fixed window); beyond it, 429 `RATE_LIMITED` with "
+    "`Retry-After` (seconds until the next minute), so one runaway till cannot spend the merchant's capacity."
+)
+
+
+INTEGER = {"type": "integer"}
+
+
+def _rate_limited(document: dict[str, Any]) -> None:
+    """Every operation behind an API key may answer 429 with Retry-After (clientele/http/limits.py)."""
+    from clientele.http.limits import ApiLimitSettings
+
+    limit = ApiLimitSettings.model_fields["requests_per_minute"].default
+    document["info"]["description"] += RATE_LIMIT.format(limit=limit)
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            if operation.get("security") == []:
+                continue
+            operation.setdefault("responses", {})["429"] = {
+                "description": f"Rate limited: this API key's {limit} requests of the minute are spent.",
+                "headers": {
+                    "Retry-After": {
+                        "description": "Seconds until the key may send again.",
+                        "schema": {"type": "integer"},
+                    }
+                },
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
+            }
 
 
 def render() -> str:

@@ -158,6 +158,26 @@ def stack() -> Iterator[Stack]:
         providers.reset()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def log_scan() -> Iterator[None]:
+    """Every log line of the run is scanned for keys, tokens and personal data (tests/log_scan.py)."""
+    import logging
+
+    from clientele.platform.observability import logger as service_logger
+    from tests.log_scan import Recorder, findings
+
+    recorder = Recorder()
+    recorder.setFormatter(service_logger.registered_formatter)
+    watched = [logging.getLogger(service_logger.name), logging.getLogger()]
+    for target in watched:
+        target.addHandler(recorder)
+    yield
+    for target in watched:
+        target.removeHandler(recorder)
+    leaked = findings(recorder.lines)
+    assert not leaked, f"{len(leaked)} log lines carry a key, a token or personal data:\n" + "\n".join(leaked[:20])
+
+
 @pytest.fixture
 def api(stack: Stack) -> ApiClient:
     return ApiClient(stack.gateway)

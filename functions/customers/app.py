@@ -14,6 +14,7 @@ from clientele.customers.rules import is_phone_query
 from clientele.customers.wiring import customer_service, directory_service
 from clientele.directory_jobs.wiring import duplicate_service
 from clientele.erasure.wiring import erasure_service
+from clientele.http import cursors
 from clientele.http.app import caller, create_app, json_response, lambda_entry
 from clientele.http.errors import no_content, responses, success
 from clientele.kernel.permissions import Permission, Principal
@@ -176,8 +177,9 @@ def delete_label(id: PathId, label_id: PathId) -> models.CustomerOut:
 )
 def list_notes(id: PathId, limit: Limit = 50, cursor: Cursor = None) -> models.NoteList:
     who = caller(app, Permission.CUSTOMERS_READ)
-    page = customer_service().notes(who, id, limit=limit, cursor=cursor)
-    return models.NoteList(items=[models.NoteOut.of(n) for n in page.items], cursor=page.cursor)
+    page = customer_service().notes(who, id, limit=limit, cursor=cursors.open_(app.current_event, who, cursor))
+    out = cursors.seal(app.current_event, who, page.cursor)
+    return models.NoteList(items=[models.NoteOut.of(n) for n in page.items], cursor=out)
 
 
 @app.post(
@@ -212,8 +214,9 @@ def delete_note(id: PathId, note_id: PathId) -> Response[None]:
 )
 def get_audit(id: PathId, limit: Limit = 50, cursor: Cursor = None) -> models.AuditList:
     who = caller(app, Permission.CUSTOMERS_READ)
-    page = customer_service().audit(who, id, limit=limit, cursor=cursor)
-    return models.AuditList(items=[models.AuditOut.of(a) for a in page.items], cursor=page.cursor)
+    page = customer_service().audit(who, id, limit=limit, cursor=cursors.open_(app.current_event, who, cursor))
+    out = cursors.seal(app.current_event, who, page.cursor)
+    return models.AuditList(items=[models.AuditOut.of(a) for a in page.items], cursor=out)
 
 
 lambda_handler = lambda_entry(app)

@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from clientele.account.wiring import terms_gate
+from clientele.http import cursors
 from clientele.http.app import caller, create_app, json_response, lambda_entry
 from clientele.http.errors import responses, success
 from clientele.kernel.permissions import Permission
@@ -57,9 +58,10 @@ def customer_activity(
         sort=sort,
         order=order,
         limit=limit,
-        cursor=cursor,
+        cursor=cursors.open_(app.current_event, who, cursor),
     )
-    return models.SaleList(items=[models.SaleOut.of(s) for s in page.items], cursor=page.cursor)
+    out = cursors.seal(app.current_event, who, page.cursor)
+    return models.SaleList(items=[models.SaleOut.of(s) for s in page.items], cursor=out)
 
 
 @app.get(

@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from clientele.account.wiring import terms_gate
+from clientele.http import cursors
 from clientele.http.app import caller, create_app, lambda_entry
 from clientele.http.errors import no_content, responses, success
 from clientele.http.idempotency import idempotent_post
@@ -72,8 +73,10 @@ def list_sales(
     cursor: Cursor = None,
 ) -> models.SaleList:
     who = caller(app, Permission.CUSTOMERS_READ)
-    page = sales_service().search(who, card_last4=card_last4, customer_id=customer_id, limit=limit, cursor=cursor)
-    return models.SaleList(items=[models.SaleOut.of(s) for s in page.items], cursor=page.cursor)
+    at = cursors.open_(app.current_event, who, cursor)
+    page = sales_service().search(who, card_last4=card_last4, customer_id=customer_id, limit=limit, cursor=at)
+    out = cursors.seal(app.current_event, who, page.cursor)
+    return models.SaleList(items=[models.SaleOut.of(s) for s in page.items], cursor=out)
 
 
 @app.post(
@@ -114,8 +117,9 @@ def send_receipt(id: PathId, body: receipts.ReceiptIn) -> Response[receipts.Deli
 )
 def list_receipts(id: PathId, limit: Limit = 50, cursor: Cursor = None) -> receipts.DeliveryList:
     who = caller(app, Permission.CUSTOMERS_READ)
-    page = receipt_service().list(who, id, limit=limit, cursor=cursor)
-    return receipts.DeliveryList(items=[receipts.DeliveryOut.of(d) for d in page.items], cursor=page.cursor)
+    page = receipt_service().list(who, id, limit=limit, cursor=cursors.open_(app.current_event, who, cursor))
+    out = cursors.seal(app.current_event, who, page.cursor)
+    return receipts.DeliveryList(items=[receipts.DeliveryOut.of(d) for d in page.items], cursor=out)
 
 
 @app.get(

@@ -92,15 +92,16 @@ def _show(
     "/v1/signup-qr",
     tags=["Signup"],
     summary="The QR code of the hosted signup page, or of a kiosk link for the merchant's own device",
-    description="Show it at the till: shoppers scan it and sign up on their phone. With `sale_id`, signing up "
-    "attaches that sale and the welcome email carries it as the first receipt. A signup link works for 365 days "
-    "(a sale-bound one for a day); the `Signup-Link-Expires` header says until when, and a fresh code is printed "
-    "by asking again. With `mode=kiosk`, the code holds a kiosk link for the merchant's own device (source "
-    "`kiosk`, its own rate limit, each next shopper on an empty form in `locale`); `?kiosk=1` on any other link "
-    "marks nothing. `size` (pixels, the image's width at most) and `error` (error correction: `L`, `M`, `Q`, `H`) "
-    "make a code for a poster. The `Link` header holds the link itself.",
+    description="Show it at the till: shoppers scan it and sign up on their phone. With `sale_id`, signing up attaches "
+    "that sale and the welcome email carries it as the first receipt. A signup link works for 365 days (a "
+    "sale-bound one for a day: only the first signer gets the sale, and a sale that already has a customer is "
+    "refused with 409 `SALE_HAS_CUSTOMER`); the `Signup-Link-Expires` header says until when, and a fresh code"
+    " is printed by asking again. With `mode=kiosk`, the code holds a kiosk link for the merchant's own device"
+    " (source `kiosk`, its own rate limit, each next shopper on an empty form in `locale`); `?kiosk=1` on any "
+    "other link marks nothing. `size` (pixels, the image's width at most) and `error` (error correction: `L`, "
+    "`M`, `Q`, `H`) make a code for a poster. The `Link` header holds the link itself.",
     responses={
-        **responses(400, 401, 403, 404, 422),
+        **responses(400, 401, 403, 404, 409, 422),
         200: {
             "description": "The QR code",
             "content": {"image/svg+xml": {}, "image/png": {}},

@@ -42,7 +42,7 @@ class GatewayResponse:
     detail: str
 
     def body(self) -> bytes:
-        return json.dumps({"errors": [{"code": self.code, "detail": self.detail}]}).encode()
+        return json.dumps({"errors": [{"code": self.code, "detail": self.detail, "field": None}]}).encode()
 
 
 # The answers that come from the gateway itself, not from a function: one place, so that the README and the

@@ -392,11 +392,24 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.wfile.write(response.body)
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        # Method, path without the query string (it may hold an email or a phone number), status.
-        logger.info("%s %s %s", self.command, self.path.partition("?")[0], code)
+        # Method, the route's pattern (a hosted link's token is a bearer capability, and a query string may
+        # hold an email or a phone number), status.
+        logger.info("%s %s %s", self.command, _logged_path(self.server.stack, self.command, self.path), code)  # type: ignore[attr-defined]
 
     def log_message(self, format: str, *args: Any) -> None:
         logger.debug(format, *args)
+
+
+def _logged_path(stack: LocalStack, method: str, target: str) -> str:
+    """The route pattern a request matched (``/e/{token}``), never the path's own values: a hosted link's
+    token is a bearer capability. The local stack's own routes as they are; any other path is not shown."""
+    path = target.partition("?")[0]
+    if path.startswith("/_local/"):
+        return path
+    found = stack.gateway.routes.match(method, path) if stack.gateway is not None else None
+    if found is not None and found[0].path != "$default":
+        return found[0].path
+    return "(no route)"
 
 
 class _TooLarge(Exception):

@@ -66,7 +66,9 @@ def test_the_most_specific_route_wins(gateway, method, path, route_key, paramete
 def test_no_route_is_404_in_the_error_shape_without_invoking_anything(gateway, method, path):
     response = gateway.handle(method, path, GOOD)
     assert response.status == 404
-    assert response.json() == {"errors": [{"code": "NOT_FOUND", "detail": GATEWAY_RESPONSES["NOT_FOUND"].detail}]}
+    assert response.json() == {
+        "errors": [{"code": "NOT_FOUND", "detail": GATEWAY_RESPONSES["NOT_FOUND"].detail, "field": None}]
+    }
     assert not authorizer.CALLS and not echo.EVENTS
 
 
@@ -192,7 +194,9 @@ def test_a_body_over_10_mb_is_413(gateway):
 def test_a_missing_identity_is_401_without_invoking_the_authorizer(gateway):
     response = gateway.handle("GET", "/items")
     assert response.status == 401
-    assert response.json() == {"errors": [{"code": "UNAUTHORIZED", "detail": "A valid API key is required."}]}
+    assert response.json() == {
+        "errors": [{"code": "UNAUTHORIZED", "detail": "A valid API key is required.", "field": None}]
+    }
     assert authorizer.CALLS == [] and echo.EVENTS == []
 
 

@@ -13,6 +13,7 @@ from clientele.kernel import contact
 from clientele.kernel.crypto import keyed_hash
 from clientele.kernel.errors import ErrorDetail, InvalidFields, ValidationFailed
 from clientele.kernel.links import Link, LinkSigner
+from clientele.kernel.text import single_line as _text  # the signup form's cleaning, shared with the API
 from clientele.signup.service import (
     CONSENT_VERSION,
     FormExpired,
@@ -22,7 +23,6 @@ from clientele.signup.service import (
     SignupSubmission,
     _checked,
     _network,
-    _text,
 )
 
 SECRET = b"s" * 32
@@ -50,6 +50,8 @@ class TestText:
             ("Ana\u200bMaria", "AnaMaria"),  # invisible format characters are dropped
             ("\r\n\t", ""),
             ("José Ñúñez-O'Brien", "José Ñúñez-O'Brien"),
+            ("\x1b[31mAna\x1b[0m", "Ana"),  # terminal escape sequences are removed whole
+            ("Ana\u202e\u2066", "Ana"),  # bidirectional overrides and isolates are dropped
         ],
     )
     def test_names_are_one_clean_line(self, raw: str, clean: str) -> None:

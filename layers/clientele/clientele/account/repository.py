@@ -44,9 +44,15 @@ class MerchantRepository:
         return Merchant.model_validate(fields_of(item))
 
     def save(self, merchant: Merchant, expected_version: int) -> None:
-        """Store the merchant and refresh the account snapshot on every active key, atomically."""
-        operations = [
-            self.table.put_op(
+        """Store the merchant and refresh the account snapshot on every active key, atomically.
+
+        Each look-up item is updated only if it still exists: a key revoked between the read of the keys
+        and the transaction fails its condition (the transaction is then made again without it) instead of
+        being re-created by the update."""
+        for _attempt in range(5):
+            tx = self.table.transaction()
+            tx.put(
+                "merchant",
                 {
                     "PK": partitions.merchant_pk(merchant.id),
                     "SK": keys.MERCHANT_SK,
@@ -55,26 +61,30 @@ class MerchantRepository:
                 },
                 condition="version = :v",
                 vals={":v": expected_version},
-            ),
-        ]
-        snapshot = _snapshot(merchant)
-        for item in self._all(merchant.id, "APIKEY#"):
-            if item.get("revoked_at"):
-                continue
-            operations.append(
-                self.table.update_op(
+            )
+            snapshot = _snapshot(merchant)
+            for item in self._all(merchant.id, "APIKEY#"):
+                if item.get("revoked_at"):
+                    continue
+                tx.update(
+                    "key_lookup",
                     keys.api_key_lookup_pk(item["secret_hash"]),
                     keys.API_KEY_LOOKUP_SK,
                     "SET terms_accepted = :t, country = :c, locale = :l",
+                    condition="attribute_exists(PK)",
                     vals={":t": snapshot["terms_accepted"], ":c": snapshot["country"], ":l": snapshot["locale"]},
                 )
-            )
-        try:
-            self.table.transact(operations)
-        except TransactionCancelled as exc:
-            if exc.cancelled.failed(0):
-                raise VersionMismatch("The settings were changed meanwhile; read them again.", field="version") from exc
-            raise
+            try:
+                tx.commit()
+                return
+            except TransactionCancelled as exc:
+                if exc.cancelled.failed("merchant"):
+                    raise VersionMismatch(
+                        "The settings were changed meanwhile; read them again.", field="version"
+                    ) from exc
+                if not (exc.cancelled.failed("key_lookup") or exc.cancelled.conflict):
+                    raise
+        raise VersionMismatch("The settings were changed meanwhile; read them again.", field="version")
 
     # Sites ------------------------------------------------------------------------------------
     @staticmethod

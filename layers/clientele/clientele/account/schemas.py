@@ -76,6 +76,23 @@ class SettingsPatch(Input):
     country: Country | None = None
     privacy_policy_url: Url | None = None
 
+    @field_validator("contact_email")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        """A real address (it becomes every email's Reply-To): never a CR, LF or anything else a header
+        could be injected with."""
+        if value is None:
+            return None
+        from clientele.kernel.contact import normalise_email
+        from clientele.kernel.errors import ValidationFailed
+
+        if any(ch in value for ch in "\r\n\x00"):
+            raise ValueError("an email address is one line")
+        try:
+            return normalise_email(value)
+        except ValidationFailed as exc:
+            raise ValueError("not a valid email address") from exc
+
     def changes(self) -> dict[str, Any]:
         mapping = {"business_name": "name"}
         return {mapping.get(k, k): getattr(self, k) for k in self.model_fields_set if k != "version"}

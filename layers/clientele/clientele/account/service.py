@@ -36,6 +36,21 @@ class TermsListener(Protocol):
     def terms_accepted(self, merchant_id: str) -> Any: ...
 
 
+def within_sites(principal: Principal, key: ApiKey) -> bool:
+    """Whether ``key`` lies within the caller's sites: every key for an unlimited caller; for a
+    site-limited one, only keys limited to some of its own sites."""
+    if principal.site_ids is None:
+        return True
+    return key.site_ids is not None and set(key.site_ids) <= set(principal.site_ids)
+
+
+def require_unlimited(principal: Principal, what: str) -> None:
+    """Merchant-wide changes (settings, new sites, terms, label and preference definitions) belong to
+    keys that are not limited to sites."""
+    if principal.site_ids is not None:
+        raise Forbidden(f"Only a key that is not limited to sites may {what}.")
+
+
 class AccountService:
     def __init__(
         self,
@@ -67,6 +82,7 @@ class AccountService:
         merchant = self.merchants.get(principal.merchant_id)
         if merchant.terms and merchant.terms.version == version:
             return Terms(version, self.terms_url.format(version=version), merchant.terms), False
+        require_unlimited(principal, "accept the terms")
         expected = merchant.version
         merchant.terms = TermsAcceptance(version=version, accepted_at=clock.now_iso(), accepted_by=principal.key_id)
         merchant.version += 1
@@ -85,6 +101,7 @@ class AccountService:
         return self.merchants.get(principal.merchant_id)
 
     def update_settings(self, principal: Principal, version: int, changes: dict[str, Any]) -> Merchant:
+        require_unlimited(principal, "change the merchant's settings")
         merchant = self.merchants.get(principal.merchant_id)
         if merchant.version != version:
             raise VersionMismatch("The settings were changed meanwhile; read them again.", field="version")
@@ -109,6 +126,7 @@ class AccountService:
         currency: str,
         address: str | None = None,
     ) -> Site:
+        require_unlimited(principal, "add sites")
         site = Site(
             id=ids.new_id("site"),
             name=name,
@@ -131,7 +149,8 @@ class AccountService:
 
     # API keys ---------------------------------------------------------------------------------
     def keys(self, principal: Principal) -> list[ApiKey]:
-        return self.merchants.list_keys(principal.merchant_id)
+        """The merchant's keys; a site-limited key sees only the keys limited to (some of) its own sites."""
+        return [k for k in self.merchants.list_keys(principal.merchant_id) if within_sites(principal, k)]
 
     def issue_key(
         self,
@@ -188,6 +207,12 @@ class AccountService:
         return self.issue_key(principal, merchant, role=role, site_ids=site_ids, name=name)
 
     def revoke_key(self, principal: Principal, key_id: str) -> None:
+        """Revoke a key. A site-limited key may revoke only keys within its sites: any other is 404,
+        as if it did not exist (head office's unlimited keys stay out of its reach)."""
+        if principal.site_ids is not None:
+            key = next((k for k in self.merchants.list_keys(principal.merchant_id) if k.id == key_id), None)
+            if key is None or not within_sites(principal, key):
+                raise NotFound("No such API key.", field="id")
         self.merchants.revoke_key(principal.merchant_id, key_id, clock.now_iso())
 
     # Labels and marketing-preference definitions ----------------------------------------------
@@ -195,14 +220,17 @@ class AccountService:
         return self.merchants.list_labels(principal.merchant_id)
 
     def rename_label(self, principal: Principal, label_id: str, name: str) -> Label:
+        require_unlimited(principal, "change label definitions")
         return self.merchants.rename_label(principal.merchant_id, label_id, name)
 
     def delete_label(self, principal: Principal, label_id: str) -> None:
         """The definition only; taking the label off every customer is the customer list's
         (``CustomerService.take_label_off_everyone``), called next by the route."""
+        require_unlimited(principal, "change label definitions")
         self.merchants.delete_label(principal.merchant_id, label_id)
 
     def create_label(self, principal: Principal, name: str) -> Label:
+        require_unlimited(principal, "change label definitions")
         label = Label(id=ids.new_id("label"), name=name, created_at=clock.now_iso())
         self.merchants.put_label(principal.merchant_id, label)
         return label
@@ -213,6 +241,7 @@ class AccountService:
     def create_preference(
         self, principal: Principal, *, name: str, channel: Channel, description: str | None
     ) -> MarketingPreferenceDefinition:
+        require_unlimited(principal, "change marketing preference definitions")
         preference = MarketingPreferenceDefinition(
             id=ids.new_id("pref"), name=name, channel=channel, description=description, created_at=clock.now_iso()
         )

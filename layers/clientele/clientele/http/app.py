@@ -123,6 +123,96 @@ def _precheck(event: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+UNAUTHENTICATED = "A valid API key is required: Authorization: Bearer <api_key>."
+MAX_JSON_DEPTH = 32  # nesting of arrays and objects; our shapes need a handful
+MAX_JSON_NUMBER = 40  # characters of one number; money is integer minor units
+
+
+def _unauthenticated(event: dict[str, Any]) -> dict[str, Any] | None:
+    """A route behind the authorizer answers 401 to a caller without a valid key before anything reads its
+    body: an unknown key learns nothing of the route's schema (routes without an authorizer carry no
+    ``requestContext.authorizer`` and are let through)."""
+    authorizer = (event.get("requestContext") or {}).get("authorizer")
+    if not isinstance(authorizer, dict):
+        return None
+    context = authorizer.get("lambda") or {}
+    if isinstance(context, dict) and context.get("authenticated") in (True, "true"):
+        return None
+    return _raw_error(401, errors.body([ErrorDetail("UNAUTHORIZED", UNAUTHENTICATED)]))
+
+
+def _rate_limited(event: dict[str, Any]) -> dict[str, Any] | None:
+    """429 with Retry-After once the key's requests of the minute are spent (:mod:`clientele.http.limits`)."""
+    from clientele.http import limits
+
+    wait = limits.retry_after(event)
+    if wait is None:
+        return None
+    detail = f"This API key sent too many requests; try again in {wait} seconds."
+    refused = _raw_error(429, errors.body([ErrorDetail("RATE_LIMITED", detail)]))
+    refused["headers"]["Retry-After"] = str(wait)
+    return refused
+
+
+class _TooComplex(ValueError):
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+
+
+def _number(text: str) -> Any:
+    if len(text) > MAX_JSON_NUMBER:
+        raise _TooComplex("NUMBER_TOO_LARGE", f"A number in the body has more than {MAX_JSON_NUMBER} characters.")
+    return float(text) if any(c in text for c in ".eE") else int(text)
+
+
+def _constant(text: str) -> Any:
+    raise _TooComplex("MALFORMED_JSON", f"The request body is not valid JSON ({text} is not a JSON value).")
+
+
+def _json_depth(text: str) -> int:
+    """How deeply arrays and objects nest in ``text`` (strings skipped), without parsing it."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > MAX_JSON_DEPTH:
+                return deepest
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def _json_limits(event: dict[str, Any]) -> dict[str, Any] | None:
+    """A JSON body nested deeper than ``MAX_JSON_DEPTH`` or with a number longer than ``MAX_JSON_NUMBER``
+    (or NaN, Infinity) is a 400 before any parser sees it: no recursion or big-number error can follow."""
+    text = event.get("body")
+    if not text or not isinstance(text, str):
+        return None
+    if _json_depth(text) > MAX_JSON_DEPTH:
+        return _raw_error(
+            400, errors.body([ErrorDetail("JSON_TOO_DEEP", f"The body nests deeper than {MAX_JSON_DEPTH} levels.")])
+        )
+    try:
+        json.loads(text, parse_int=_number, parse_float=_number, parse_constant=_constant)
+    except _TooComplex as exc:
+        return _raw_error(400, errors.body([ErrorDetail(exc.code, str(exc))]))
+    except (ValueError, RecursionError):
+        return None  # not JSON at all: the route's own validation answers MALFORMED_JSON
+    return None
+
+
 def lambda_entry(app: APIGatewayHttpResolver) -> LambdaHandler:
     """The function's handler: body checks, correlation id, metrics and tracing around ``app``."""
 
@@ -130,23 +220,39 @@ def lambda_entry(app: APIGatewayHttpResolver) -> LambdaHandler:
     @metrics.log_metrics
     @tracer.capture_lambda_handler(capture_response=False)
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        refused = _precheck(event)
+        refused = _unauthenticated(event) or _rate_limited(event) or _precheck(event) or _json_limits(event)
         if refused is not None:
-            return refused
+            return _private(refused)
         try:
-            return app.resolve(event, context)
+            return _private(app.resolve(event, context))
         except Exception:
             logger.exception("unhandled error")
-            return _raw_error(500, errors.body([ErrorDetail("INTERNAL", "Something went wrong on our side.")]))
+            return _private(
+                _raw_error(500, errors.body([ErrorDetail("INTERNAL", "Something went wrong on our side.")]))
+            )
 
     return handler
+
+
+# Every answer of the merchant API may hold personal data: no cache keeps it, no browser sniffs its type.
+PRIVATE_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+
+
+def _private(response: dict[str, Any]) -> dict[str, Any]:
+    headers = response.setdefault("headers", {}) or {}
+    present = {name.lower() for name in headers}
+    for name, value in PRIVATE_HEADERS.items():
+        if name.lower() not in present:
+            headers[name] = value
+    response["headers"] = headers
+    return response
 
 
 def principal(app: APIGatewayHttpResolver) -> Principal:
     """The caller, as the authorizer resolved it from the API key."""
     context = app.current_event.request_context.authorizer.get_lambda or {}
     if context.get("authenticated") not in (True, "true"):
-        raise Unauthorized("A valid API key is required: Authorization: Bearer <api_key>.")
+        raise Unauthorized(UNAUTHENTICATED)
     try:
         site_ids = context.get("site_ids")
         return Principal(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlencode
@@ -132,6 +133,14 @@ def page_entry(app: APIGatewayHttpResolver) -> LambdaHandler:
     @metrics.log_metrics
     @tracer.capture_lambda_handler(capture_response=False)
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        from clientele.http import limits
+
+        wait = limits.retry_after(event)  # the merchant-API routes such a function also serves (signup QR)
+        if wait is not None:
+            detail = "This API key sent too many requests."
+            body = json.dumps({"errors": [{"code": "RATE_LIMITED", "detail": detail, "field": None}]})
+            headers = {"Content-Type": "application/json", "Retry-After": str(wait), "Cache-Control": "no-store"}
+            return {"statusCode": 429, "headers": headers, "body": body}
         try:
             return app.resolve(event, context)
         except Exception:

@@ -9,13 +9,41 @@ from __future__ import annotations
 from typing import Annotated
 from zoneinfo import available_timezones
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic_core import PydanticCustomError
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+from clientele.kernel import text
+
+
+def _iso_country(value: str) -> str:
+    if value not in text.country_codes():
+        raise ValueError("unknown ISO 3166-1 country code")
+    return value
+
+
+def _iso_currency(value: str) -> str:
+    if value not in text.currency_codes():
+        raise ValueError("unknown ISO 4217 currency code")
+    return value
+
+
+def _visible_line(value: str) -> str:
+    """Cleaned as the signup form cleans names (kernel/text.py); what is left must show a character."""
+    cleaned = text.single_line(value)
+    if not cleaned:
+        raise PydanticCustomError("string_too_short", "String should have at least 1 visible character")
+    return cleaned
+
+
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), AfterValidator(_visible_line)
+]
+ShortText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_visible_line)
+]
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
-Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
-Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$"), AfterValidator(_iso_country)]
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$"), AfterValidator(_iso_currency)]
 Locale = Annotated[str, StringConstraints(pattern=r"^(en|fr|nl)$")]
 Url = Annotated[str, StringConstraints(pattern=r"^https?://[^\s]{1,2000}$", max_length=2048)]
 

@@ -188,6 +188,11 @@ class DeliveryService:
             if exc.permanent:
                 return Outcome.FAILED
             raise RetryLater(exc.code) from exc
+        except Exception:
+            # Whatever else went wrong, the last receive marks the delivery failed before the queue
+            # dead-letters the message: its status never stays "queued".
+            self._release(current, claim_id, "SEND_ERROR", final=final)
+            raise
         self.deliveries.mark_sent(current, claim_id=claim_id, now=clock.now_iso(), provider_message_id=provider_id)
         logger.info(
             "delivery sent", extra={"delivery_id": current.id, "kind": current.kind, "merchant_id": current.merchant_id}
@@ -218,13 +223,16 @@ class DeliveryService:
         except NotFound as exc:
             raise _Undeliverable("NO_RECIPIENT") from exc
         links = self.links(merchant, customer, delivery)
+        sale = self._sale(delivery)
+        if sale is None and delivery.kind == "welcome":
+            links.extra.pop("receipt", None)
         context = messages.MessageContext(
             delivery=delivery,
             merchant=merchant,
             customer=customer,
             locale=_locale(customer, merchant),
             links=links,
-            sale=(sale := self._sale(delivery)),
+            sale=sale,
             site=self._site(sale),
         )
         try:
@@ -242,7 +250,10 @@ class DeliveryService:
         sale_id = delivery.refs.get("sale_id")
         if not sale_id or self.sales is None:
             return None
-        return self.sales(delivery.merchant_id, sale_id)
+        sale = self.sales(delivery.merchant_id, sale_id)
+        if delivery.kind == "welcome" and sale is not None and sale.customer_id != delivery.customer_id:
+            return None  # a welcome carries a sale only as its own customer's first receipt
+        return sale
 
     def _site(self, sale: Sale | None) -> Site | None:
         if sale is None or self.sites is None:

@@ -51,7 +51,22 @@ def _clean(value: str) -> str:
     return " ".join("".join(ch if ch.isprintable() else " " for ch in value).split())
 
 
+def _header_safe(value: str) -> bool:
+    return not any(ch in value for ch in "\r\n\x00")
+
+
 def build_mime(email: OutgoingEmail, sender_address: str) -> bytes:
+    """The raw message; :class:`SendFailed` (permanent, ``INVALID_HEADER``) when an address or a header
+    value could inject a header or cannot be written at all: such a message would never go."""
+    if not all(_header_safe(v) for v in (email.to, email.reply_to or "", *email.headers.values(), *email.headers)):
+        raise SendFailed("INVALID_HEADER", permanent=True)
+    try:
+        return _mime(email, sender_address)
+    except (ValueError, TypeError, IndexError) as exc:
+        raise SendFailed("INVALID_HEADER", permanent=True) from exc
+
+
+def _mime(email: OutgoingEmail, sender_address: str) -> bytes:
     message = EmailMessage()
     local, _, domain = sender_address.partition("@")
     message["From"] = Address(display_name=_clean(email.sender_name)[:70], username=local, domain=domain)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+
 from clientele.storage.table import ConditionFailed, Item, Table
 
 
@@ -32,33 +34,37 @@ class OneTimeCodeRepository:
     def get(self, kind: str, value_hash: str) -> Item | None:
         return self.table.get(_pk(kind, value_hash), _SK, consistent=True)
 
-    def count_attempt(self, kind: str, value_hash: str, max_attempts: int) -> int | None:
-        """Count a wrong attempt; the attempts so far, or ``None`` when the code is used up or gone."""
+    def attempt(self, kind: str, value_hash: str, code_hash: str, max_attempts: int) -> tuple[bool, int] | None:
+        """Evaluate one guess: ``(right, attempts so far)``, or ``None`` when the code is used up or gone.
+
+        Every guess first takes one of the code's attempts in a single conditional write (the count and
+        the check that attempts remain are one operation), and only a guess that got an attempt is compared:
+        however many guesses arrive at once, at most ``max_attempts`` are ever evaluated. A right guess then
+        deletes the code, conditionally, so that it works once even if two right guesses race."""
         try:
             item = self.table.update(
                 _pk(kind, value_hash),
                 _SK,
                 "ADD attempts :one",
-                condition="attribute_exists(PK) AND attempts < :max",
+                condition="attribute_exists(PK) AND attempts < :max AND attribute_not_exists(used)",
                 vals={":one": 1, ":max": max_attempts},
             )
         except ConditionFailed:
             return None
-        return int(item["attempts"])
-
-    def consume(self, kind: str, value_hash: str, code_hash: str, max_attempts: int) -> bool:
-        """Delete the code if it is this one and still has attempts left: a code works once."""
+        attempts = int(item["attempts"])
+        if not hmac.compare_digest(str(item.get("code_hash", "")), code_hash):
+            return False, attempts
         try:
             self.table.update(
                 _pk(kind, value_hash),
                 _SK,
                 "SET used = :t",
-                condition="code_hash = :h AND attempts < :max AND attribute_not_exists(used)",
-                vals={":h": code_hash, ":max": max_attempts, ":t": True},
+                condition="attribute_exists(PK) AND attribute_not_exists(used)",
+                vals={":t": True},
             )
         except ConditionFailed:
-            return False
+            return None
         self.table._client.delete_item(
             TableName=self.table.name, Key={"PK": {"S": _pk(kind, value_hash)}, "SK": {"S": _SK}}
         )
-        return True
+        return True, attempts

@@ -13,10 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from clientele.erasure.service import ErasurePath
 from clientele.kernel import clock, contact, crypto
-from clientele.kernel.errors import RateLimited, ValidationFailed
+from clientele.kernel.errors import NotFound, RateLimited, ValidationFailed
 from clientele.kernel.links import LIFETIME_SECONDS, InvalidLink, Link, LinkSigner
+from clientele.platform.observability import logger, metrics
 from clientele.storage.rate_limits import Bucket, LimitReached
 
 if TYPE_CHECKING:
@@ -32,6 +35,17 @@ CODE_TTL_SECONDS = LIFETIME_SECONDS[Link.PRIVACY_PENDING]
 MAX_ATTEMPTS = 5
 RESEND = "privacy-resend"  # the sealing purpose of the address a pending token carries
 SEALED_LENGTH = 256  # bytes: longer than any address (an email address has at most 254 characters)
+SMS_PER_HOUR = 200  # codes texted by the portal per hour, over every number (PRIVACY_SMS_PER_HOUR)
+SMS_BUDGET_METRIC = "PortalSmsBudgetExhausted"  # the alarm in template.yaml watches it
+
+
+def _region(e164: str) -> str | None:
+    import phonenumbers
+
+    try:
+        return phonenumbers.region_code_for_number(phonenumbers.parse(e164))
+    except phonenumbers.NumberParseException:
+        return None
 
 
 @dataclass(frozen=True)
@@ -76,6 +90,7 @@ class PrivacyPortal:
         secret: Callable[[], bytes],
         send_code: SendCode,
         access: DataAccess | None = None,
+        sms_per_hour: int = SMS_PER_HOUR,
     ) -> None:
         self.codes = codes
         self.customers = customers
@@ -86,6 +101,7 @@ class PrivacyPortal:
         self._secret = secret
         self.send_code = send_code
         self.access = access
+        self.sms_per_hour = sms_per_hour
 
     # Step 1: an address -> a code sent to it ---------------------------------------------------
     def address(self, raw: str, *, country: str) -> Address:
@@ -111,8 +127,10 @@ class PrivacyPortal:
         code = f"{secrets.randbelow(1_000_000):06d}"
         expires_at = int(clock.utcnow().timestamp()) + CODE_TTL_SECONDS
         self.codes.issue(address.kind, address.hash, self._code_hash(address, code), expires_at=expires_at)
-        # Sent whether or not any merchant holds the address: the answer must not tell.
-        self.send_code(address, code, locale)
+        # The answer never tells whether anyone holds the address. An email is sent whatever; a text message
+        # only to a number some merchant holds, in a country where it trades, within the hourly budget.
+        if address.kind != "phone" or self._may_text(address):
+            self.send_code(address, code, locale)
         return self.signer.sign(Link.PRIVACY_PENDING, {"k": address.kind, "h": address.hash})
 
     def resend_token(self, address: Address) -> str:
@@ -130,6 +148,34 @@ class PrivacyPortal:
         address = Address(kind, value.rstrip(b"\0").decode(), value_hash)
         return self.request_code(address, client_ip=client_ip, locale=locale)
 
+    def _may_text(self, address: Address) -> bool:
+        """Whether the portal may text a code to ``address``: it is not an SMS relay for any number in the
+        world (SMS pumping bills the operator), so the number must belong to a customer of some merchant, be
+        of one of those merchants' countries (theirs or their sites'), and the hour's budget must not be spent."""
+        holders = self.customers.holders("phone", address.hash)
+        if not holders:
+            logger.info("portal code not texted", extra={"reason": "no_holder"})
+            return False
+        countries: set[str] = set()
+        for merchant_id in {merchant_id for merchant_id, _ in holders}:
+            try:
+                countries.add(self.merchants.get(merchant_id).country)
+            except NotFound:
+                continue
+            countries.update(site.country for site in self.merchants.list_sites(merchant_id))
+        if _region(address.value) not in countries:
+            logger.info("portal code not texted", extra={"reason": "country"})
+            return False
+        try:
+            self.limits.consume(
+                [Bucket("privacy-sms", "all", self.sms_per_hour, 3600)], now_epoch=int(clock.utcnow().timestamp())
+            )
+        except LimitReached:
+            logger.warning("portal code not texted", extra={"reason": "hourly_budget"})
+            metrics.add_metric(name=SMS_BUDGET_METRIC, unit=MetricUnit.Count, value=1)
+            return False
+        return True
+
     # Step 2: the code -> a short session ---------------------------------------------------------
     def verify(self, pending_token: str, code: str) -> str:
         kind, value_hash = self._read(Link.PRIVACY_PENDING, pending_token)
@@ -138,10 +184,13 @@ class PrivacyPortal:
             raise CodeUnusable
         address = Address(kind, "", value_hash)
         code = "".join(ch for ch in code if ch.isdigit())
-        if len(code) == 6 and self.codes.consume(kind, value_hash, self._code_hash(address, code), MAX_ATTEMPTS):
+        guessed = self.codes.attempt(kind, value_hash, self._code_hash(address, code), MAX_ATTEMPTS)
+        if guessed is None:
+            raise CodeUnusable
+        right, attempts = guessed
+        if right:
             return self.signer.sign(Link.PRIVACY_SESSION, {"k": kind, "h": value_hash})
-        attempts = self.codes.count_attempt(kind, value_hash, MAX_ATTEMPTS)
-        if attempts is None or attempts >= MAX_ATTEMPTS:
+        if attempts >= MAX_ATTEMPTS:
             raise CodeUnusable
         raise WrongCode(MAX_ATTEMPTS - attempts)
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 class PrivacySettings(Settings):
     sender_email: str = Field(default="no-reply@example.com", alias="SENDER_EMAIL")
+    sms_per_hour: int = Field(default=200, alias="PRIVACY_SMS_PER_HOUR")
 
 
 @provider
@@ -78,4 +79,5 @@ def privacy_portal() -> PrivacyPortal:
         secret=app_secret,
         send_code=send_one_time_code,
         access=data_access(),
+        sms_per_hour=settings(PrivacySettings).sms_per_hour,
     )

@@ -44,7 +44,7 @@ class InsightsService:
         self.merchants = merchants
 
     def customer(self, principal: Principal, customer_id: str) -> CustomerInsights:
-        return self.insights.customer(principal.merchant_id, customer_id)
+        return self.insights.customer(principal.merchant_id, customer_id, principal.site_ids)
 
     def activity(
         self,
@@ -68,6 +68,7 @@ class InsightsService:
             ascending=order == "asc",
             limit=limit,
             cursor=cursor,
+            site_ids=principal.site_ids,
         )
         # An empty first page is the only case where a missing (or foreign) customer is not already ruled out.
         if not page.items and cursor is None and not self.insights.customer_exists(principal.merchant_id, customer_id):

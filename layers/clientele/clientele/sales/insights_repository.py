@@ -23,24 +23,32 @@ class InsightsRepository:
     def __init__(self, table: Table) -> None:
         self.table = table
 
-    def customer(self, merchant_id: str, customer_id: str) -> CustomerInsights:
+    def customer(self, merchant_id: str, customer_id: str, site_ids: list[str] | None = None) -> CustomerInsights:
+        """The customer's counters over every site, or (``site_ids``) summed from the counters kept at each of
+        those sites, so a site-limited key learns nothing of other sites."""
         pk = partitions.customer_pk(merchant_id, customer_id)
+        counters = [keys.CUSTOMER_STATS_SK] if site_ids is None else [keys.customer_site_stats_sk(s) for s in site_ids]
         found = {
-            i["SK"]: i for i in self.table.batch_get([(pk, customer_keys.CUSTOMER_SK), (pk, keys.CUSTOMER_STATS_SK)])
+            i["SK"]: i
+            for i in self.table.batch_get([(pk, customer_keys.CUSTOMER_SK), *[(pk, sk) for sk in counters][:99]])
         }
         if customer_keys.CUSTOMER_SK not in found:
             raise NotFound("No such customer.", field="id")
-        stats = found.get(keys.CUSTOMER_STATS_SK, {})
-        spent = {k.removeprefix("spent_"): int(v) for k, v in stats.items() if k.startswith("spent_")}
-        return CustomerInsights(
-            customer_id=customer_id,
-            spent=spent,
-            purchase_count=int(stats.get("purchase_count", 0)),
-            refund_count=int(stats.get("refund_count", 0)),
-            exchange_count=int(stats.get("exchange_count", 0)),
-            first_visit_at=stats.get("first_visit_at"),
-            last_visit_at=stats.get("last_visit_at"),
-        )
+        insights = CustomerInsights(customer_id=customer_id)
+        for stats in (found[sk] for sk in counters if sk in found):
+            for name, value in stats.items():
+                if name.startswith("spent_"):
+                    currency = name.removeprefix("spent_")
+                    insights.spent[currency] = insights.spent.get(currency, 0) + int(value)
+            insights.purchase_count += int(stats.get("purchase_count", 0))
+            insights.refund_count += int(stats.get("refund_count", 0))
+            insights.exchange_count += int(stats.get("exchange_count", 0))
+            first, last = stats.get("first_visit_at"), stats.get("last_visit_at")
+            if first and (insights.first_visit_at is None or first < insights.first_visit_at):
+                insights.first_visit_at = first
+            if last and (insights.last_visit_at is None or last > insights.last_visit_at):
+                insights.last_visit_at = last
+        return insights
 
     def customer_exists(self, merchant_id: str, customer_id: str) -> bool:
         return self.table.get(partitions.customer_pk(merchant_id, customer_id), customer_keys.CUSTOMER_SK) is not None

@@ -94,6 +94,9 @@ def _guard(attribute: str, value: int, threshold: int, vals: dict[str, Any], nam
     return f"#{attribute} = :{attribute}_was"
 
 
+MAX_FILTERED_READS = 10  # reads behind one page of a site-limited key's activity
+
+
 class SaleRepository:
     def __init__(self, table: Table, customers: CustomerRepository) -> None:
         self.table = table
@@ -174,25 +177,33 @@ class SaleRepository:
         ascending: bool,
         limit: int,
         cursor: str | None,
+        site_ids: list[str] | None = None,
     ) -> Page[Sale]:
-        """One bounded page of a customer's sales: by date on the table, by amount on GSI1."""
+        """One bounded page of a customer's sales: by date on the table, by amount on GSI1.
+
+        With ``site_ids``, only sales at those sites: reads go on (each asking only for what the page still
+        lacks, so the cursor is always the last entry read) until the page is full, the entries run out or
+        ``MAX_FILTERED_READS`` reads were made; a page may then hold fewer than ``limit`` sales."""
         if by_amount:
-            items, next_cursor = self.table.query(
-                partition=("GSI1PK", keys.activity_by_amount_pk(merchant_id, customer_id, scope)),
-                index="GSI1",
-                limit=limit,
-                cursor=cursor,
-                forward=ascending,
-            )
+            query: dict[str, Any] = {
+                "partition": ("GSI1PK", keys.activity_by_amount_pk(merchant_id, customer_id, scope)),
+                "index": "GSI1",
+            }
         else:
+            query = {
+                "partition": ("PK", partitions.customer_pk(merchant_id, customer_id)),
+                "begins_with": ("SK", keys.activity_prefix(scope)),
+            }
+        found: list[Sale] = []
+        next_cursor = cursor
+        for _ in range(1 if site_ids is None else MAX_FILTERED_READS):
             items, next_cursor = self.table.query(
-                partition=("PK", partitions.customer_pk(merchant_id, customer_id)),
-                begins_with=("SK", keys.activity_prefix(scope)),
-                limit=limit,
-                cursor=cursor,
-                forward=ascending,
+                **query, limit=limit - len(found), cursor=next_cursor, forward=ascending
             )
-        return Page[Sale](items=[self.to_sale(i) for i in items], cursor=next_cursor)
+            found += [sale for sale in map(self.to_sale, items) if site_ids is None or sale.site_id in site_ids]
+            if len(found) >= limit or not next_cursor:
+                break
+        return Page[Sale](items=found, cursor=next_cursor)
 
     def card_link(self, merchant_id: str, fingerprint: str) -> CardLink | None:
         item = self.table.get(keys.card_lookup_pk(merchant_id, fingerprint_hash(fingerprint)), keys.CARD_LOOKUP_SK)

@@ -342,7 +342,14 @@ class SalesService:
         mid = principal.merchant_id
         if customer_id is not None:
             page = self.sales.activity(
-                mid, customer_id, scope="all", by_amount=False, ascending=False, limit=limit, cursor=cursor
+                mid,
+                customer_id,
+                scope="all",
+                by_amount=False,
+                ascending=False,
+                limit=limit,
+                cursor=cursor,
+                site_ids=principal.site_ids,
             )
             if card_last4 is not None:
                 page.items = [s for s in page.items if s.card and s.card.last4 == card_last4]
@@ -354,12 +361,15 @@ class SalesService:
             page.items = [s for s in page.items if s.site_id in principal.site_ids]
         return page
 
-    def exists(self, merchant_id: str, sale_id: str) -> bool:
+    def check_attachable(self, principal: Principal, sale_id: str) -> None:
+        """A QR code may be made for a sale the caller can see (404 otherwise, as for ``GET /v1/sales/{id}``)
+        and that has no customer yet (409): a sale's receipt goes to its own customer only."""
         try:
-            self.sales.get(merchant_id, sale_id)
-        except NotFound:
-            return False
-        return True
+            sale = self.get(principal, sale_id)
+        except NotFound as exc:
+            raise NotFound("No such sale.", field="sale_id") from exc
+        if sale.customer_id is not None:
+            raise Conflict("This sale already has a customer.", field="sale_id", code="SALE_HAS_CUSTOMER")
 
     def attach(self, principal: Principal, sale_id: str, customer_id: str) -> bool:
         """Give a recorded sale that has no customer to ``customer_id`` (the shopper who signed up from the

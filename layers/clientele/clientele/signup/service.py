@@ -24,6 +24,7 @@ from clientele.kernel.crypto import keyed_hash
 from clientele.kernel.errors import AlreadyExists, ErrorDetail, InvalidFields, NotFound, RateLimited, ValidationFailed
 from clientele.kernel.links import LIFETIME_SECONDS, SALE_SIGNUP_SECONDS, InvalidLink, Link, LinkSigner
 from clientele.kernel.permissions import Principal, Role
+from clientele.kernel.text import single_line
 from clientele.platform.observability import logger
 from clientele.rendering.languages import N_
 from clientele.storage.inbox import Inbox
@@ -53,7 +54,7 @@ POLICY_WORDS = N_("its privacy policy")
 class SaleAttachment(Protocol):
     """The sales context's port for a signup from a QR code printed for one sale."""
 
-    def exists(self, merchant_id: str, sale_id: str) -> bool: ...
+    def check_attachable(self, principal: Principal, sale_id: str) -> None: ...
 
     def attach(self, principal: Principal, sale_id: str, customer_id: str) -> bool: ...
 
@@ -228,8 +229,8 @@ class SignupService:
 
         from clientele.rendering import qr
 
-        if sale_id and self.sales is not None and not self.sales.exists(principal.merchant_id, sale_id):
-            raise NotFound("No such sale.", field="sale_id")
+        if sale_id and self.sales is not None:
+            self.sales.check_attachable(principal, sale_id)
         if kiosk:
             url, lifetime = self.signer.kiosk_url(principal.merchant_id, locale), LIFETIME_SECONDS[Link.KIOSK]
         else:
@@ -321,7 +322,6 @@ class SignupService:
             country=page.country,
             locale=locale,
         )
-        refs = {"sale_id": sale_id} if sale_id else {}
         try:
             customer = self.customers.create(principal, draft)
         except AlreadyExists as exc:
@@ -336,8 +336,10 @@ class SignupService:
                 )
             logger.info("signup for a contact already on the list", extra={"merchant_id": merchant_id})
             return SignupResult(page, "already_on_list", exc.existing_id)
-        if sale_id and self.sales is not None:
-            self.sales.attach(principal, sale_id, customer.id)
+        # The sale is the welcome's first receipt only if it was attached to this very customer: a later
+        # signer through the same code (or a code printed for a sale that has a customer) never sees it.
+        attached = bool(sale_id and self.sales is not None and self.sales.attach(principal, sale_id, customer.id))
+        refs = {"sale_id": sale_id} if attached and sale_id else {}
         if customer.email:
             self.deliveries.enqueue("welcome", merchant_id, customer.id, Channel.EMAIL, refs)
         elif customer.phone:
@@ -362,8 +364,8 @@ class SignupService:
     def _validate(self, page: SignupPage, form: SignupSubmission, locale: str, source: Source) -> CustomerDraft:
         """Every field's problems at once (:class:`InvalidFields`), or the customer to create."""
         problems: list[ErrorDetail] = []
-        given_name = _text(form.given_name)
-        family_name = _text(form.family_name)
+        given_name = single_line(form.given_name)
+        family_name = single_line(form.family_name)
         if not given_name:
             problems.append(ErrorDetail("REQUIRED", "Enter your first name.", "given_name"))
         elif len(given_name) > MAX_NAME:
@@ -440,12 +442,6 @@ def _page(merchant: Merchant, preferences: list[MarketingPreferenceDefinition], 
         preferences=options,
         sale_id=sale_id,
     )
-
-
-def _text(raw: str) -> str:
-    """A single line of text: control characters dropped, whitespace collapsed."""
-    kept = "".join(ch if ch.isprintable() else " " if ch.isspace() else "" for ch in raw)
-    return " ".join(kept.split())
 
 
 def _checked(

@@ -258,7 +258,13 @@ class Table:
         start = decode_cursor(cursor, partition=partition)
         if start:
             kwargs["ExclusiveStartKey"] = start
-        response = self._client.query(**kwargs)
+        try:
+            response = self._client.query(**kwargs)
+        except ClientError as exc:
+            if start and exc.response["Error"]["Code"] == "ValidationException":
+                # A start key that is not one of this query's keys: the cursor's fault, never a 500.
+                raise BadRequest("The cursor is not valid.", field="cursor", code="INVALID_CURSOR") from exc
+            raise
         items = [deserialize(raw) for raw in response.get("Items", [])]
         return items, encode_cursor(response.get("LastEvaluatedKey"))
 
