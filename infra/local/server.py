@@ -5,8 +5,10 @@ merchant, starts the queue pollers and the scheduler, and serves the gateway and
 with a ``ThreadingHTTPServer``. Tests start the same object on ephemeral ports (``port=0``,
 ``moto_port=0``) to drive the real stack over HTTP (schemathesis, browsers).
 
-Everything runs in one process: handlers are invoked in-process (``runtime.py``) and reach moto over
-HTTP through ``AWS_ENDPOINT_URL``, like any AWS tool pointed at ``.local/stack.json`` can.
+Handlers run in worker processes, a small pool per function (``runtime.ProcessRuntime``), and reach moto
+over HTTP through ``AWS_ENDPOINT_URL``, like any AWS tool pointed at ``.local/stack.json`` can.
+``isolation="thread"`` invokes them in this process instead, one at a time (the stack's own tests, whose
+fake handlers record what they receive in this process).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from infra.local.gateway import GATEWAY_RESPONSES, MAX_REQUEST_BYTES, Gateway, R
 from infra.local.local_routes import LocalRoutes
 from infra.local.outbox import Outbox
 from infra.local.pollers import Pollers
-from infra.local.runtime import Handler, Runtime
+from infra.local.runtime import Handler, ProcessRuntime, Runtime
 from infra.local.scheduler import Scheduler
 from infra.local.stack import DEFAULT_STACK_NAME, StackInfo, deploy
 from infra.local.template import DEFAULT_TEMPLATE, REPO_ROOT
@@ -57,6 +59,8 @@ class LocalStack:
     ``background`` starts the pollers and the scheduler threads (tests may prefer ``pollers.drain``).
     ``stack_name`` names the CloudFormation stack in moto (tests that share one moto use their own).
     ``persist`` loads ``state_dir``'s snapshot at start and saves one at stop (see ``persistence.py``).
+    ``isolation`` is ``"process"`` (each function in worker processes of its own, concurrently) or
+    ``"thread"`` (every handler in this process, one invocation at a time).
     """
 
     def __init__(
@@ -75,7 +79,11 @@ class LocalStack:
         background: bool = True,
         stack_name: str = DEFAULT_STACK_NAME,
         persist: bool = False,
+        isolation: str = "process",
     ) -> None:
+        if isolation not in ("process", "thread"):
+            raise ValueError("isolation is 'process' or 'thread'")
+        self.isolation = isolation
         self.host = host
         self.port = port
         self.moto_port = moto_port
@@ -146,7 +154,8 @@ class LocalStack:
             if self.persist:
                 assert self.state_dir is not None
                 self.restored = persistence.load(self.stack, self.state_dir)
-            self.runtime = Runtime(
+            runtime_class = ProcessRuntime if self.isolation == "process" else Runtime
+            self.runtime = runtime_class(
                 self.stack,
                 handlers=self.handlers,
                 process_environment={
@@ -158,7 +167,7 @@ class LocalStack:
                 },
             )
             self.runtime.cold_start()
-            for name, values in sorted(self.runtime.conflicts().items()):
+            for name, values in sorted(self.runtime.conflicts().items() if self.isolation == "thread" else ()):
                 logger.warning("functions disagree on %s (%d values): process-wide caches keep one", name, len(values))
             self.gateway = Gateway(self.runtime)
             self.pollers = Pollers(self.runtime)
@@ -211,8 +220,8 @@ class LocalStack:
             _stop_moto(self._moto, _left(deadline))
             self._moto = None
         if self.runtime is not None:
-            # The next stack in this process gets new "containers", as a new deployment would.
-            self.runtime.cold_start()
+            # Workers are stopped; the next stack in this process gets new "containers", as a new deployment would.
+            self.runtime.close()
 
     def __enter__(self) -> LocalStack:
         return self.start()
