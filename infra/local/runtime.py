@@ -587,6 +587,8 @@ class ProcessRuntime(Runtime):
         except FunctionError as error:  # the handler's import failed: an init error
             _log_remote_failure(function_id, error)
             raise InvocationError(function_id, error) from error
+        except WorkerCrashed as error:  # stopping: nothing starts any more
+            raise InvocationError(function_id, error) from error
         healthy = False
         try:
             result = worker.call(event, str(uuid.uuid4()), spec.timeout_s * HARD_TIMEOUT_FACTOR + HARD_TIMEOUT_MARGIN_S)
