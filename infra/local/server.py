@@ -28,7 +28,7 @@ from infra.local.gateway import GATEWAY_RESPONSES, MAX_REQUEST_BYTES, Gateway, R
 from infra.local.local_routes import LocalRoutes
 from infra.local.outbox import Outbox
 from infra.local.pollers import Pollers
-from infra.local.runtime import Handler, ProcessRuntime, Runtime
+from infra.local.runtime import MAX_WORKERS, WORKERS_PER_FUNCTION, Handler, ProcessRuntime, Runtime
 from infra.local.scheduler import Scheduler
 from infra.local.stack import DEFAULT_STACK_NAME, StackInfo, deploy
 from infra.local.template import DEFAULT_TEMPLATE, REPO_ROOT
@@ -60,7 +60,8 @@ class LocalStack:
     ``stack_name`` names the CloudFormation stack in moto (tests that share one moto use their own).
     ``persist`` loads ``state_dir``'s snapshot at start and saves one at stop (see ``persistence.py``).
     ``isolation`` is ``"process"`` (each function in worker processes of its own, concurrently) or
-    ``"thread"`` (every handler in this process, one invocation at a time).
+    ``"thread"`` (every handler in this process, one invocation at a time); ``workers_per_function`` and
+    ``max_workers`` bound the worker processes.
     """
 
     def __init__(
@@ -80,10 +81,14 @@ class LocalStack:
         stack_name: str = DEFAULT_STACK_NAME,
         persist: bool = False,
         isolation: str = "process",
+        workers_per_function: int = WORKERS_PER_FUNCTION,
+        max_workers: int = MAX_WORKERS,
     ) -> None:
         if isolation not in ("process", "thread"):
             raise ValueError("isolation is 'process' or 'thread'")
         self.isolation = isolation
+        self.workers_per_function = workers_per_function
+        self.max_workers = max_workers
         self.host = host
         self.port = port
         self.moto_port = moto_port
@@ -140,7 +145,7 @@ class LocalStack:
         self._moto.start()
         try:
             # Bound before deploying: the functions' PUBLIC_BASE_URL is this server's address.
-            self._http = ThreadingHTTPServer((self.host, self.port), _RequestHandler)
+            self._http = _HttpServer((self.host, self.port), _RequestHandler)
             self._http.daemon_threads = True
             self._http.stack = self  # type: ignore[attr-defined]
             self.stack = deploy(
@@ -154,18 +159,23 @@ class LocalStack:
             if self.persist:
                 assert self.state_dir is not None
                 self.restored = persistence.load(self.stack, self.state_dir)
-            runtime_class = ProcessRuntime if self.isolation == "process" else Runtime
-            self.runtime = runtime_class(
-                self.stack,
-                handlers=self.handlers,
-                process_environment={
-                    **FAKE_CREDENTIALS,
-                    "AWS_ENDPOINT_URL": self.aws_endpoint_url,
-                    # No X-Ray daemon listens locally; Powertools already skips tracing outside Lambda, and
-                    # saying so keeps the SDK from collecting segments should LAMBDA_TASK_ROOT ever be set.
-                    "POWERTOOLS_TRACE_DISABLED": "true",
-                },
-            )
+            process_environment = {
+                **FAKE_CREDENTIALS,
+                "AWS_ENDPOINT_URL": self.aws_endpoint_url,
+                # No X-Ray daemon listens locally; Powertools already skips tracing outside Lambda, and
+                # saying so keeps the SDK from collecting segments should LAMBDA_TASK_ROOT ever be set.
+                "POWERTOOLS_TRACE_DISABLED": "true",
+            }
+            if self.isolation == "process":
+                self.runtime = ProcessRuntime(
+                    self.stack,
+                    handlers=self.handlers,
+                    process_environment=process_environment,
+                    workers_per_function=self.workers_per_function,
+                    max_workers=self.max_workers,
+                )
+            else:
+                self.runtime = Runtime(self.stack, handlers=self.handlers, process_environment=process_environment)
             self.runtime.cold_start()
             for name, values in sorted(self.runtime.conflicts().items() if self.isolation == "thread" else ()):
                 logger.warning("functions disagree on %s (%d values): process-wide caches keep one", name, len(values))
@@ -308,6 +318,11 @@ def _stop_moto(moto: Any, timeout: float) -> None:
     stopping.join(max(0.1, timeout))
     with contextlib.suppress(Exception):
         server.server_close()
+
+
+class _HttpServer(ThreadingHTTPServer):
+    # socketserver's default backlog of 5 resets connections when a burst of tills connects at once.
+    request_queue_size = 128
 
 
 class _RequestHandler(BaseHTTPRequestHandler):
