@@ -6,6 +6,8 @@ PORT ?= 3000
 SOAK_MINUTES ?= 20
 PERSIST ?=
 SOAK_RATE ?= 8
+LOAD_MINUTES ?= 2
+LOAD_RATE ?= 6
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -17,7 +19,7 @@ export SAM_CLI_TELEMETRY := 0
 export UV_PYTHON_DOWNLOADS := never
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run test lint typecheck imports unit bench soak openapi catalogs browser-deps clean requirements sam sam-build
+.PHONY: setup run test lint typecheck imports unit bench soak load openapi catalogs browser-deps clean requirements sam sam-build
 
 $(VENV)/.synced: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
@@ -63,6 +65,10 @@ bench: setup
 # A mixed workload against a fresh local stack on loopback; prints memory, latency per route and 5xx.
 soak: setup
 	SOAK_MINUTES=$(SOAK_MINUTES) SOAK_RATE=$(SOAK_RATE) $(PY) -m infra.local.soak
+
+# Mixed traffic for LOAD_MINUTES against a fresh local stack on loopback, then a check of the books.
+load: setup
+	LOAD_MINUTES=$(LOAD_MINUTES) LOAD_RATE=$(LOAD_RATE) $(PY) -m infra.local.load
 
 openapi: $(VENV)/.synced
 	$(PY) -m infra.openapi
