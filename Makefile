@@ -5,6 +5,8 @@ SHELL := /bin/bash
 PORT ?= 3000
 SOAK_MINUTES ?= 20
 PERSIST ?=
+WORKERS_PER_FUNCTION ?=
+LOCAL_ISOLATION ?=
 SOAK_RATE ?= 8
 LOAD_MINUTES ?= 2
 LOAD_RATE ?= 6
@@ -32,8 +34,11 @@ catalogs: $(VENV)/.synced
 	@if [ -d templates/locales ]; then $(VENV)/bin/pybabel compile -d templates/locales -D messages >/dev/null; fi
 
 # PERSIST=1 keeps the data across restarts (.local/moto-state.json); by default every run starts clean.
+# Each function runs in worker processes (WORKERS_PER_FUNCTION at most, default 3); LOCAL_ISOLATION=thread
+# runs every handler in the one process instead, for a debugger.
 run: setup
-	PORT=$(PORT) PERSIST=$(PERSIST) $(PY) -m infra.local
+	PORT=$(PORT) PERSIST=$(PERSIST) WORKERS_PER_FUNCTION=$(WORKERS_PER_FUNCTION) LOCAL_ISOLATION=$(LOCAL_ISOLATION) \
+	  $(PY) -m infra.local
 
 lint: $(VENV)/.synced
 	$(VENV)/bin/ruff check .

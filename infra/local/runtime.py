@@ -581,7 +581,6 @@ class ProcessRuntime(Runtime):
         if function_id in self._overrides:
             return super()._invoke(function_id, event)
         spec = self.functions[function_id]
-        started = time.monotonic()
         try:
             worker, _cold = self.pools.acquire(function_id)
         except FunctionError as error:  # the handler's import failed: an init error
@@ -590,6 +589,7 @@ class ProcessRuntime(Runtime):
         except WorkerCrashed as error:  # stopping: nothing starts any more
             raise InvocationError(function_id, error) from error
         healthy = False
+        started = time.monotonic()  # the function's timeout runs from here: waiting and the cold start are not in it
         try:
             result = worker.call(event, str(uuid.uuid4()), spec.timeout_s * HARD_TIMEOUT_FACTOR + HARD_TIMEOUT_MARGIN_S)
             healthy = True

@@ -229,6 +229,14 @@ class LocalStack:
         if self._moto is not None:
             _stop_moto(self._moto, _left(deadline))
             self._moto = None
+        if isinstance(self.runtime, ProcessRuntime):
+            stats = self.runtime.stats()
+            logger.info(
+                "worker processes: %d cold starts, %d warm invocations, %d reaped idle",
+                sum(stats.cold_starts.values()),
+                sum(stats.warm_starts.values()),
+                stats.reaped,
+            )
         if self.runtime is not None:
             # Workers are stopped; the next stack in this process gets new "containers", as a new deployment would.
             self.runtime.close()
