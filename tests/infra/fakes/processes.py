@@ -11,8 +11,11 @@ COLOUR_AT_IMPORT = os.environ.get("COLOUR")
 
 
 def whoami(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    began = time.time()
     time.sleep(float(event.get("sleep", 0)))
     return {
+        "began": began,
+        "ended": time.time(),
         "pid": os.getpid(),
         "colour": os.environ.get("COLOUR"),
         "colour_at_import": COLOUR_AT_IMPORT,
