@@ -186,7 +186,7 @@ class TestSignup:
 class TestPortal:
     @pytest.mark.xfail(
         reason="the code check is two writes (consume, then count_attempt): parallel guesses are all compared "
-        "before the fifth failure locks the code; fixed with one conditional write on another branch",
+        "before the fifth failure locks the code; until the check is one conditional write (issue 16, finding 9)",
         strict=False,
     )
     def test_twenty_parallel_guesses_at_one_code_evaluate_at_most_five(self, live: LiveStack, client: HttpApi) -> None:
@@ -237,7 +237,7 @@ class TestPortal:
 class TestKeys:
     @pytest.mark.xfail(
         reason="saving the settings rewrites each active key's look-up item and can re-create one revoked "
-        "meanwhile; fixed with conditional writes on another branch",
+        "meanwhile, until those writes are conditional (issue 16, finding 9)",
         strict=False,
     )
     def test_keys_revoked_while_settings_are_saved_stay_revoked(self, client: HttpApi) -> None:
