@@ -348,10 +348,14 @@ class WorkerProcess:
             pass
         return 0
 
-    def stop(self) -> None:
-        """Stop the process now (an idle worker holds no state worth a graceful exit)."""
+    def kill(self) -> None:
+        """Send the process SIGKILL without waiting for it (see :meth:`stop`)."""
         with contextlib.suppress(OSError):
             self.process.kill()
+
+    def stop(self) -> None:
+        """Stop the process now (an idle worker holds no state worth a graceful exit)."""
+        self.kill()
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=2)
         for pipe in (self.process.stdin, self.process.stdout):
@@ -494,6 +498,8 @@ class WorkerPools:
             for worker in workers:
                 self._forget(worker)
             self._condition.notify_all()
+        for worker in workers:  # every one told at once, then each waited for: the stop stays short
+            worker.kill()
         for worker in workers:
             worker.stop()
 
