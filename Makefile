@@ -5,7 +5,11 @@ SHELL := /bin/bash
 PORT ?= 3000
 SOAK_MINUTES ?= 20
 PERSIST ?=
+WORKERS_PER_FUNCTION ?=
+LOCAL_ISOLATION ?=
 SOAK_RATE ?= 8
+LOAD_MINUTES ?= 2
+LOAD_RATE ?= 6
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -17,7 +21,7 @@ export SAM_CLI_TELEMETRY := 0
 export UV_PYTHON_DOWNLOADS := never
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup run test lint typecheck imports unit bench soak openapi catalogs browser-deps clean requirements sam sam-build
+.PHONY: help setup run test lint typecheck imports unit bench soak load openapi catalogs browser-deps clean requirements sam sam-build
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 22
@@ -33,8 +37,11 @@ catalogs: $(VENV)/.synced ## compile the translations (en, fr, nl)
 	@if [ -d templates/locales ]; then $(VENV)/bin/pybabel -q compile -d templates/locales -D messages; fi
 
 # PERSIST=1 keeps the data across restarts (.local/moto-state.json); by default every run starts clean.
+# Each function runs in worker processes (WORKERS_PER_FUNCTION at most, default 3); LOCAL_ISOLATION=thread
+# runs every handler in the one process instead, for a debugger.
 run: setup ## start the local stack on PORT (3000); PERSIST=1 keeps the data
-	@PORT=$(PORT) PERSIST=$(PERSIST) $(PY) -m infra.local
+	@PORT=$(PORT) PERSIST=$(PERSIST) WORKERS_PER_FUNCTION=$(WORKERS_PER_FUNCTION) LOCAL_ISOLATION=$(LOCAL_ISOLATION) \
+	  $(PY) -m infra.local
 
 lint: $(VENV)/.synced ## ruff: lint and format check
 	$(VENV)/bin/ruff check .
@@ -66,6 +73,10 @@ bench: setup ## the benchmarks: AWS calls and timings per operation
 # A mixed workload against a fresh local stack on loopback; prints memory, latency per route and 5xx.
 soak: setup ## a mixed workload against a fresh local stack (SOAK_MINUTES)
 	SOAK_MINUTES=$(SOAK_MINUTES) SOAK_RATE=$(SOAK_RATE) $(PY) -m infra.local.soak
+
+# Mixed traffic for LOAD_MINUTES against a fresh local stack on loopback, then a check of the books.
+load: setup ## mixed traffic against a fresh local stack, then a check of the books
+	LOAD_MINUTES=$(LOAD_MINUTES) LOAD_RATE=$(LOAD_RATE) $(PY) -m infra.local.load
 
 openapi: $(VENV)/.synced ## regenerate the OpenAPI document
 	$(PY) -m infra.openapi

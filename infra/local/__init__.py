@@ -5,7 +5,9 @@
 * ``template`` reads the SAM template (and its CloudFormation transform) into functions, routes,
   queue event sources and schedules;
 * ``stack`` deploys the template's data resources into moto and resolves each function's environment;
-* ``runtime`` invokes handlers in this process, each with its function's environment;
+* ``runtime`` invokes handlers in worker processes of their own, a small pool per function, each with its
+  function's environment (``worker`` is the process's side), or in this process for tests' fake handlers;
+* ``load`` is ``make load``: mixed traffic against a fresh stack, then a check of the books;
 * ``gateway`` stands in for the HTTP API (routes, Lambda authorizer and its cache, payload 2.0 events);
 * ``pollers`` delivers SQS messages to functions in batches, as Lambda's event-source mapping does;
 * ``scheduler`` runs ``Schedule``/``ScheduleV2`` events on time or on demand;

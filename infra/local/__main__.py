@@ -3,7 +3,9 @@
 Environment: ``PORT`` (default 3000) for the API, ``MOTO_PORT`` (default 4599) for the emulated AWS,
 ``PARAMETER_OVERRIDES`` (``Name=Value Name2=Value2``, as ``sam deploy`` takes them) for the template's
 parameters, ``LOCAL_STATE_DIR`` (default ``.local``) for ``stack.json`` and ``demo-merchant.json``, and
-``PERSIST=1`` to keep the data across restarts (saved there on stop, loaded on start; see ``persistence.py``).
+``PERSIST=1`` to keep the data across restarts (saved there on stop, loaded on start; see ``persistence.py``),
+``WORKERS_PER_FUNCTION`` (default 3) for the worker processes one function may run at once, and
+``LOCAL_ISOLATION=thread`` to run every handler in this process instead, one at a time (for a debugger).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import time
 from pathlib import Path
 from types import FrameType
 
+from infra.local.runtime import MAX_WORKERS, WORKERS_PER_FUNCTION
 from infra.local.server import DEFAULT_MOTO_PORT, DEFAULT_PORT, DEFAULT_REGION, FAKE_CREDENTIALS, LocalStack
 from infra.local.template import REPO_ROOT
 
@@ -79,12 +82,19 @@ def main() -> int:
     logging.getLogger("botocore").setLevel(logging.WARNING)
     os.environ.update(FAKE_CREDENTIALS)
     os.environ.setdefault("AWS_DEFAULT_REGION", DEFAULT_REGION)
+    try:
+        per_function = max(1, int(os.environ.get("WORKERS_PER_FUNCTION") or WORKERS_PER_FUNCTION))
+    except ValueError:
+        raise SystemExit("WORKERS_PER_FUNCTION: expected a number") from None
     stack = LocalStack(
         port=int(os.environ.get("PORT", DEFAULT_PORT)),
         moto_port=int(os.environ.get("MOTO_PORT", DEFAULT_MOTO_PORT)),
         parameters=_parameters(os.environ.get("PARAMETER_OVERRIDES", "")),
         state_dir=Path(os.environ.get("LOCAL_STATE_DIR") or REPO_ROOT / ".local"),
         persist=os.environ.get("PERSIST", "").strip().lower() in ("1", "true", "yes"),
+        isolation="thread" if os.environ.get("LOCAL_ISOLATION", "").strip().lower() == "thread" else "process",
+        workers_per_function=per_function,
+        max_workers=max(MAX_WORKERS, per_function),
     )
     stopped = threading.Event()
     started = threading.Event()

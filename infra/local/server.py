@@ -5,8 +5,10 @@ merchant, starts the queue pollers and the scheduler, and serves the gateway and
 with a ``ThreadingHTTPServer``. Tests start the same object on ephemeral ports (``port=0``,
 ``moto_port=0``) to drive the real stack over HTTP (schemathesis, browsers).
 
-Everything runs in one process: handlers are invoked in-process (``runtime.py``) and reach moto over
-HTTP through ``AWS_ENDPOINT_URL``, like any AWS tool pointed at ``.local/stack.json`` can.
+Handlers run in worker processes, a small pool per function (``runtime.ProcessRuntime``), and reach moto
+over HTTP through ``AWS_ENDPOINT_URL``, like any AWS tool pointed at ``.local/stack.json`` can.
+``isolation="thread"`` invokes them in this process instead, one at a time (the stack's own tests, whose
+fake handlers record what they receive in this process).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from infra.local.gateway import GATEWAY_RESPONSES, MAX_REQUEST_BYTES, Gateway, R
 from infra.local.local_routes import LocalRoutes
 from infra.local.outbox import Outbox
 from infra.local.pollers import Pollers
-from infra.local.runtime import Handler, Runtime
+from infra.local.runtime import MAX_WORKERS, WORKERS_PER_FUNCTION, Handler, ProcessRuntime, Runtime
 from infra.local.scheduler import Scheduler
 from infra.local.stack import DEFAULT_STACK_NAME, StackInfo, deploy
 from infra.local.template import DEFAULT_TEMPLATE, REPO_ROOT
@@ -57,6 +59,9 @@ class LocalStack:
     ``background`` starts the pollers and the scheduler threads (tests may prefer ``pollers.drain``).
     ``stack_name`` names the CloudFormation stack in moto (tests that share one moto use their own).
     ``persist`` loads ``state_dir``'s snapshot at start and saves one at stop (see ``persistence.py``).
+    ``isolation`` is ``"process"`` (each function in worker processes of its own, concurrently) or
+    ``"thread"`` (every handler in this process, one invocation at a time); ``workers_per_function`` and
+    ``max_workers`` bound the worker processes.
     """
 
     def __init__(
@@ -75,7 +80,15 @@ class LocalStack:
         background: bool = True,
         stack_name: str = DEFAULT_STACK_NAME,
         persist: bool = False,
+        isolation: str = "process",
+        workers_per_function: int = WORKERS_PER_FUNCTION,
+        max_workers: int = MAX_WORKERS,
     ) -> None:
+        if isolation not in ("process", "thread"):
+            raise ValueError("isolation is 'process' or 'thread'")
+        self.isolation = isolation
+        self.workers_per_function = workers_per_function
+        self.max_workers = max_workers
         self.host = host
         self.port = port
         self.moto_port = moto_port
@@ -132,7 +145,7 @@ class LocalStack:
         self._moto.start()
         try:
             # Bound before deploying: the functions' PUBLIC_BASE_URL is this server's address.
-            self._http = ThreadingHTTPServer((self.host, self.port), _RequestHandler)
+            self._http = _HttpServer((self.host, self.port), _RequestHandler)
             self._http.daemon_threads = True
             self._http.stack = self  # type: ignore[attr-defined]
             self.stack = deploy(
@@ -146,19 +159,25 @@ class LocalStack:
             if self.persist:
                 assert self.state_dir is not None
                 self.restored = persistence.load(self.stack, self.state_dir)
-            self.runtime = Runtime(
-                self.stack,
-                handlers=self.handlers,
-                process_environment={
-                    **FAKE_CREDENTIALS,
-                    "AWS_ENDPOINT_URL": self.aws_endpoint_url,
-                    # No X-Ray daemon listens locally; Powertools already skips tracing outside Lambda, and
-                    # saying so keeps the SDK from collecting segments should LAMBDA_TASK_ROOT ever be set.
-                    "POWERTOOLS_TRACE_DISABLED": "true",
-                },
-            )
+            process_environment = {
+                **FAKE_CREDENTIALS,
+                "AWS_ENDPOINT_URL": self.aws_endpoint_url,
+                # No X-Ray daemon listens locally; Powertools already skips tracing outside Lambda, and
+                # saying so keeps the SDK from collecting segments should LAMBDA_TASK_ROOT ever be set.
+                "POWERTOOLS_TRACE_DISABLED": "true",
+            }
+            if self.isolation == "process":
+                self.runtime = ProcessRuntime(
+                    self.stack,
+                    handlers=self.handlers,
+                    process_environment=process_environment,
+                    workers_per_function=self.workers_per_function,
+                    max_workers=self.max_workers,
+                )
+            else:
+                self.runtime = Runtime(self.stack, handlers=self.handlers, process_environment=process_environment)
             self.runtime.cold_start()
-            for name, values in sorted(self.runtime.conflicts().items()):
+            for name, values in sorted(self.runtime.conflicts().items() if self.isolation == "thread" else ()):
                 logger.warning("functions disagree on %s (%d values): process-wide caches keep one", name, len(values))
             self.gateway = Gateway(self.runtime)
             self.pollers = Pollers(self.runtime)
@@ -212,9 +231,17 @@ class LocalStack:
         if self._moto is not None:
             _stop_moto(self._moto, _left(deadline))
             self._moto = None
+        if isinstance(self.runtime, ProcessRuntime):
+            stats = self.runtime.stats()
+            logger.info(
+                "worker processes: %d cold starts, %d warm invocations, %d reaped idle",
+                sum(stats.cold_starts.values()),
+                sum(stats.warm_starts.values()),
+                stats.reaped,
+            )
         if self.runtime is not None:
-            # The next stack in this process gets new "containers", as a new deployment would.
-            self.runtime.cold_start()
+            # Workers are stopped; the next stack in this process gets new "containers", as a new deployment would.
+            self.runtime.close()
 
     def __enter__(self) -> LocalStack:
         return self.start()
@@ -306,6 +333,11 @@ def _stop_moto(moto: Any, timeout: float) -> None:
     stopping.join(max(0.1, timeout))
     with contextlib.suppress(Exception):
         server.server_close()
+
+
+class _HttpServer(ThreadingHTTPServer):
+    # socketserver's default backlog of 5 resets connections when a burst of tills connects at once.
+    request_queue_size = 128
 
 
 class _RequestHandler(BaseHTTPRequestHandler):

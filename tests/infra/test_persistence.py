@@ -15,7 +15,7 @@ from tests.infra.test_stop import start_local_stack
 
 
 def _call(port: int, key: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)  # a cold start included
     headers = {"authorization": f"Bearer {key}", "content-type": "application/json"}
     connection.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
     response = connection.getresponse()

@@ -68,6 +68,7 @@ def local(tmp_path_factory: pytest.TempPathFactory, onboarding: FakeOnboarding) 
         state_dir=folder / ".local",
         background=False,
         stack_name=f"infra-test-server-{uuid.uuid4().hex[:6]}",
+        isolation="thread",  # the fake handlers record what they receive in this process
     )
     with stack:
         yield stack

@@ -24,7 +24,9 @@ def main() -> int:
     # Property-based runs drive the demo key far above a till's rate; the per-key limit has its own tests.
     os.environ.setdefault("API_REQUESTS_PER_MINUTE", "1000000")
     state = Path(tempfile.mkdtemp(prefix="clientele-stack-"))
-    stack = LocalStack(port=0, moto_port=0, state_dir=state).start()
+    # Handlers in this process, one at a time: these tests check what the API answers, within per-request time
+    # limits that a worker's cold start on a busy machine can exceed. tests/concurrency runs the worker processes.
+    stack = LocalStack(port=0, moto_port=0, state_dir=state, isolation="thread").start()
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     print(
