@@ -13,6 +13,7 @@ participants' step, so ``merge`` may be called twice for the same pair.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from clientele.platform.providers import provider
@@ -24,6 +25,17 @@ class MergeParticipant(Protocol):
     name: str
 
     def merge(self, merchant_id: str, source_id: str, survivor_id: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Participant:
+    """A participant made of a name and the function that does its part."""
+
+    name: str
+    apply: Callable[[str, str, str], object]
+
+    def merge(self, merchant_id: str, source_id: str, survivor_id: str) -> None:
+        self.apply(merchant_id, source_id, survivor_id)
 
 
 P = TypeVar("P", bound=MergeParticipant)
@@ -50,4 +62,4 @@ def merge_participants() -> list[MergeParticipant]:
     return [build() for build in _REGISTERED.values()]
 
 
-__all__ = ["MergeParticipant", "merge_participant", "merge_participants", "unregister"]
+__all__ = ["MergeParticipant", "Participant", "merge_participant", "merge_participants", "unregister"]

@@ -32,7 +32,9 @@ _TRANSACTION = 100  # TransactWriteItems' limit
 # What stays in the source's partition: its audit trail (ids and field names only), the plan, a tombstone;
 # its counters are replaced by the survivor's replayed ones in the closing transaction; its deliveries are
 # records of messages already queued under its id.
-_STAYS = ("AUDIT#", "TOMBSTONE", "DELIVERY#")
+# Stay where they are: the trails of each profile, and what a merge participant moves itself (loyalty's
+# account and ledger, the groups' facts), which a plain copy would overwrite on the survivor.
+_STAYS = ("AUDIT#", "TOMBSTONE", "DELIVERY#", "LOYALTY#", "GROUPS")
 
 
 class MergeRepository:

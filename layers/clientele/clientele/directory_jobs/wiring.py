@@ -9,6 +9,12 @@ from pydantic import Field
 from clientele.account import wiring as account
 from clientele.customers import wiring as customers
 from clientele.erasure.service import TombstoneCounts, tombstone_counts
+
+# The contexts that take part in a merge declare their participants in their wiring: loyalty (points),
+# memberships (moved) and groups (re-decided from the sales, which the merge moves before any participant).
+from clientele.groups import wiring as _groups  # noqa: F401
+from clientele.loyalty import wiring as _loyalty  # noqa: F401
+from clientele.memberships import wiring as _memberships  # noqa: F401
 from clientele.platform.config import Settings, settings
 from clientele.platform.providers import provider
 from clientele.platform.secrets import app_secret

@@ -8,6 +8,7 @@ from pydantic import Field
 
 from clientele.account import wiring as account
 from clientele.customers import wiring as customers
+from clientele.customers.merging import Participant, merge_participant
 from clientele.platform.config import Settings, settings
 from clientele.platform.providers import provider
 from clientele.sales import wiring as sales
@@ -43,3 +44,15 @@ def groups_service() -> GroupsService:
     from clientele.groups.service import GroupsService
 
     return GroupsService(groups(), customers.customers(), sales.sales(), account.merchants(), group_jobs_queue)
+
+
+def _merge_groups(merchant_id: str, source_id: str, survivor_id: str) -> None:
+    service = groups_service()
+    service.erase_customer(merchant_id, source_id)  # the source leaves every group and index
+    service.recompute_customer(merchant_id, survivor_id)  # the survivor's groups, from every sale now theirs
+
+
+@merge_participant
+def groups_merge() -> Participant:
+    """A merge of two customers re-decides the survivor's groups, from the sales the merge has moved."""
+    return Participant("groups", _merge_groups)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from clientele.customers.merging import Participant, merge_participant
 from clientele.platform.providers import provider
 from clientele.platform.secrets import app_secret
 from clientele.storage.table import data_table
@@ -34,3 +35,9 @@ def sale_accrual() -> SaleAccrual:
     from clientele.loyalty.accrual import SaleAccrual
 
     return SaleAccrual(loyalty())
+
+
+@merge_participant
+def loyalty_merge() -> Participant:
+    """A merge of two customers adds the source's points to the survivor's (or moves the source's account)."""
+    return Participant("loyalty", lambda m, source, survivor: loyalty_service().merge_accounts(m, source, survivor))

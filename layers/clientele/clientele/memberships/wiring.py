@@ -8,6 +8,7 @@ from pydantic import Field
 
 from clientele.account import wiring as account
 from clientele.customers import wiring as customers
+from clientele.customers.merging import Participant, merge_participant
 from clientele.platform.config import Settings, settings
 from clientele.platform.providers import provider
 from clientele.storage.table import data_table
@@ -91,3 +92,9 @@ def membership_exports() -> MembershipExports:
     from clientele.memberships.exports import MembershipExports
 
     return MembershipExports(memberships(), membership_service(), settings(DirectDebitSettings).direct_debit_bucket)
+
+
+@merge_participant
+def memberships_merge() -> Participant:
+    """A merge of two customers moves every membership of the source to the survivor."""
+    return Participant("memberships", lambda m, source, survivor: membership_service().move_to(m, source, survivor))
