@@ -170,3 +170,33 @@ class TestTheStartPage:
         page = api.get("/privacy")
         assert "Clientele" not in re.search(r"<h1>(.*?)</h1>", page.text).group(1)  # type: ignore[union-attr]
         assert "Clientele" not in re.search(r"<title>(.*?)</title>", page.text).group(1)  # type: ignore[union-attr]
+
+
+class TestLoyaltyAndMembershipsInTheDownload:
+    def test_points_ledger_and_memberships_are_in_the_file_and_on_the_page(
+        self, stack: Stack, client: ApiClient, api: ApiClient, merchant: dict[str, Any]
+    ) -> None:
+        from tests.loyalty.helpers import enroll, set_program
+        from tests.memberships.conftest import enrol, make_type
+
+        email = f"noor.{uuid.uuid4().hex[:8]}@example.nl"
+        customer = client.post("/v1/customers", {"given_name": "Noor", "email": email}).json()
+        set_program(client)
+        enroll(client, customer["id"], "+31 6 55557777")
+        record(client, {"type": "purchase", "customer_id": customer["id"], "total": money(1250)})
+        membership = enrol(client, make_type(client)["id"], customer["id"])
+        asked = _post(api, "/privacy", {"action": "request", "contact": email})
+        [code] = _codes(stack, email)
+        listed = _post(api, "/privacy", {"action": "verify", "pending": _field(asked.text, "pending"), "code": code})
+        session = _field(listed.text, "session")
+
+        data = json.loads(
+            _post(api, "/privacy", {"action": "data_file", "session": session, "shop": merchant["merchant_id"]}).text
+        )
+        assert data["loyalty"]["phone"] == "+31655557777" and data["loyalty"]["balance"] == 12
+        assert [e["type"] for e in data["loyalty"]["ledger"]] == ["enroll", "accrue"]
+        assert sum(e["points"] for e in data["loyalty"]["ledger"]) == 12
+        [held] = data["memberships"]
+        assert held["number"] == membership["number"] and held["status"] == membership["status"]
+        page = _post(api, "/privacy", {"action": "data", "session": session, "shop": merchant["merchant_id"]})
+        assert "Your loyalty points" in page.text and "Your memberships" in page.text

@@ -15,6 +15,8 @@ from typing import Any, Protocol
 
 from clientele.customers.model import Customer
 from clientele.customers.repository import CustomerRepository
+from clientele.loyalty.repository import LoyaltyRepository
+from clientele.memberships.repository import MembershipRepository
 from clientele.rendering.languages import N_
 from clientele.sales.repository import SaleRepository
 
@@ -103,5 +105,61 @@ def receipts(sales: SaleRepository) -> Callable[[str, Customer], Section]:
             if not cursor:
                 break
         return Section("receipts", N_("Your receipts"), found)
+
+    return contribute
+
+
+# The contributors of loyalty and memberships ------------------------------------------------------------
+MAX_LEDGER_EVENTS = 5000  # pages of 100: an account's whole ledger, bounded
+
+
+def loyalty(accounts: LoyaltyRepository) -> Callable[[str, Customer], Section | None]:
+    """The loyalty account (phone, balance, totals) and every change of its balance, oldest first."""
+
+    def contribute(merchant_id: str, customer: Customer) -> Section | None:
+        account = accounts.account(merchant_id, customer.id)
+        if account is None:
+            return None
+        events: list[dict[str, Any]] = []
+        cursor = None
+        while len(events) < MAX_LEDGER_EVENTS:
+            page = accounts.ledger(merchant_id, customer.id, limit=100, cursor=cursor)
+            events += [
+                e.model_dump(mode="json", include={"type", "points", "balance_after", "at", "sale_id", "reward_id"})
+                for e in page.items
+            ]
+            cursor = page.cursor
+            if not cursor:
+                break
+        data = account.model_dump(
+            mode="json", include={"phone", "balance", "lifetime_earned", "redeemed", "enrolled_at", "last_visit_at"}
+        )
+        return Section("loyalty", N_("Your loyalty points"), {**data, "ledger": list(reversed(events))})
+
+    return contribute
+
+
+def memberships(repository: MembershipRepository) -> Callable[[str, Customer], Section | None]:
+    """Each membership with its recent charges and, for a direct debit, the mandate (its IBAN masked)."""
+
+    def contribute(merchant_id: str, customer: Customer) -> Section | None:
+        found: list[dict[str, Any]] = []
+        for stored in repository.all_for_customer(merchant_id, customer.id):
+            m = stored.membership
+            item = m.model_dump(
+                mode="json",
+                include={"number", "rate", "billing_period", "payment_method", "start_date", "end_date", "status"},
+            )
+            item["charges"] = [
+                c.model_dump(mode="json", exclude_none=True) for c in repository.charges(merchant_id, m.id, limit=24)
+            ]
+            if m.mandate_id:
+                mandate = repository.get_mandate(merchant_id, m.id, m.mandate_id)
+                if mandate is not None:
+                    item["mandate"] = mandate.model_dump(
+                        mode="json", include={"reference", "creditor_name", "holder_name", "iban_masked", "signed_at"}
+                    )
+            found.append(item)
+        return Section("memberships", N_("Your memberships"), found) if found else None
 
     return contribute

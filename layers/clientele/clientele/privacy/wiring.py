@@ -51,7 +51,9 @@ def send_one_time_code(address: Any, code: str, locale: str) -> None:
 @provider
 def data_access() -> DataAccess:
     """ "Download my data": one contributor per part of the product that keeps something about a person.
-    Loyalty, memberships and whatever comes next add theirs to this list."""
+    Whatever comes next adds its own to this list."""
+    from clientele.loyalty import wiring as loyalty_wiring
+    from clientele.memberships import wiring as memberships_wiring
     from clientele.privacy import access
 
     contributors: list[access.Contributor] = [
@@ -59,6 +61,8 @@ def data_access() -> DataAccess:
         access.consent,
         access.preferences,
         access.receipts(sales.sales()),
+        access.loyalty(loyalty_wiring.loyalty()),
+        access.memberships(memberships_wiring.memberships()),
     ]
     return access.DataAccess(customers.customers(), contributors)
 
