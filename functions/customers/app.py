@@ -33,16 +33,16 @@ LIST_DESCRIPTION = """Search and list the customers (the directory). Every filte
 `q` matches a name (each word starts a word of the given or family name, in any order; case- and
 accent-insensitive: "zoe" finds "Zoë", "lukasz" finds "Łukasz"), the start of an email, or a phone in any
 formatting ("06 12 34", "+33 6 12", or its last four digits or more). `email` and `phone` are exact.
-`label`, `marketing_preference` (opted in) and `site_id` (visited) take one id or several, comma-separated
-(all must hold). Without `sort`, a search is ordered by name and a list newest first; customers without
-a name or a visit come last in either order.
+`label`, `marketing_preference` (opted in), `site_id` (visited) and `group_id` take one id or several,
+comma-separated (all must hold); `has_membership` is `true` or `false`. Without `sort`, a search is
+ordered by name and a list newest first; customers without a name or a visit come last in either order.
 
 **Consistency: strongly consistent.** A customer is found, with every change, as soon as the request that
 created or changed them (or recorded their sale) has answered: read-your-writes.
 
 A query parameter the endpoint does not know, or a value it cannot use (sort, order, ids, an over-long
-`q`, a cursor of another list), is a 400 naming it. `has_membership`, `group_id` and `attribute.{key}`
-are refused (`UNSUPPORTED_PARAMETER`) until they are served."""
+`q`, a cursor of another list), is a 400 naming it. `attribute.{key}` is refused (`UNSUPPORTED_PARAMETER`)
+until it is served."""
 
 Ids = Annotated[str | None, Query(max_length=1400, description="One id, or several comma-separated (all must hold).")]
 
@@ -61,6 +61,10 @@ def list_customers(  # noqa: PLR0917
     label: Ids = None,
     marketing_preference: Ids = None,
     site_id: Ids = None,
+    group_id: Ids = None,
+    has_membership: Annotated[
+        str | None, Query(max_length=5, description="`true`: customers with a membership; `false`: without.")
+    ] = None,
     source: Annotated[Source | None, Query(description="Creation source.")] = None,
     sort: Annotated[str | None, Query(max_length=20, description="`name`, `created`, `updated`, `last_visit`.")] = None,
     order: Annotated[str | None, Query(max_length=4, description="`asc` or `desc`.")] = None,
@@ -78,6 +82,8 @@ def list_customers(  # noqa: PLR0917
         label=label,
         marketing_preference=marketing_preference,
         site_id=site_id,
+        group_id=group_id,
+        has_membership=has_membership,
         source=source,
         sort=sort,
         order=order,

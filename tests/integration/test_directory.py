@@ -152,7 +152,8 @@ class TestBadInput:
             ({"order": "up"}, "order", "INVALID_PARAMETER"),
             ({"label": "a b"}, "label", "INVALID_PARAMETER"),
             ({"q": "x" * 101}, "q", "QUERY_TOO_LONG"),
-            ({"has_membership": "yes"}, "has_membership", "UNSUPPORTED_PARAMETER"),
+            ({"has_membership": "yes"}, "has_membership", "INVALID_PARAMETER"),
+            ({"group_id": "a;b"}, "group_id", "INVALID_PARAMETER"),
             ({"attribute.vip": "true"}, "attribute.vip", "UNSUPPORTED_PARAMETER"),
         ],
     )
@@ -270,3 +271,84 @@ class TestLabelDefinitions:
         assert client.delete(f"/v1/labels/{vip}").status == 404
         assert client.patch(f"/v1/labels/{vip}", {"name": "Gone"}).status == 404
         assert client.put(f"/v1/customers/{bob['id']}/labels/{vip}").status == 422
+
+
+class TestHooksOfOtherContexts:
+    """Groups and memberships are kept by their own contexts, which write the directory in their own
+    transactions (``CustomerRepository.directory.set_groups`` / ``set_has_membership``)."""
+
+    @staticmethod
+    def _hook(stack: Stack, merchant_id: str, groups: dict[str, list[str]], members: dict[str, bool]) -> None:
+        from clientele.customers.wiring import customers
+
+        with stack.runtime.environment_of(stack.runtime.shared_environment()):
+            tx = customers().table.transaction()
+            customers().directory.set_many(tx, merchant_id, groups=groups, memberships=members)
+            tx.commit()
+
+    def test_group_and_membership_filters_follow_the_hooks_and_survive_profile_changes(
+        self, stack: Stack, merchant: dict[str, Any], client: ApiClient
+    ) -> None:
+        ana = _create(client, given_name="Ana", email="ana@example.com")
+        bob = _create(client, given_name="Bob")
+        eve = _create(client, given_name="Eve")
+        self._hook(stack, merchant["merchant_id"], {ana["id"]: ["grp_a", "grp_b"], bob["id"]: ["grp_a"]}, {})
+        self._hook(stack, merchant["merchant_id"], {}, {ana["id"]: True, eve["id"]: False})
+        assert set(_ids(client, group_id="grp_a")) == {ana["id"], bob["id"]}
+        assert _ids(client, group_id="grp_a,grp_b") == [ana["id"]]
+        assert _ids(client, has_membership="true") == [ana["id"]]
+        assert set(_ids(client, has_membership="false")) == {bob["id"], eve["id"]}
+        assert _ids(client, group_id="grp_a", has_membership="false") == [bob["id"]]
+        assert _ids(client, email="ana@example.com", group_id="grp_b") == [ana["id"]]
+        assert _ids(client, email="ana@example.com", has_membership="false") == []
+        # A profile change (a whole new entry) keeps what the other contexts set.
+        assert client.patch(f"/v1/customers/{ana['id']}", {"version": 1, "family_name": "Lopes"}).status == 200
+        assert _ids(client, group_id="grp_b", has_membership="true") == [ana["id"]]
+        self._hook(stack, merchant["merchant_id"], {ana["id"]: []}, {ana["id"]: False})
+        assert _ids(client, group_id="grp_b") == [] and _ids(client, has_membership="true") == []
+
+    def test_shards_packed_before_the_hooks_existed_are_read_and_extended(
+        self, stack: Stack, merchant: dict[str, Any], client: ApiClient
+    ) -> None:
+        import json
+        import zlib
+
+        from clientele.customers import directory, keys
+        from clientele.customers.wiring import customers
+
+        ana = _create(client, given_name="Ana")
+        bob = _create(client, given_name="Bob")
+        with stack.runtime.environment_of(stack.runtime.shared_environment()):
+            store = customers().directory
+            shards = store.load(merchant["merchant_id"])
+            entries = [e for s in shards for e in s.entries.values()]
+            for shard in shards:  # pack as the first version did: no groups nor membership columns
+                if not shard.entries:
+                    continue
+                columns = json.loads(zlib.decompress(directory.pack(list(shard.entries.values()))))
+                del columns["r"], columns["h"]
+                pk = keys.directory_pk(merchant["merchant_id"])
+                store.table.put(
+                    {
+                        "PK": pk,
+                        "SK": keys.directory_packed_sk(shard.number),
+                        "entity": directory.PACKED_ENTITY,
+                        "z": zlib.compress(json.dumps(columns).encode()),
+                        "rev": 1,
+                    }
+                )
+                store.table.put({"PK": pk, "SK": keys.directory_pending_sk(shard.number), "rev": 5})
+            assert {e.id for e in entries} == {ana["id"], bob["id"]}
+        assert set(_ids(client, has_membership="false")) == {ana["id"], bob["id"]}
+        self._hook(stack, merchant["merchant_id"], {bob["id"]: ["grp_x"]}, {bob["id"]: True})
+        assert _ids(client, group_id="grp_x") == [bob["id"]] and _ids(client, has_membership="true") == [bob["id"]]
+        with stack.runtime.environment_of(stack.runtime.shared_environment()):
+            before = directory.PACK_AFTER
+            directory.PACK_AFTER = 1
+            try:
+                store.pack_due(merchant["merchant_id"], store.load(merchant["merchant_id"]))
+            finally:
+                directory.PACK_AFTER = before
+            packed = [e for s in store.load(merchant["merchant_id"]) for e in s.entries.values() if e.id == bob["id"]]
+            assert packed[0].groups == ("grp_x",) and packed[0].member is True
+        assert _ids(client, group_id="grp_x", has_membership="true") == [bob["id"]]

@@ -27,6 +27,7 @@ NAMES = [
 LABELS = ["label_a", "label_b", "label_c"]
 PREFS = ["pref_a", "pref_b"]
 SITES = ["site_a", "site_b"]
+GROUPS = ["group_a", "group_b"]
 SOURCES = ["manual", "legacy", "qr_signup"]
 BASE_MS = 1_767_225_600_000  # 2026-01-01
 
@@ -70,6 +71,9 @@ def customers(draw: Any) -> list[dict[str, Any]]:
                 "labels": sorted(draw(st.sets(st.sampled_from(LABELS)))),
                 "marketing": {p: draw(st.booleans()) for p in draw(st.sets(st.sampled_from(PREFS)))},
                 "sites": sorted(draw(st.sets(st.sampled_from(SITES)))),
+                # Kept by the groups and memberships contexts through the directory's hooks.
+                "groups": sorted(draw(st.sets(st.sampled_from(GROUPS)))),
+                "member": draw(st.booleans()),
             }
         )
     return made
@@ -106,6 +110,10 @@ def _oracle(made: list[dict[str, Any]], query: dict[str, Any]) -> list[str]:
         if any(not c["marketing"].get(p) for p in query["prefs"]):
             return False
         if any(s not in c["sites"] for s in query["sites"]) or (query["source"] and c["source"] != query["source"]):
+            return False
+        if any(g not in c["groups"] for g in query["groups"]):
+            return False
+        if query["member"] is not None and c["member"] != query["member"]:
             return False
         q = query["q"]
         if not q:
@@ -162,6 +170,8 @@ def queries(draw: Any, made: list[dict[str, Any]]) -> dict[str, Any]:
         "prefs": draw(_some([p for p, v in someone["marketing"].items() if v] or PREFS, 1)),
         "sites": draw(_some(someone["sites"] or SITES, 1)),
         "source": draw(st.sampled_from([None, None, None, someone["source"], "legacy"])),
+        "groups": draw(_some(someone["groups"] or GROUPS, 1)),
+        "member": draw(st.sampled_from([None, None, someone["member"], not someone["member"]])),
         "sort": draw(st.sampled_from(["name", "created", "updated", "last_visit"])),
         "order": draw(st.sampled_from(["asc", "desc"])),
         "limit": draw(st.integers(1, 5)),
@@ -204,6 +214,15 @@ def _seed(merchant_id: str, made: list[dict[str, Any]]) -> None:
         )
         audit = AuditEntry(id=f"audit_{n}", customer_id=c["id"], at=c["created_at"], actor="key_test", action="created")
         repository().create(customer, hashes, audit)
+    hooks = repository().table.transaction()
+    repository().directory.set_many(
+        hooks,
+        merchant_id,
+        groups={c["id"]: c["groups"] for c in made if c["groups"]},
+        memberships={c["id"]: c["member"] for c in made if c["member"] or int(c["id"][-1], 16) % 2},
+    )
+    if len(hooks):
+        hooks.commit()
 
 
 def _rename(merchant_id: str, c: dict[str, Any], given: str | None) -> None:
@@ -222,6 +241,18 @@ def _rename(merchant_id: str, c: dict[str, Any], given: str | None) -> None:
     repository().update(changed, 1, ContactHashes(None, None), ContactHashes(None, None), audit)
 
 
+def _regroup(merchant_id: str, c: dict[str, Any], groups: list[str], member: bool) -> None:
+    from clientele.customers.wiring import customers as repository
+
+    c["groups"], c["member"] = groups, member
+    tx = repository().table.transaction()
+    repository().directory.set_groups(tx, merchant_id, c["id"], groups)
+    tx.commit()
+    tx = repository().table.transaction()
+    repository().directory.set_has_membership(tx, merchant_id, c["id"], member)
+    tx.commit()
+
+
 def _pages(merchant_id: str, query: dict[str, Any]) -> list[str]:
     from clientele.customers.rules import Order, Query, SortKey
     from clientele.customers.wiring import directory_service
@@ -234,6 +265,8 @@ def _pages(merchant_id: str, query: dict[str, Any]) -> list[str]:
         preferences=tuple(query["prefs"]),
         sites=tuple(query["sites"]),
         source=query["source"],
+        groups=tuple(query["groups"]),
+        has_membership=query["member"],
         sort=SortKey(query["sort"]),
         order=Order(query["order"]),
     )
@@ -272,6 +305,8 @@ def test_every_page_sequence_equals_the_brute_force_answer(
             assert _pages(merchant_id, query) == _oracle(made, query), query
         renamed = data.draw(st.sampled_from(made))  # a change after the shard may have been packed
         _rename(merchant_id, renamed, data.draw(name))
+        regrouped = data.draw(st.sampled_from(made))  # and a group or membership change after it
+        _regroup(merchant_id, regrouped, sorted(data.draw(st.sets(st.sampled_from(GROUPS)))), data.draw(st.booleans()))
         for _ in range(3):
             query = data.draw(queries(made))
             assert _pages(merchant_id, query) == _oracle(made, query), query

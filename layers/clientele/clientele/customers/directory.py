@@ -29,7 +29,7 @@ from clientele.storage.table import Item, Table, Transaction, TransactionCancell
 
 PACK_AFTER = 48  # pending entries in one shard before a reader packs it
 _TRANSACTION_BYTES = 3_000_000  # TransactWriteItems carries at most 4 MB
-_PENDING = ("e_", "v_", "s_")
+_PENDING = ("e_", "v_", "s_", "g_", "h_")
 PACKED_ENTITY = "directory_packed"
 PENDING_ENTITY = "directory_pending"
 
@@ -76,19 +76,23 @@ def _from_row(customer_id: str, row: list[Any]) -> Entry:
 
 
 _COLUMNS = ("g", "f", "e", "p", "c", "u", "v", "o", "l", "m", "s")
+# Columns written by other contexts' hooks (groups, membership), absent from shards packed before them.
+_HOOK_COLUMNS = ("r", "h")
 
 
 def pack(entries: list[Entry]) -> bytes:
     """Columnar JSON, zlib-compressed: ids without their prefix, times as offsets (updated and last visit
     from created), so 10,000 customers fit in a few hundred kilobytes."""
     ordered = sorted(entries, key=lambda e: e.created)
-    columns: dict[str, list[Any]] = {name: [] for name in ("i", *_COLUMNS)}
+    columns: dict[str, list[Any]] = {name: [] for name in ("i", *_COLUMNS, *_HOOK_COLUMNS)}
     previous = 0
     for entry in ordered:
         row = _row(entry)
         columns["i"].append(entry.id)
         for name, value in zip(_COLUMNS, row, strict=True):
             columns[name].append(value)
+        columns["r"].append(list(entry.groups))
+        columns["h"].append(1 if entry.member else 0)
         created = entry.created
         columns["c"][-1] = created - previous
         columns["u"][-1] = entry.updated - created
@@ -103,13 +107,19 @@ def unpack(blob: bytes | None) -> dict[str, Entry]:
     columns = json.loads(zlib.decompress(blob))
     found: dict[str, Entry] = {}
     created = 0
+    groups, member = columns.get("r"), columns.get("h")
     for n, customer_id in enumerate(columns["i"]):
         row = [columns[name][n] for name in _COLUMNS]
         created += row[4]
         row[4] = created
         row[5] = created + row[5]
         row[6] = None if row[6] is None else created + row[6]
-        found[customer_id] = _from_row(customer_id, row)
+        entry = _from_row(customer_id, row)
+        if groups is not None:
+            entry.groups = tuple(groups[n])
+        if member is not None:
+            entry.member = bool(member[n])
+        found[customer_id] = entry
     return found
 
 
@@ -134,18 +144,23 @@ def _merge(entries: dict[str, Entry], pending: Item) -> list[str]:
             if before is not None:  # what sales recorded stays (a profile read may predate a sale)
                 entry.last_visit = _latest(entry.last_visit, before.last_visit)
                 entry.sites = tuple(dict.fromkeys((*entry.sites, *before.sites)))
+                entry.groups, entry.member = before.groups, before.member  # other contexts' hooks stay
             entries[customer_id] = entry
             applied.append(name)
     for name, value in pending.items():
-        if name.startswith(("v_", "s_")):
+        if name.startswith(("v_", "s_", "g_", "h_")):
             entry = entries.get(name[2:])
             applied.append(name)
             if entry is None:
                 continue
             if name.startswith("v_"):
                 entry.last_visit = int(value)  # the last sale's time, as the sale set it on the profile
-            else:
+            elif name.startswith("s_"):
                 entry.sites = tuple(dict.fromkeys((*entry.sites, *value)))
+            elif name.startswith("g_"):
+                entry.groups = tuple(value)
+            else:
+                entry.member = bool(value)
     return applied
 
 
@@ -192,6 +207,44 @@ class DirectoryStore:
             vals=vals,
         )
 
+    def set_groups(self, tx: Transaction, merchant_id: str, customer_id: str, group_ids: list[str]) -> None:
+        """The groups the customer is in now (the whole set), in the groups context's transaction."""
+        self.set_many(tx, merchant_id, groups={customer_id: group_ids})
+
+    def set_has_membership(self, tx: Transaction, merchant_id: str, customer_id: str, flag: bool) -> None:
+        """Whether the customer has a membership now, in the memberships context's transaction."""
+        self.set_many(tx, merchant_id, memberships={customer_id: flag})
+
+    def set_many(
+        self,
+        tx: Transaction,
+        merchant_id: str,
+        *,
+        groups: dict[str, list[str]] | None = None,
+        memberships: dict[str, bool] | None = None,
+    ) -> None:
+        """Groups and membership flags of several customers: one ``UpdateItem`` per shard touched (a
+        transaction may touch an item once, so a caller writing several customers, or groups and membership
+        together, passes them here at once). The caller's transaction must not also create or change the
+        profile of a customer in the same shard (``upsert``)."""
+        by_shard: dict[int, dict[str, Any]] = {}
+        for customer_id, group_ids in (groups or {}).items():
+            by_shard.setdefault(keys.directory_shard(customer_id), {})[f"g_{customer_id}"] = sorted(set(group_ids))
+        for customer_id, flag in (memberships or {}).items():
+            by_shard.setdefault(keys.directory_shard(customer_id), {})[f"h_{customer_id}"] = bool(flag)
+        for shard, attributes in sorted(by_shard.items()):
+            names = {f"#a{n}": name for n, name in enumerate(attributes)}
+            vals: dict[str, Any] = {f":a{n}": value for n, value in enumerate(attributes.values())}
+            sets = ", ".join(f"#a{n} = :a{n}" for n in range(len(attributes)))
+            tx.update(
+                "directory_hooks",
+                keys.directory_pk(merchant_id),
+                keys.directory_pending_sk(shard),
+                f"SET {sets}, entity = :entity ADD rev :one",
+                names=names,
+                vals={**vals, ":one": 1, ":entity": PENDING_ENTITY},
+            )
+
     def erase(self, tx: Transaction, merchant_id: str, customer_id: str) -> None:
         """Take the customer out of their shard (both items), in the erasure's transaction; the packed item
         is rewritten only if it holds them, conditional on its ``rev`` (a cancellation: read again)."""
@@ -201,7 +254,7 @@ class DirectoryStore:
             "directory",
             pk,
             keys.directory_pending_sk(shard),
-            "REMOVE #e, #v, #s SET entity = :entity ADD rev :one",
+            "REMOVE #e, #v, #s, #g, #h SET entity = :entity ADD rev :one",
             names={f"#{p[0]}": f"{p}{customer_id}" for p in _PENDING},
             vals={":one": 1, ":entity": PENDING_ENTITY},
         )
@@ -222,6 +275,16 @@ class DirectoryStore:
         )
 
     # Reads --------------------------------------------------------------------------------------
+    def entry(self, merchant_id: str, customer_id: str) -> Entry | None:
+        """One customer's entry as a list would see it: their shard's two items, strongly consistent."""
+        pk, shard = keys.directory_pk(merchant_id), keys.directory_shard(customer_id)
+        wanted = [(pk, keys.directory_packed_sk(shard)), (pk, keys.directory_pending_sk(shard))]
+        items = {item["SK"]: item for item in self.table.batch_get(wanted, consistent=True)}
+        packed = items.get(keys.directory_packed_sk(shard))
+        entries = unpack(_bytes(packed.get("z")) if packed else None)
+        _merge(entries, items.get(keys.directory_pending_sk(shard)) or {})
+        return entries.get(customer_id)
+
     def load(self, merchant_id: str) -> list[Shard]:
         """Every shard, strongly consistent, in one ``BatchGetItem`` (32 keys)."""
         pk = keys.directory_pk(merchant_id)

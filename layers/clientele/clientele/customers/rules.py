@@ -127,6 +127,8 @@ class Entry:
     labels: tuple[str, ...] = ()
     opted_in: tuple[str, ...] = ()  # marketing preferences opted into
     sites: tuple[str, ...] = ()  # sites visited
+    groups: tuple[str, ...] = ()  # set by the groups context, in its own transactions
+    member: bool = False  # has a membership: set by the memberships context, in its own transactions
     _tokens: list[str] | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -159,6 +161,8 @@ class Query:
     preferences: tuple[str, ...] = ()
     sites: tuple[str, ...] = ()
     source: str | None = None
+    groups: tuple[str, ...] = ()
+    has_membership: bool | None = None
     sort: SortKey = SortKey.CREATED
     order: Order = Order.DESC
     country_code: str = ""  # the merchant's calling code, for national phone formats
@@ -171,6 +175,8 @@ class Query:
             and all(label in entry.labels for label in self.labels)
             and all(pref in entry.opted_in for pref in self.preferences)
             and all(site in entry.sites for site in self.sites)
+            and all(group in entry.groups for group in self.groups)
+            and (self.has_membership is None or entry.member is self.has_membership)
         )
         return exact and filters and (not self.q or self._searched(entry))
 
@@ -182,19 +188,23 @@ class Query:
 
     def fingerprint(self) -> str:
         """What a cursor is bound to: the same query, page after page (not the page size)."""
-        return "|".join(
-            [
-                fold(self.q),
-                self.email or "",
-                self.phone or "",
-                ",".join(self.labels),
-                ",".join(self.preferences),
-                ",".join(self.sites),
-                self.source or "",
-                self.sort.value,
-                self.order.value,
-            ]
-        )
+        parts = [
+            fold(self.q),
+            self.email or "",
+            self.phone or "",
+            ",".join(self.labels),
+            ",".join(self.preferences),
+            ",".join(self.sites),
+            self.source or "",
+            self.sort.value,
+            self.order.value,
+        ]
+        # Filters added later are appended only when used, so cursors issued before them stay valid.
+        if self.groups:
+            parts.append("g=" + ",".join(self.groups))
+        if self.has_membership is not None:
+            parts.append(f"h={self.has_membership}")
+        return "|".join(parts)
 
 
 Position = tuple[bool, str | int, str]  # (no value, value, id)

@@ -154,16 +154,28 @@ class CustomerList(Output):
 
 # GET /v1/customers: every parameter it knows; any other is a 400 naming it, never ignored.
 DIRECTORY_PARAMETERS = frozenset(
-    {"q", "email", "phone", "label", "marketing_preference", "site_id", "source", "sort", "order", "limit", "cursor"}
+    {
+        "q",
+        "email",
+        "phone",
+        "label",
+        "marketing_preference",
+        "site_id",
+        "group_id",
+        "has_membership",
+        "source",
+        "sort",
+        "order",
+        "limit",
+        "cursor",
+    }
 )
-# In the spec, not served yet: refused by name rather than ignored.
-DIRECTORY_LATER = frozenset({"has_membership", "group_id"})
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 def check_directory_parameters(names: list[str]) -> None:
     for name in sorted(names):
-        if name in DIRECTORY_LATER or name.startswith("attribute."):
+        if name.startswith("attribute."):
             raise BadRequest(f"The filter {name} is not available yet.", field=name, code="UNSUPPORTED_PARAMETER")
         if name not in DIRECTORY_PARAMETERS:
             raise BadRequest(f"Unknown query parameter: {name}.", field=name, code="UNKNOWN_PARAMETER")
@@ -177,6 +189,14 @@ def _ids(name: str, raw: str | None) -> tuple[str, ...]:
     if not values or not all(_ID.match(v) for v in values) or len(values) > 20:
         raise BadRequest(f"{name} must be up to 20 comma-separated ids.", field=name, code="INVALID_PARAMETER")
     return values
+
+
+def _flag(name: str, raw: str | None) -> bool | None:
+    if raw is None:
+        return None
+    if raw not in ("true", "false"):
+        raise BadRequest(f"{name} must be true or false.", field=name, code="INVALID_PARAMETER")
+    return raw == "true"
 
 
 def _choice(name: str, raw: str | None, allowed: type[SortKey] | type[Order]) -> str | None:
@@ -198,6 +218,8 @@ class DirectoryParams:
     label: str | None = None
     marketing_preference: str | None = None
     site_id: str | None = None
+    group_id: str | None = None
+    has_membership: str | None = None
     source: Source | None = None
     sort: str | None = None
     order: str | None = None
@@ -221,6 +243,8 @@ class DirectoryParams:
             labels=_ids("label", self.label),
             preferences=_ids("marketing_preference", self.marketing_preference),
             sites=_ids("site_id", self.site_id),
+            groups=_ids("group_id", self.group_id),
+            has_membership=_flag("has_membership", self.has_membership),
             source=self.source.value if self.source else None,
             sort=chosen,
             order=Order(order) if order else default_order,
