@@ -34,15 +34,15 @@ LIST_DESCRIPTION = """Search and list the customers (the directory). Every filte
 accent-insensitive: "zoe" finds "Zoë", "lukasz" finds "Łukasz"), the start of an email, or a phone in any
 formatting ("06 12 34", "+33 6 12", or its last four digits or more). `email` and `phone` are exact.
 `label`, `marketing_preference` (opted in), `site_id` (visited) and `group_id` take one id or several,
-comma-separated (all must hold); `has_membership` is `true` or `false`. Without `sort`, a search is
+comma-separated (all must hold); `has_membership` is `true` or `false`; `attribute.{key}` filters on a
+boolean (`true`/`false`) or select (one of its options) custom attribute. Without `sort`, a search is
 ordered by name and a list newest first; customers without a name or a visit come last in either order.
 
 **Consistency: strongly consistent.** A customer is found, with every change, as soon as the request that
 created or changed them (or recorded their sale) has answered: read-your-writes.
 
 A query parameter the endpoint does not know, or a value it cannot use (sort, order, ids, an over-long
-`q`, a cursor of another list), is a 400 naming it. `attribute.{key}` is refused (`UNSUPPORTED_PARAMETER`)
-until it is served."""
+`q`, a cursor of another list, an unknown or non-filterable attribute), is a 400 naming it."""
 
 Ids = Annotated[str | None, Query(max_length=1400, description="One id, or several comma-separated (all must hold).")]
 
@@ -72,7 +72,8 @@ def list_customers(  # noqa: PLR0917
     cursor: Cursor = None,
 ) -> models.CustomerList:
     who = caller(app, Permission.CUSTOMERS_READ)
-    models.check_directory_parameters(list((app.current_event.query_string_parameters or {}).keys()))
+    parameters = app.current_event.query_string_parameters or {}
+    models.check_directory_parameters(list(parameters))
     if (email or phone or (q and is_phone_query(q))) and not who.can(Permission.CUSTOMERS_CONTACT):
         caller(app, Permission.CUSTOMERS_CONTACT)
     params = models.DirectoryParams(
@@ -87,6 +88,7 @@ def list_customers(  # noqa: PLR0917
         source=source,
         sort=sort,
         order=order,
+        attributes=models.attribute_parameters(parameters),
     )
     page = directory_service().search(who, params.to_query(who.country), limit=limit, cursor=cursor)
     return models.CustomerList(items=[_out(who, c) for c in page.items], cursor=page.cursor)

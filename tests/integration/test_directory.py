@@ -154,7 +154,7 @@ class TestBadInput:
             ({"q": "x" * 101}, "q", "QUERY_TOO_LONG"),
             ({"has_membership": "yes"}, "has_membership", "INVALID_PARAMETER"),
             ({"group_id": "a;b"}, "group_id", "INVALID_PARAMETER"),
-            ({"attribute.vip": "true"}, "attribute.vip", "UNSUPPORTED_PARAMETER"),
+            ({"attribute.vip": "true"}, "attribute.vip", "UNKNOWN_ATTRIBUTE"),
         ],
     )
     def test_what_the_endpoint_cannot_use_is_a_400_naming_it(

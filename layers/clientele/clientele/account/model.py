@@ -1,7 +1,11 @@
 """The merchant's account: the merchant, its sites, API keys, and the definitions customers use
-(labels, marketing preferences)."""
+(labels, marketing preferences, custom attributes)."""
 
 from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field
 
 from clientele.kernel.contact import Channel
 from clientele.kernel.entity import Entity
@@ -59,3 +63,26 @@ class MarketingPreferenceDefinition(Entity):
     channel: Channel
     description: str | None = None
     created_at: str
+
+
+class AttributeType(StrEnum):
+    TEXT = "text"
+    NUMBER = "number"
+    DATE = "date"
+    BOOLEAN = "boolean"
+    SELECT = "select"
+
+
+# Boolean and select attributes are list filters: their values are what the directory keeps.
+FILTERABLE_TYPES = frozenset({AttributeType.BOOLEAN, AttributeType.SELECT})
+
+
+class CustomAttributeDefinition(Entity):
+    """A custom attribute the merchant defines (as Square's); values live on the customers."""
+
+    key: str  # stable: the name of the value on a customer and of the list filter attribute.{key}
+    name: str
+    type: AttributeType
+    options: list[str] = Field(default_factory=list)  # select only
+    created_at: str
+    deleting_since: str | None = None  # being removed: its values are being taken off the customers

@@ -6,7 +6,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Field, StrictInt, StringConstraints, field_validator
 
-from clientele.account.model import ApiKey, Label, MarketingPreferenceDefinition, Merchant, Site
+from clientele.account.model import (
+    ApiKey,
+    AttributeType,
+    CustomAttributeDefinition,
+    Label,
+    MarketingPreferenceDefinition,
+    Merchant,
+    Site,
+)
 from clientele.http.schemas import Country, Currency, Id, Input, Locale, Name, Output, ShortText, Url, known_time_zone
 from clientele.kernel.contact import Channel
 from clientele.kernel.permissions import Role
@@ -213,3 +221,50 @@ class PreferenceOut(Output):
 
 class PreferenceList(Output):
     items: list[PreferenceOut]
+
+
+AttributeKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+Options = Annotated[list[Annotated[str, StringConstraints(min_length=1, max_length=64)]], Field(max_length=50)]
+
+
+class CustomAttributeIn(Input):
+    key: AttributeKey = Field(description="Lower-case letters, digits and _; the filter is attribute.{key}.")
+    name: Name
+    type: AttributeType
+    options: Options = Field(default=[], description="A select's options (required for a select only).")
+
+
+class CustomAttributePatch(Input):
+    name: Name | None = None
+    options: Options | None = Field(default=None, description="A select's options: existing ones must stay.")
+
+
+class CustomAttributeOut(Output):
+    key: str
+    name: str
+    type: AttributeType
+    options: list[str] = []
+    filterable: bool = Field(description="Boolean and select attributes filter the list (attribute.{key}).")
+    created_at: str
+
+    @classmethod
+    def of(cls, definition: CustomAttributeDefinition) -> CustomAttributeOut:
+        from clientele.account.model import FILTERABLE_TYPES
+
+        return cls(
+            key=definition.key,
+            name=definition.name,
+            type=definition.type,
+            options=definition.options,
+            filterable=definition.type in FILTERABLE_TYPES,
+            created_at=definition.created_at,
+        )
+
+
+class CustomAttributeList(Output):
+    items: list[CustomAttributeOut]
+
+
+class AttributeRemoval(Output):
+    key: str
+    remaining: int = Field(description="Customers still holding a value; repeat the DELETE to go on.")

@@ -23,7 +23,7 @@ from typing import Any
 
 from clientele.customers import keys
 from clientele.customers.model import Customer
-from clientele.customers.rules import Entry, fold, to_millis
+from clientele.customers.rules import Entry, attribute_marks, fold, to_millis
 from clientele.kernel.contact import email_key
 from clientele.storage.table import Item, Table, Transaction, TransactionCancelled
 
@@ -48,6 +48,7 @@ def entry_of(customer: Customer) -> Entry:
         labels=tuple(customer.labels),
         opted_in=tuple(sorted(p for p, choice in customer.marketing.items() if choice.opted_in)),
         sites=tuple(customer.site_ids),
+        attributes=attribute_marks(customer.attributes),
     )
 
 
@@ -64,18 +65,20 @@ def _row(entry: Entry) -> list[Any]:
         list(entry.labels),
         list(entry.opted_in),
         list(entry.sites),
+        list(entry.attributes),
     ]
 
 
 def _from_row(customer_id: str, row: list[Any]) -> Entry:
-    given, family, email, phone, created, updated, last_visit, source, labels, opted_in, sites = row
+    given, family, email, phone, created, updated, last_visit, source, labels, opted_in, sites = row[:11]
+    attributes = row[11] if len(row) > 11 else []  # entries written before custom attributes have none
     return Entry(
         customer_id, given, family, email, phone, created, updated, last_visit, source, tuple(labels),
-        tuple(opted_in), tuple(sites),
+        tuple(opted_in), tuple(sites), tuple(attributes),
     )  # fmt: skip
 
 
-_COLUMNS = ("g", "f", "e", "p", "c", "u", "v", "o", "l", "m", "s")
+_COLUMNS = ("g", "f", "e", "p", "c", "u", "v", "o", "l", "m", "s", "a")  # "a": absent from older shards
 # Columns written by other contexts' hooks (groups, membership), absent from shards packed before them.
 _HOOK_COLUMNS = ("r", "h")
 
@@ -108,8 +111,9 @@ def unpack(blob: bytes | None) -> dict[str, Entry]:
     found: dict[str, Entry] = {}
     created = 0
     groups, member = columns.get("r"), columns.get("h")
+    present = [columns.get(name) for name in _COLUMNS]
     for n, customer_id in enumerate(columns["i"]):
-        row = [columns[name][n] for name in _COLUMNS]
+        row = [[] if column is None else column[n] for column in present]
         created += row[4]
         row[4] = created
         row[5] = created + row[5]

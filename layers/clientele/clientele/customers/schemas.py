@@ -34,6 +34,12 @@ def _past_date(value: date | None) -> date | None:
     return value
 
 
+AttributeKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+AttributeRaw = StrictBool | StrictInt | float | Annotated[str, StringConstraints(max_length=500)]
+Attributes = Annotated[
+    dict[AttributeKey, AttributeRaw],
+    Field(max_length=50, description="Custom attribute key -> value, checked against its definition's type."),
+]
 Email = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=32)]
 
@@ -50,6 +56,7 @@ class CustomerIn(Input):
     marketing: Annotated[dict[Id, StrictBool], Field(max_length=20)] = Field(
         default={}, description="Marketing preference id -> opted in."
     )
+    attributes: Attributes = {}
     source: Source = Field(default=Source.MANUAL, description="`manual`, or `legacy` for migrations.")
 
     @field_validator("source")
@@ -79,6 +86,13 @@ class CustomerPatch(Input):
     addresses: Annotated[list[AddressIn], Field(max_length=5)] | None = None
     labels: Annotated[list[Id], Field(max_length=50)] | None = None
     marketing: Annotated[dict[Id, StrictBool], Field(max_length=20)] | None = None
+    attributes: (
+        Annotated[
+            dict[AttributeKey, AttributeRaw | None],
+            Field(max_length=50, description="Only the keys sent change; a key sent as null is removed."),
+        ]
+        | None
+    ) = None
 
     _birthday = field_validator("birthday")(_past_date)
 
@@ -114,6 +128,7 @@ class CustomerOut(Output):
     addresses: list[Address] = []
     labels: list[str] = []
     marketing: dict[str, PreferenceState] = {}
+    attributes: dict[str, bool | int | float | str] = {}
     site_ids: list[str] = []
     source: Source
     created_at: str
@@ -138,6 +153,7 @@ class CustomerOut(Output):
                 k: PreferenceState(opted_in=v.opted_in, changed_at=v.changed_at, source=v.source)
                 for k, v in customer.marketing.items()
             },
+            attributes={k: v.value for k, v in customer.attributes.items()},
             site_ids=customer.site_ids,
             source=customer.source,
             created_at=customer.created_at,
@@ -173,12 +189,20 @@ DIRECTORY_PARAMETERS = frozenset(
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
+_ATTRIBUTE_PARAMETER = re.compile(r"^attribute\.[a-z][a-z0-9_]{0,39}$")
+
+
 def check_directory_parameters(names: list[str]) -> None:
     for name in sorted(names):
-        if name.startswith("attribute."):
-            raise BadRequest(f"The filter {name} is not available yet.", field=name, code="UNSUPPORTED_PARAMETER")
+        if name.startswith("attribute.") and _ATTRIBUTE_PARAMETER.match(name):
+            continue
         if name not in DIRECTORY_PARAMETERS:
             raise BadRequest(f"Unknown query parameter: {name}.", field=name, code="UNKNOWN_PARAMETER")
+
+
+def attribute_parameters(parameters: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """The (key, value) of each ``attribute.{key}`` parameter (checked against the definitions later)."""
+    return tuple((k.removeprefix("attribute."), v) for k, v in parameters.items() if k.startswith("attribute."))
 
 
 def _ids(name: str, raw: str | None) -> tuple[str, ...]:
@@ -223,6 +247,7 @@ class DirectoryParams:
     source: Source | None = None
     sort: str | None = None
     order: str | None = None
+    attributes: tuple[tuple[str, str], ...] = ()  # (key, value) of each attribute.{key} parameter
 
     def to_query(self, country: str) -> Query:
         from clientele.customers.search import normalised_email, normalised_phone  # the list's code, on first use
@@ -245,6 +270,7 @@ class DirectoryParams:
             sites=_ids("site_id", self.site_id),
             groups=_ids("group_id", self.group_id),
             has_membership=_flag("has_membership", self.has_membership),
+            attributes=tuple(f"{key}={value}" for key, value in sorted(self.attributes)),
             source=self.source.value if self.source else None,
             sort=chosen,
             order=Order(order) if order else default_order,

@@ -34,4 +34,4 @@ def directory_service() -> DirectoryService:
     from clientele.customers.search import DirectoryService
 
     repository = customers()
-    return DirectoryService(repository, repository.directory, app_secret)
+    return DirectoryService(repository, repository.directory, app_secret, account.merchants())

@@ -56,6 +56,7 @@ RULES: dict[str, Rule] = {
     "site": Rule.KEEP,
     "label": Rule.KEEP,
     "preference": Rule.KEEP,
+    "attribute_definition": Rule.KEEP,  # the merchant's definition; values live on the profile (deleted)
     "api_key": Rule.KEEP,
     "api_key_lookup": Rule.KEEP,
     "rate_limit": Rule.KEEP,
