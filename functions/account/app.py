@@ -197,9 +197,36 @@ def list_preferences() -> models.PreferenceList:
 def create_preference(body: models.PreferenceIn) -> Response[models.PreferenceOut]:
     who = caller(app, SettingsPerm, terms=False)
     preference = account_service().create_preference(
-        who, name=body.name, channel=body.channel, description=body.description
+        who, name=body.name, channel=body.channel, description=body.description, wording=body.wording_domain()
     )
     return json_response(201, models.PreferenceOut.of(preference).model_dump(mode="json"))
+
+
+@app.patch(
+    "/v1/marketing-preferences/<id>",
+    tags=["Account"],
+    summary="Rename, reword per language (en, fr, nl), archive or restore a marketing preference",
+    responses={**success(models.PreferenceOut), **ERRORS, **NOT_FOUND},
+)
+def change_preference(id: PathId, body: models.PreferencePatch) -> models.PreferenceOut:
+    who = caller(app, SettingsPerm, terms=False)
+    changed = account_service().change_preference(who, id, changes=body.changes(), wording=body.wording_domain())
+    return models.PreferenceOut.of(changed)
+
+
+@app.delete(
+    "/v1/marketing-preferences/<id>",
+    tags=["Account"],
+    summary="Remove a marketing preference: it is archived",
+    description="It is no longer offered on the signup and preferences pages and can no longer be set on a "
+    "customer; the choices customers made stay as records of their consent (when, how, the words shown). "
+    "`PATCH` with `archived: false` restores it.",
+    responses={**ERRORS, **NOT_FOUND, **no_content("Archived")},
+)
+def archive_preference(id: PathId) -> Response[None]:
+    who = caller(app, SettingsPerm, terms=False)
+    account_service().change_preference(who, id, changes={"archived": True})
+    return Response(status_code=204)
 
 
 @app.get(

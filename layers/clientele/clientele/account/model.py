@@ -57,12 +57,29 @@ class Label(Entity):
     created_at: str
 
 
+class PreferenceWording(Entity):
+    """A preference's words in one language (en, fr, nl), as the hosted pages show them."""
+
+    name: str
+    description: str | None = None
+
+
 class MarketingPreferenceDefinition(Entity):
     id: str
-    name: str
+    name: str  # the default wording, shown in a language without its own
     channel: Channel
     description: str | None = None
+    wording: dict[str, PreferenceWording] = Field(default_factory=dict)  # per language
     created_at: str
+    archived_at: str | None = None  # archived: no longer offered nor settable; past choices stay as records
+
+    def name_in(self, locale: str) -> str:
+        own = self.wording.get(locale)
+        return own.name if own else self.name
+
+    def description_in(self, locale: str) -> str | None:
+        own = self.wording.get(locale)
+        return own.description if own else self.description
 
 
 class AttributeType(StrEnum):

@@ -157,6 +157,26 @@ class MerchantRepository:
             }
         )
 
+    def get_preference(self, merchant_id: str, preference_id: str) -> MarketingPreferenceDefinition:
+        item = self.table.get(partitions.merchant_pk(merchant_id), keys.preference_sk(preference_id), consistent=True)
+        if not item:
+            raise NotFound("No such marketing preference.", field="id")
+        return MarketingPreferenceDefinition.model_validate(fields_of(item))
+
+    def save_preference(self, merchant_id: str, preference: MarketingPreferenceDefinition) -> None:
+        try:
+            self.table.put(
+                {
+                    "PK": partitions.merchant_pk(merchant_id),
+                    "SK": keys.preference_sk(preference.id),
+                    _ENTITY: "preference",
+                    **preference.model_dump(mode="json", exclude_none=True),
+                },
+                condition="attribute_exists(PK)",
+            )
+        except ConditionFailed as exc:
+            raise NotFound("No such marketing preference.", field="id") from exc
+
     def list_preferences(self, merchant_id: str) -> list[MarketingPreferenceDefinition]:
         return [MarketingPreferenceDefinition.model_validate(fields_of(i)) for i in self._all(merchant_id, "PREF#")]
 

@@ -13,6 +13,7 @@ from clientele.account.model import (
     Label,
     MarketingPreferenceDefinition,
     Merchant,
+    PreferenceWording,
     Site,
     TermsAcceptance,
 )
@@ -210,13 +211,51 @@ class AccountService:
         return self.merchants.list_preferences(principal.merchant_id)
 
     def create_preference(
-        self, principal: Principal, *, name: str, channel: Channel, description: str | None
+        self,
+        principal: Principal,
+        *,
+        name: str,
+        channel: Channel,
+        description: str | None,
+        wording: dict[str, PreferenceWording] | None = None,
     ) -> MarketingPreferenceDefinition:
         preference = MarketingPreferenceDefinition(
-            id=ids.new_id("pref"), name=name, channel=channel, description=description, created_at=clock.now_iso()
+            id=ids.new_id("pref"),
+            name=name,
+            channel=channel,
+            description=description,
+            wording=wording or {},
+            created_at=clock.now_iso(),
         )
         self.merchants.put_preference(principal.merchant_id, preference)
         return preference
+
+    def change_preference(
+        self,
+        principal: Principal,
+        preference_id: str,
+        *,
+        changes: dict[str, Any],
+        wording: dict[str, PreferenceWording | None] | None = None,
+    ) -> MarketingPreferenceDefinition:
+        """Rename, reword (per language: each language sent replaces its wording; null removes it) or
+        archive (``archived``: true) and restore a preference. Customers' past choices stay as records."""
+        current = self.merchants.get_preference(principal.merchant_id, preference_id)
+        update = {k: v for k, v in changes.items() if k in ("name", "description")}
+        if "archived" in changes:
+            archived = bool(changes["archived"])
+            update["archived_at"] = (current.archived_at or clock.now_iso()) if archived else None
+        if wording is not None:
+            merged = dict(current.wording)
+            for locale, words in wording.items():
+                if words is None:
+                    merged.pop(locale, None)
+                else:
+                    merged[locale] = words
+            update["wording"] = merged
+        changed = current.model_copy(update=update)
+        self.merchants.save_preference(principal.merchant_id, changed)
+        return changed
 
 
 class CustomAttributes:

@@ -89,9 +89,10 @@ class CustomerService:
                 if label_id not in known:
                     raise ValidationFailed(f"Unknown label: {label_id}.", field="labels", code="UNKNOWN_LABEL")
         if marketing:
-            known = {p.id for p in self.merchants.list_preferences(merchant_id)}
-            for preference_id in marketing:
-                if preference_id not in known:
+            defined = {p.id: p for p in self.merchants.list_preferences(merchant_id)}
+            for preference_id, opted_in in marketing.items():
+                # An archived preference can still be opted out of, never into.
+                if preference_id not in defined or (opted_in and defined[preference_id].archived_at):
                     raise ValidationFailed(
                         f"Unknown marketing preference: {preference_id}.", field="marketing", code="UNKNOWN_PREFERENCE"
                     )
