@@ -55,8 +55,16 @@ class Need:
     context: tuple[tuple[str, str], ...] = ()
 
 
-def required(service: str, operation: str, params: dict[str, Any], region: str, account: str) -> list[Need]:
-    """What IAM checks for ``service.operation(**params)``."""
+def required(
+    service: str, operation: str, params: dict[str, Any], region: str, account: str, presign: bool = False
+) -> list[Need]:
+    """What IAM checks for ``service.operation(**params)`` (``presign``: only signed, for a caller to use)."""
+    if service == "s3":
+        return _s3(operation, params, presign=presign)
+    return _required(service, operation, params, region, account)
+
+
+def _required(service: str, operation: str, params: dict[str, Any], region: str, account: str) -> list[Need]:
     arn = f"arn:aws:{{}}:{region}:{account}:{{}}"
     if service == "dynamodb":
         table = lambda name: name if name.startswith("arn:") else arn.format("dynamodb", f"table/{name}")  # noqa: E731
@@ -99,6 +107,26 @@ def required(service: str, operation: str, params: dict[str, Any], region: str, 
         name = str(params.get("Name", "*")).lstrip("/")
         return [Need(f"ssm:{operation}", arn.format("ssm", f"parameter/{name}"))]
     return [Need(f"{_PREFIX.get(service, service)}:{operation}", "*")]
+
+
+_S3_OBJECT = {"HeadObject": "GetObject", "DeleteObjects": "DeleteObject"}
+
+
+def _s3(operation: str, params: dict[str, Any], *, presign: bool) -> list[Need]:
+    """S3 by object: ``HeadObject`` is authorised as ``GetObject``, ``DeleteObjects`` as ``DeleteObject`` per
+    key; a presigned POST (botocore builds it on the ``CreateBucket`` model) as the upload it allows."""
+    bucket = str(params.get("Bucket", "*"))
+    if presign and operation == "CreateBucket":
+        return [
+            Need("s3:PutObject", f"arn:aws:s3:::{bucket}/*"),
+            Need("s3:PutObjectTagging", f"arn:aws:s3:::{bucket}/*"),
+        ]
+    if operation == "DeleteObjects":
+        keys = [o["Key"] for o in params.get("Delete", {}).get("Objects", [])]
+        return [Need("s3:DeleteObject", f"arn:aws:s3:::{bucket}/{key}") for key in keys]
+    if "Key" in params:
+        return [Need(f"s3:{_S3_OBJECT.get(operation, operation)}", f"arn:aws:s3:::{bucket}/{params['Key']}")]
+    return [Need(f"s3:{operation}", f"arn:aws:s3:::{bucket}")]
 
 
 @dataclass
@@ -162,7 +190,7 @@ class Recorder:
     denied: list[str] = field(default_factory=list)
     calls: int = 0
 
-    def on_call(self, params: dict[str, Any], model: Any, **_: Any) -> None:
+    def on_call(self, params: dict[str, Any], model: Any, context: Any = None, **_: Any) -> None:
         from infra.local.runtime import CURRENT_FUNCTION
 
         current = CURRENT_FUNCTION.get()
@@ -178,7 +206,8 @@ class Recorder:
         policy = self.policies[key]
         self.calls += 1
         service = model.service_model.service_name
-        for need in required(service, model.name, params, stack.region, stack.account_id):
+        presign = bool((context or {}).get("is_presign_request"))
+        for need in required(service, model.name, params, stack.region, stack.account_id, presign):
             granted_by = policy.allows(need)
             if granted_by is None:
                 self.denied.append(f"{function_id}: {need.action} on {need.resource} ({service}.{model.name})")

@@ -218,4 +218,51 @@ def get_audit(id: PathId, limit: Limit = 50, cursor: Cursor = None) -> models.Au
     return models.AuditList(items=[models.AuditOut.of(a) for a in page.items], cursor=page.cursor)
 
 
+@app.post(
+    "/v1/customers/<id>/photo",
+    tags=["Customers"],
+    summary="Upload a photo: a presigned S3 POST (JPEG, PNG or WebP, at most 5 MB)",
+    description="POST the returned `fields` and then the file (form field `file`) to `url` as "
+    "`multipart/form-data` before `expires_at`. The bucket refuses another content type or a larger file. "
+    "The photo replaces the current one the next time it is read (`GET …/photo`); an upload never read is "
+    "deleted after a day.",
+    responses={**ERRORS, **success(models.PhotoUploadOut, 201, "Upload it now")},
+)
+def start_photo_upload(id: PathId, body: models.PhotoUploadIn) -> Response[models.PhotoUploadOut]:
+    from clientele.customers.wiring import photo_service
+
+    who = caller(app, Permission.CUSTOMERS_WRITE)
+    upload = photo_service().start_upload(who.merchant_id, id, body.content_type)
+    return json_response(201, models.PhotoUploadOut.of(upload).model_dump(mode="json"))
+
+
+@app.get(
+    "/v1/customers/<id>/photo",
+    tags=["Customers"],
+    summary="A short-lived URL of the photo (5 minutes)",
+    responses={**success(models.PhotoOut), **ERRORS},
+)
+def read_photo(id: PathId) -> models.PhotoOut:
+    from clientele.customers.wiring import photo_service
+
+    who = caller(app, Permission.CUSTOMERS_READ)
+    customer_service().get(who, id)
+    return models.PhotoOut.of(photo_service().read(who.merchant_id, id))
+
+
+@app.delete(
+    "/v1/customers/<id>/photo",
+    tags=["Customers"],
+    summary="Remove the photo",
+    responses={**ERRORS, **no_content("Removed")},
+)
+def remove_photo(id: PathId) -> Response[None]:
+    from clientele.customers.wiring import photo_service
+
+    who = caller(app, Permission.CUSTOMERS_WRITE)
+    customer_service().get(who, id)
+    photo_service().remove(who.merchant_id, id)
+    return Response(status_code=204)
+
+
 lambda_handler = lambda_entry(app)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, StrictBool, StrictInt, StringConstraints, field_validator
 
@@ -14,6 +14,9 @@ from clientele.customers.rules import MAX_QUERY_LENGTH, Order, Query, SortKey
 from clientele.customers.service import CustomerDraft
 from clientele.http.schemas import Country, Id, Input, Locale, Name, Output, ShortText
 from clientele.kernel.errors import BadRequest
+
+if TYPE_CHECKING:
+    from clientele.customers.photos import PhotoLink, Upload
 
 
 class AddressIn(Input):
@@ -329,3 +332,29 @@ class AuditOut(Output):
 class AuditList(Output):
     items: list[AuditOut]
     cursor: str | None = None
+
+
+class PhotoUploadIn(Input):
+    content_type: Literal["image/jpeg", "image/png", "image/webp"] = Field(
+        description="The file's type; the upload is refused with any other."
+    )
+
+
+class PhotoUploadOut(Output):
+    url: str
+    fields: dict[str, str] = Field(description="Send them first, then the file as the form field `file`.")
+    expires_at: str
+    max_bytes: int
+
+    @classmethod
+    def of(cls, upload: Upload) -> PhotoUploadOut:
+        return cls(url=upload.url, fields=upload.fields, expires_at=upload.expires_at, max_bytes=upload.max_bytes)
+
+
+class PhotoOut(Output):
+    url: str = Field(description="A presigned URL; it stops working at `expires_at`.")
+    expires_at: str
+
+    @classmethod
+    def of(cls, link: PhotoLink) -> PhotoOut:
+        return cls(url=link.url, expires_at=link.expires_at)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from clientele.customers import keys as customer_keys
 from clientele.customers.repository import CustomerRepository
@@ -20,6 +20,9 @@ from clientele.kernel.errors import NotFound
 from clientele.sales import keys as sale_keys
 from clientele.sales import rules
 from clientele.storage.table import Item
+
+if TYPE_CHECKING:
+    from clientele.customers.photos import PhotoService
 
 
 class ErasurePath(StrEnum):
@@ -56,6 +59,7 @@ RULES: dict[str, Rule] = {
     "site": Rule.KEEP,
     "label": Rule.KEEP,
     "preference": Rule.KEEP,
+    "photo": Rule.DELETE,  # and the objects it names in the photo bucket
     "attribute_definition": Rule.KEEP,  # the merchant's definition; values live on the profile (deleted)
     "api_key": Rule.KEEP,
     "api_key_lookup": Rule.KEEP,
@@ -79,10 +83,13 @@ class Tombstone:
 
 
 class ErasureService:
-    def __init__(self, erasure: ErasureRepository, customers: CustomerRepository, secret: Any) -> None:
+    def __init__(
+        self, erasure: ErasureRepository, customers: CustomerRepository, secret: Any, photos: PhotoService | None = None
+    ) -> None:
         self.erasure = erasure
         self.customers = customers
         self._secret = secret
+        self.photos = photos
 
     def erase(self, merchant_id: str, customer_id: str, path: ErasurePath) -> Tombstone:
         """Erase the customer; running it again (or concurrently) is safe and returns the same tombstone."""
@@ -140,6 +147,8 @@ class ErasureService:
             rule = RULES.get(entity, Rule.DELETE)  # an unknown item in the partition is the person's: delete
             if rule is not Rule.DELETE:
                 continue
+            if entity == "photo" and self.photos is not None:
+                self.photos.erase(merchant_id, customer_id, item)  # the objects in the photo bucket
             if entity == "card" and item.get("fingerprint_hash"):
                 self.erasure.delete_card_lookup(merchant_id, item["fingerprint_hash"], customer_id)
             if entity == "activity" and item["SK"].startswith(sale_keys.activity_prefix("all")) and item.get("id"):

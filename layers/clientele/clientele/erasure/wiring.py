@@ -18,4 +18,4 @@ def erasure_service() -> ErasureService:
     from clientele.erasure.repository import ErasureRepository
     from clientele.erasure.service import ErasureService
 
-    return ErasureService(ErasureRepository(data_table()), customers.customers(), app_secret)
+    return ErasureService(ErasureRepository(data_table()), customers.customers(), app_secret, customers.photo_service())
