@@ -352,3 +352,52 @@ class TestHooksOfOtherContexts:
             packed = [e for s in store.load(merchant["merchant_id"]) for e in s.entries.values() if e.id == bob["id"]]
             assert packed[0].groups == ("grp_x",) and packed[0].member is True
         assert _ids(client, group_id="grp_x", has_membership="true") == [bob["id"]]
+
+
+def test_cached_shards_follow_what_other_containers_write(
+    stack: Stack, merchant: dict[str, Any], client: ApiClient
+) -> None:
+    """A container keeps unpacked shards between requests; packing, changes and erasure made elsewhere are
+    seen on its next read, and a read with nothing changed fetches no packed shard again."""
+    from clientele.customers import directory
+    from clientele.customers.directory import DirectoryStore
+    from clientele.storage.table import data_table
+
+    ana = _create(client, given_name="Ana")
+    bob = _create(client, given_name="Bob")
+    mid = merchant["merchant_id"]
+    with stack.runtime.environment_of(stack.runtime.shared_environment()):
+        table = data_table()
+        here, elsewhere = DirectoryStore(table), DirectoryStore(table)
+        calls: list[int] = []
+        original = table.batch_get
+
+        def counted(keys: list[tuple[str, str]], **kwargs: Any) -> list[Any]:
+            calls.append(len(keys))
+            return original(keys, **kwargs)
+
+        table.batch_get = counted  # type: ignore[method-assign]
+
+        def names() -> dict[str, str]:
+            return {e.id: e.given for s in here.load(mid) for e in s.entries.values()}
+
+        try:
+            assert names() == {ana["id"]: "ana", bob["id"]: "bob"}
+            before = directory.PACK_AFTER
+            directory.PACK_AFTER = 1
+            try:
+                elsewhere.pack_due(mid, elsewhere.load(mid))
+            finally:
+                directory.PACK_AFTER = before
+            calls.clear()
+            assert names() == {ana["id"]: "ana", bob["id"]: "bob"}
+            assert len(calls) == 2  # the packing moved two shards: their packed items are read again
+            calls.clear()
+            assert names() == {ana["id"]: "ana", bob["id"]: "bob"}
+            assert calls == [16]  # nothing moved: only the pending items
+        finally:
+            del table.batch_get
+        client.patch(f"/v1/customers/{ana['id']}", {"version": 1, "given_name": "Anna"})
+        assert names() == {ana["id"]: "anna", bob["id"]: "bob"}
+        assert client.delete(f"/v1/customers/{bob['id']}").status == 204
+        assert names() == {ana["id"]: "anna"}

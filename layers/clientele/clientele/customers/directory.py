@@ -18,16 +18,18 @@ from __future__ import annotations
 
 import json
 import zlib
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from clientele.customers import keys
 from clientele.customers.model import Customer
 from clientele.customers.rules import Entry, attribute_marks, fold, to_millis
 from clientele.kernel.contact import email_key
-from clientele.storage.table import Item, Table, Transaction, TransactionCancelled
+from clientele.storage.table import ConditionFailed, Item, Table, Transaction, TransactionCancelled
 
 PACK_AFTER = 48  # pending entries in one shard before a reader packs it
+CACHED_MERCHANTS = 4  # merchants whose unpacked shards a container keeps between requests
 _TRANSACTION_BYTES = 3_000_000  # TransactWriteItems carries at most 4 MB
 _PENDING = ("e_", "v_", "s_", "g_", "h_")
 PACKED_ENTITY = "directory_packed"
@@ -149,7 +151,7 @@ def _merge(entries: dict[str, Entry], pending: Item) -> list[str]:
                 entry.last_visit = _latest(entry.last_visit, before.last_visit)
                 entry.sites = tuple(dict.fromkeys((*entry.sites, *before.sites)))
                 entry.groups, entry.member = before.groups, before.member  # other contexts' hooks stay
-            entries[customer_id] = entry
+            entries[customer_id] = entry  # a new object: the packed entries (maybe cached) are never changed
             applied.append(name)
     for name, value in pending.items():
         if name.startswith(("v_", "s_", "g_", "h_")):
@@ -158,13 +160,14 @@ def _merge(entries: dict[str, Entry], pending: Item) -> list[str]:
             if entry is None:
                 continue
             if name.startswith("v_"):
-                entry.last_visit = int(value)  # the last sale's time, as the sale set it on the profile
+                changed = replace(entry, last_visit=int(value))  # the last sale's time, as set on the profile
             elif name.startswith("s_"):
-                entry.sites = tuple(dict.fromkeys((*entry.sites, *value)))
+                changed = replace(entry, sites=tuple(dict.fromkeys((*entry.sites, *value))))
             elif name.startswith("g_"):
-                entry.groups = tuple(value)
+                changed = replace(entry, groups=tuple(value))
             else:
-                entry.member = bool(value)
+                changed = replace(entry, member=bool(value))
+            entries[changed.id] = changed
     return applied
 
 
@@ -172,9 +175,28 @@ def _latest(a: int | None, b: int | None) -> int | None:
     return b if a is None else a if b is None else max(a, b)
 
 
+@dataclass(frozen=True)
+class _Cached:
+    """A shard's packed entries as last read, and what proves they are still current: the packed item's
+    ``rev``, and the ``PENDING`` item's ``rev`` when they were read (every rewrite of ``PACKED`` moves it)."""
+
+    packed_rev: int | None
+    pending_rev: int
+    entries: dict[str, Entry]
+    packed_bytes: int
+
+    def current(self, pending: Item) -> bool:
+        known = pending.get("packed_rev")
+        if known is not None and self.packed_rev is not None and int(known) == self.packed_rev:
+            return True
+        return int(pending.get("rev", 0)) == self.pending_rev
+
+
 class DirectoryStore:
     def __init__(self, table: Table) -> None:
         self.table = table
+        # Per container: each merchant's unpacked shards, re-validated on every read (see ``load``).
+        self._cache: OrderedDict[str, dict[int, _Cached]] = OrderedDict()
 
     # Writes, each an operation of the caller's transaction -------------------------------------
     def upsert(self, tx: Transaction, customer: Customer) -> None:
@@ -210,6 +232,26 @@ class DirectoryStore:
             names=names,
             vals=vals,
         )
+
+    def add_missing(self, customer: Customer) -> bool:
+        """The backfill: the customer's entry, only if their shard's ``PENDING`` item has none (a write
+        made meanwhile wins). ``False`` when one was there."""
+        try:
+            self.table.update(
+                keys.directory_pk(customer.merchant_id),
+                keys.directory_pending_sk(keys.directory_shard(customer.id)),
+                "SET #e = :entry, entity = :entity ADD rev :one",
+                condition="attribute_not_exists(#e)",
+                names={"#e": f"e_{customer.id}"},
+                vals={
+                    ":entry": json.dumps(_row(entry_of(customer)), separators=(",", ":")),
+                    ":one": 1,
+                    ":entity": PENDING_ENTITY,
+                },
+            )
+        except ConditionFailed:
+            return False
+        return True
 
     def set_groups(self, tx: Transaction, merchant_id: str, customer_id: str, group_ids: list[str]) -> None:
         """The groups the customer is in now (the whole set), in the groups context's transaction."""
@@ -254,20 +296,22 @@ class DirectoryStore:
         is rewritten only if it holds them, conditional on its ``rev`` (a cancellation: read again)."""
         shard = keys.directory_shard(customer_id)
         pk = keys.directory_pk(merchant_id)
-        tx.update(
-            "directory",
-            pk,
-            keys.directory_pending_sk(shard),
-            "REMOVE #e, #v, #s, #g, #h SET entity = :entity ADD rev :one",
-            names={f"#{p[0]}": f"{p}{customer_id}" for p in _PENDING},
-            vals={":one": 1, ":entity": PENDING_ENTITY},
-        )
+        names = {f"#{p[0]}": f"{p}{customer_id}" for p in _PENDING}
+        vals: dict[str, Any] = {":one": 1, ":entity": PENDING_ENTITY}
         packed = self.table.get(pk, keys.directory_packed_sk(shard), consistent=True)
-        if not packed:
+        entries = unpack(_bytes(packed.get("z"))) if packed else {}
+        rewrite = packed is not None and customer_id in entries
+        expression = "REMOVE #e, #v, #s, #g, #h SET entity = :entity"
+        if rewrite:
+            assert packed is not None
+            expression += ", packed_rev = :next"
+            vals[":next"] = int(packed["rev"]) + 1
+        tx.update(
+            "directory", pk, keys.directory_pending_sk(shard), expression + " ADD rev :one", names=names, vals=vals
+        )
+        if not rewrite:
             return
-        entries = unpack(_bytes(packed.get("z")))
-        if customer_id not in entries:
-            return
+        assert packed is not None
         del entries[customer_id]
         tx.update(
             "directory_packed",
@@ -290,28 +334,51 @@ class DirectoryStore:
         return entries.get(customer_id)
 
     def load(self, merchant_id: str) -> list[Shard]:
-        """Every shard, strongly consistent, in one ``BatchGetItem`` (32 keys)."""
+        """Every shard, strongly consistent: the 16 ``PENDING`` items in one ``BatchGetItem``, then only the
+        ``PACKED`` items this container has not got current (a second ``BatchGetItem``; none when warm).
+
+        A cached shard is current when its ``PENDING`` item names the same packed ``rev`` (the packer and
+        erasure write it there in the transaction that rewrites ``PACKED``), or when the ``PENDING`` item's own
+        ``rev`` has not moved since (every rewrite of ``PACKED`` moves it)."""
         pk = keys.directory_pk(merchant_id)
-        wanted = []
-        for n in range(keys.DIRECTORY_SHARDS):
-            wanted += [(pk, keys.directory_packed_sk(n)), (pk, keys.directory_pending_sk(n))]
-        items = {item["SK"]: item for item in self.table.batch_get(wanted, consistent=True)}
+        numbers = range(keys.DIRECTORY_SHARDS)
+        wanted = [(pk, keys.directory_pending_sk(n)) for n in numbers]
+        pendings = {item["SK"]: item for item in self.table.batch_get(wanted, consistent=True)}
+        cached = self._cache.pop(merchant_id, {})
+        self._cache[merchant_id] = cached  # the most recently used merchant last
+        while len(self._cache) > CACHED_MERCHANTS:
+            self._cache.popitem(last=False)
+        stale = [n for n in numbers if n not in cached or not cached[n].current(self._pending(pendings, n))]
+        if stale:
+            found = self.table.batch_get([(pk, keys.directory_packed_sk(n)) for n in stale], consistent=True)
+            by_sk = {item["SK"]: item for item in found}
+            for n in stale:
+                packed = by_sk.get(keys.directory_packed_sk(n))
+                blob = _bytes(packed.get("z")) if packed else None
+                cached[n] = _Cached(
+                    packed_rev=int(packed["rev"]) if packed else None,
+                    pending_rev=int(self._pending(pendings, n).get("rev", 0)),
+                    entries=unpack(blob),
+                    packed_bytes=len(blob or b""),
+                )
         shards = []
-        for n in range(keys.DIRECTORY_SHARDS):
-            packed = items.get(keys.directory_packed_sk(n))
-            pending = items.get(keys.directory_pending_sk(n)) or {}
-            blob = _bytes(packed.get("z")) if packed else None
-            entries = unpack(blob)
+        for n in numbers:
+            pending = self._pending(pendings, n)
+            entries = dict(cached[n].entries)
             shard = Shard(
                 number=n,
-                packed_rev=int(packed["rev"]) if packed else None,
+                packed_rev=cached[n].packed_rev,
                 pending_rev=int(pending.get("rev", 0)),
                 entries=entries,
-                packed_bytes=len(blob or b""),
+                packed_bytes=cached[n].packed_bytes,
             )
             shard.pending = _merge(entries, pending)
             shards.append(shard)
         return shards
+
+    @staticmethod
+    def _pending(pendings: dict[str, Item], n: int) -> Item:
+        return pendings.get(keys.directory_pending_sk(n)) or {}
 
     def pack_due(self, merchant_id: str, shards: list[Shard]) -> None:
         """Pack the shards with many pending entries: per shard, put ``PACKED`` and an empty ``PENDING``, each
@@ -340,7 +407,7 @@ class DirectoryStore:
             emptied = {"PK": pk, "SK": keys.directory_pending_sk(shard.number), "entity": PENDING_ENTITY}
             tx.put(
                 "pending",
-                {**emptied, "rev": shard.pending_rev + 1},
+                {**emptied, "rev": shard.pending_rev + 1, "packed_rev": item["rev"]},
                 condition="rev = :rev",
                 vals={":rev": shard.pending_rev},
             )

@@ -89,6 +89,22 @@ class DirectoryService:
             if label_id in e.labels
         ]
 
+    def backfill(self, merchant_id: str) -> dict[str, int]:
+        """Give every customer created before the directory existed their entry (idempotent: run it again
+        and it adds nothing). Reads the customers newest first (C4), 100 per call."""
+        known = {e.id for shard in self.store.load(merchant_id) for e in shard.entries.values()}
+        seen = added = 0
+        cursor = None
+        while True:
+            page = self.customers.list(merchant_id, source=None, limit=100, cursor=cursor)
+            for customer in page.items:
+                seen += 1
+                if customer.id not in known and self.store.add_missing(customer):
+                    added += 1
+            cursor = page.cursor
+            if not cursor:
+                return {"customers": seen, "added": added}
+
     def attribute_holders(self, principal: Principal, key: str) -> list[str]:
         """The ids of every customer with a value of the custom attribute, from the directory (one read)."""
         return [
