@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from pydantic import StringConstraints
 
 from clientele.account.wiring import terms_gate
 from clientele.customers import schemas as models
@@ -41,10 +42,22 @@ ordered by name and a list newest first; customers without a name or a visit com
 **Consistency: strongly consistent.** A customer is found, with every change, as soon as the request that
 created or changed them (or recorded their sale) has answered: read-your-writes.
 
-A query parameter the endpoint does not know, or a value it cannot use (sort, order, ids, an over-long
-`q`, a cursor of another list, an unknown or non-filterable attribute), is a 400 naming it."""
+`label`, `marketing_preference`, `site_id` and `group_id` may also be repeated (`?label=a&label=b`: both
+must hold, as `?label=a,b`); any other parameter given twice is a 400 `REPEATED_PARAMETER` naming it.
 
-Ids = Annotated[str | None, Query(max_length=1400, description="One id, or several comma-separated (all must hold).")]
+A query parameter the endpoint does not know, or a value it cannot use (`source`, `limit`, `sort`, `order`,
+ids, an over-long `q`, a cursor of another list, an unknown or non-filterable attribute), is a 400 naming
+it."""
+
+Ids = Annotated[
+    list[Annotated[str, StringConstraints(max_length=1400)]] | None,
+    Query(max_length=20, description="One id, or several comma-separated or repeated (all must hold)."),
+]
+
+
+def _joined(values: list[str] | None) -> str | None:
+    """A repeated id filter (?label=a&label=b) as its comma-separated form (?label=a,b)."""
+    return ",".join(values) if values else None
 
 
 @app.get(
@@ -65,32 +78,35 @@ def list_customers(  # noqa: PLR0917
     has_membership: Annotated[
         str | None, Query(max_length=5, description="`true`: customers with a membership; `false`: without.")
     ] = None,
-    source: Annotated[Source | None, Query(description="Creation source.")] = None,
+    source: Annotated[
+        str | None, Query(max_length=20, description="Creation source: " + ", ".join(f"`{s.value}`" for s in Source))
+    ] = None,
     sort: Annotated[str | None, Query(max_length=20, description="`name`, `created`, `updated`, `last_visit`.")] = None,
     order: Annotated[str | None, Query(max_length=4, description="`asc` or `desc`.")] = None,
-    limit: Limit = 50,
+    limit: Annotated[str | None, Query(max_length=8, description="Page size, 1-100 (50).")] = None,
     cursor: Cursor = None,
 ) -> models.CustomerList:
     who = caller(app, Permission.CUSTOMERS_READ)
     parameters = app.current_event.query_string_parameters or {}
-    models.check_directory_parameters(list(parameters))
+    models.check_directory_parameters(list(parameters), app.current_event.raw_query_string)
+    size = models.directory_limit(limit)
     if (email or phone or (q and is_phone_query(q))) and not who.can(Permission.CUSTOMERS_CONTACT):
         caller(app, Permission.CUSTOMERS_CONTACT)
     params = models.DirectoryParams(
         q=q,
         email=email,
         phone=phone,
-        label=label,
-        marketing_preference=marketing_preference,
-        site_id=site_id,
-        group_id=group_id,
+        label=_joined(label),
+        marketing_preference=_joined(marketing_preference),
+        site_id=_joined(site_id),
+        group_id=_joined(group_id),
         has_membership=has_membership,
         source=source,
         sort=sort,
         order=order,
         attributes=models.attribute_parameters(parameters),
     )
-    page = directory_service().search(who, params.to_query(who.country), limit=limit, cursor=cursor)
+    page = directory_service().search(who, params.to_query(who.country), limit=size, cursor=cursor)
     return models.CustomerList(items=[_out(who, c) for c in page.items], cursor=page.cursor)
 
 

@@ -153,6 +153,10 @@ class TestBadInput:
             ({"label": "a b"}, "label", "INVALID_PARAMETER"),
             ({"q": "x" * 101}, "q", "QUERY_TOO_LONG"),
             ({"has_membership": "yes"}, "has_membership", "INVALID_PARAMETER"),
+            ({"source": "fax"}, "source", "INVALID_PARAMETER"),
+            ({"limit": "0"}, "limit", "INVALID_PARAMETER"),
+            ({"limit": "101"}, "limit", "INVALID_PARAMETER"),
+            ({"limit": "ten"}, "limit", "INVALID_PARAMETER"),
             ({"group_id": "a;b"}, "group_id", "INVALID_PARAMETER"),
             ({"attribute.vip": "true"}, "attribute.vip", "UNKNOWN_ATTRIBUTE"),
         ],
@@ -163,6 +167,23 @@ class TestBadInput:
         response = client.get("/v1/customers", params=params)
         assert response.status == 400, response.text
         assert response.json()["errors"][0]["field"] == field and response.error_codes() == [code]
+
+    @pytest.mark.parametrize(
+        "name", ["q", "sort", "order", "limit", "source", "email", "cursor", "has_membership", "attribute.vip"]
+    )
+    def test_a_single_valued_parameter_given_twice_is_a_400_naming_it(self, client: ApiClient, name: str) -> None:
+        response = client.get(f"/v1/customers?{name}=a&{name}=b")
+        assert response.status == 400, response.text
+        assert response.error_codes() == ["REPEATED_PARAMETER"] and response.json()["errors"][0]["field"] == name
+
+    def test_a_repeated_id_filter_means_all_of_them(self, client: ApiClient) -> None:
+        vip = client.post("/v1/labels", {"name": "VIP"}).json()["id"]
+        late = client.post("/v1/labels", {"name": "Late"}).json()["id"]
+        both = _create(client, given_name="Both", labels=[vip, late])
+        _create(client, given_name="Vip", labels=[vip])
+        repeated = client.get(f"/v1/customers?label={vip}&label={late}")
+        assert repeated.status == 200 and [c["id"] for c in repeated.json()["items"]] == [both["id"]]
+        assert _ids(client, label=f"{vip},{late}") == [both["id"]]
 
     def test_a_cursor_of_another_query_or_merchant_is_400_never_their_data(
         self, stack: Stack, api: ApiClient, client: ApiClient

@@ -195,7 +195,19 @@ _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _ATTRIBUTE_PARAMETER = re.compile(r"^attribute\.[a-z][a-z0-9_]{0,39}$")
 
 
-def check_directory_parameters(names: list[str]) -> None:
+# A repeated id filter means all of them, as their comma-separated form does (?label=a&label=b is
+# ?label=a,b); any other parameter given twice is a 400 naming it, never one of the values picked.
+REPEATABLE_PARAMETERS = frozenset({"label", "marketing_preference", "site_id", "group_id"})
+
+
+def check_directory_parameters(names: list[str], raw_query: str = "") -> None:
+    from collections import Counter
+    from urllib.parse import parse_qsl
+
+    given = Counter(name for name, _ in parse_qsl(raw_query or "", keep_blank_values=True))
+    for name, times in sorted(given.items()):
+        if times > 1 and name not in REPEATABLE_PARAMETERS:
+            raise BadRequest(f"{name} is given {times} times: give it once.", field=name, code="REPEATED_PARAMETER")
     for name in sorted(names):
         if name.startswith("attribute.") and _ATTRIBUTE_PARAMETER.match(name):
             continue
@@ -226,7 +238,16 @@ def _flag(name: str, raw: str | None) -> bool | None:
     return raw == "true"
 
 
-def _choice(name: str, raw: str | None, allowed: type[SortKey] | type[Order]) -> str | None:
+def directory_limit(raw: str | None) -> int:
+    """``limit``: 1-100, 50 when absent; anything else is a 400 naming it."""
+    if raw is None:
+        return 50
+    if not raw.isdigit() or not 1 <= int(raw) <= 100:
+        raise BadRequest("limit must be a whole number from 1 to 100.", field="limit", code="INVALID_PARAMETER")
+    return int(raw)
+
+
+def _choice(name: str, raw: str | None, allowed: type[SortKey] | type[Order] | type[Source]) -> str | None:
     if raw is None:
         return None
     if raw not in {m.value for m in allowed}:
@@ -247,7 +268,7 @@ class DirectoryParams:
     site_id: str | None = None
     group_id: str | None = None
     has_membership: str | None = None
-    source: Source | None = None
+    source: str | None = None
     sort: str | None = None
     order: str | None = None
     attributes: tuple[tuple[str, str], ...] = ()  # (key, value) of each attribute.{key} parameter
@@ -274,7 +295,7 @@ class DirectoryParams:
             groups=_ids("group_id", self.group_id),
             has_membership=_flag("has_membership", self.has_membership),
             attributes=tuple(f"{key}={value}" for key, value in sorted(self.attributes)),
-            source=self.source.value if self.source else None,
+            source=_choice("source", self.source, Source),
             sort=chosen,
             order=Order(order) if order else default_order,
         )
