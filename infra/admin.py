@@ -3,6 +3,7 @@
     python -m infra.admin [--local | --stack NAME --region R] create-merchant --name "Café" [--accept-terms]
     python -m infra.admin ... create-key --merchant-id mer_… --role staff [--site-id site_…]
     python -m infra.admin ... migrate-legacy --merchant-id mer_… --csv customers.csv
+    python -m infra.admin ... backfill-directory --merchant-id mer_…
 
 ``--local`` (the default) talks to the stack ``make run`` started (``.local/stack.json``);
 ``--stack`` reads the deployed CloudFormation stack's outputs and uses your AWS credentials.
@@ -198,6 +199,14 @@ def migrate_legacy(args: argparse.Namespace) -> dict[str, Any]:
     return {"created": created, "skipped": len(report) - created, "rows": report}
 
 
+def backfill_directory(args: argparse.Namespace) -> dict[str, Any]:
+    """Directory entries for customers created before the directory existed (idempotent)."""
+    from clientele.customers.wiring import directory_service
+
+    _owner(args.merchant_id)  # an unknown merchant is an error, not an empty run
+    return {"merchant_id": args.merchant_id, **directory_service().backfill(args.merchant_id)}
+
+
 def _field_errors(error: Exception) -> list[dict[str, Any]]:
     from pydantic import ValidationError
 
@@ -251,6 +260,12 @@ def main(argv: list[str] | None = None) -> int:
         help=f"UTF-8 CSV with a header; columns: {', '.join(LEGACY_COLUMNS)}",
     )
     legacy.set_defaults(run=migrate_legacy)
+
+    backfill = commands.add_parser(
+        "backfill-directory", help="directory entries for customers created before the directory (idempotent)"
+    )
+    backfill.add_argument("--merchant-id", required=True, help="the merchant (mer_…)")
+    backfill.set_defaults(run=backfill_directory)
 
     args = parser.parse_args(argv)
     from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError

@@ -55,10 +55,12 @@ class Need:
     context: tuple[tuple[str, str], ...] = ()
 
 
-def required(service: str, operation: str, params: dict[str, Any], region: str, account: str) -> list[Need]:
-    """What IAM checks for ``service.operation(**params)``."""
+def required(
+    service: str, operation: str, params: dict[str, Any], region: str, account: str, presign: bool = False
+) -> list[Need]:
+    """What IAM checks for ``service.operation(**params)`` (``presign``: only signed, for a caller to use)."""
     if service == "s3":
-        return _s3(operation, params)
+        return _s3(operation, params, presign=presign)
     return _required(service, operation, params, region, account)
 
 
@@ -113,13 +115,22 @@ def _other(service: str, operation: str, params: dict[str, Any]) -> list[Need]:
     return [Need(f"{_PREFIX.get(service, service)}:{operation}", "*")]
 
 
-def _s3(operation: str, params: dict[str, Any]) -> list[Need]:
-    """Object calls are authorised on the object's ARN; a HEAD is a GetObject. botocore signs a presigned
-    upload form by building a CreateBucket request that is never sent: it needs no permission."""
-    if operation == "CreateBucket":
+_S3_OBJECT = {"HeadObject": "GetObject", "DeleteObjects": "DeleteObject"}
+
+
+def _s3(operation: str, params: dict[str, Any], *, presign: bool) -> list[Need]:
+    """S3 by object: ``HeadObject`` is authorised as ``GetObject``, ``DeleteObjects`` as ``DeleteObject`` per
+    key. botocore signs a presigned POST by building a ``CreateBucket`` request that is never sent: the form's
+    policy names its key prefix, not this request, so the upload it allows is checked where it is used."""
+    bucket = str(params.get("Bucket", "*"))
+    if presign and operation == "CreateBucket":
         return []
-    action = {"HeadObject": "GetObject"}.get(operation, operation)
-    return [Need(f"s3:{action}", f"arn:aws:s3:::{params.get('Bucket', '*')}/{params.get('Key', '')}")]
+    if operation == "DeleteObjects":
+        keys = [o["Key"] for o in params.get("Delete", {}).get("Objects", [])]
+        return [Need("s3:DeleteObject", f"arn:aws:s3:::{bucket}/{key}") for key in keys]
+    if "Key" in params:
+        return [Need(f"s3:{_S3_OBJECT.get(operation, operation)}", f"arn:aws:s3:::{bucket}/{params['Key']}")]
+    return [Need(f"s3:{operation}", f"arn:aws:s3:::{bucket}")]
 
 
 @dataclass
@@ -183,7 +194,7 @@ class Recorder:
     denied: list[str] = field(default_factory=list)
     calls: int = 0
 
-    def on_call(self, params: dict[str, Any], model: Any, **_: Any) -> None:
+    def on_call(self, params: dict[str, Any], model: Any, context: Any = None, **_: Any) -> None:
         from infra.local.runtime import CURRENT_FUNCTION
 
         current = CURRENT_FUNCTION.get()
@@ -199,7 +210,8 @@ class Recorder:
         policy = self.policies[key]
         self.calls += 1
         service = model.service_model.service_name
-        for need in required(service, model.name, params, stack.region, stack.account_id):
+        presign = bool((context or {}).get("is_presign_request"))
+        for need in required(service, model.name, params, stack.region, stack.account_id, presign):
             granted_by = policy.allows(need)
             if granted_by is None:
                 self.denied.append(f"{function_id}: {need.action} on {need.resource} ({service}.{model.name})")

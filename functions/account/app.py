@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
@@ -197,9 +197,108 @@ def list_preferences() -> models.PreferenceList:
 def create_preference(body: models.PreferenceIn) -> Response[models.PreferenceOut]:
     who = caller(app, SettingsPerm, terms=False)
     preference = account_service().create_preference(
-        who, name=body.name, channel=body.channel, description=body.description
+        who, name=body.name, channel=body.channel, description=body.description, wording=body.wording_domain()
     )
     return json_response(201, models.PreferenceOut.of(preference).model_dump(mode="json"))
+
+
+@app.patch(
+    "/v1/marketing-preferences/<id>",
+    tags=["Account"],
+    summary="Rename, reword per language (en, fr, nl), archive or restore a marketing preference",
+    responses={**success(models.PreferenceOut), **ERRORS, **NOT_FOUND},
+)
+def change_preference(id: PathId, body: models.PreferencePatch) -> models.PreferenceOut:
+    who = caller(app, SettingsPerm, terms=False)
+    changed = account_service().change_preference(who, id, changes=body.changes(), wording=body.wording_domain())
+    return models.PreferenceOut.of(changed)
+
+
+@app.delete(
+    "/v1/marketing-preferences/<id>",
+    tags=["Account"],
+    summary="Remove a marketing preference: it is archived",
+    description="It is no longer offered on the signup and preferences pages and can no longer be set on a "
+    "customer; the choices customers made stay as records of their consent (when, how, the words shown). "
+    "`PATCH` with `archived: false` restores it.",
+    responses={**ERRORS, **NOT_FOUND, **no_content("Archived")},
+)
+def archive_preference(id: PathId) -> Response[None]:
+    who = caller(app, SettingsPerm, terms=False)
+    account_service().change_preference(who, id, changes={"archived": True})
+    return Response(status_code=204)
+
+
+@app.get(
+    "/v1/custom-attributes",
+    tags=["Account"],
+    summary="Custom attribute definitions",
+    responses={**success(models.CustomAttributeList), **ERRORS},
+)
+def list_custom_attributes() -> models.CustomAttributeList:
+    from clientele.account.wiring import custom_attributes
+
+    who = caller(app, ReadPerm, terms=False)
+    return models.CustomAttributeList(items=[models.CustomAttributeOut.of(d) for d in custom_attributes().active(who)])
+
+
+@app.post(
+    "/v1/custom-attributes",
+    tags=["Account"],
+    summary="Define a custom attribute (text, number, date, boolean, or select with options)",
+    responses={**ERRORS, **responses(409), **success(models.CustomAttributeOut, 201, "Created")},
+)
+def create_custom_attribute(body: models.CustomAttributeIn) -> Response[models.CustomAttributeOut]:
+    from clientele.account.wiring import custom_attributes
+
+    who = caller(app, SettingsPerm, terms=False)
+    definition = custom_attributes().create(who, key=body.key, name=body.name, kind=body.type, options=body.options)
+    return json_response(201, models.CustomAttributeOut.of(definition).model_dump(mode="json"))
+
+
+@app.patch(
+    "/v1/custom-attributes/<key>",
+    tags=["Account"],
+    summary="Rename a custom attribute, or add options to a select",
+    responses={**success(models.CustomAttributeOut), **ERRORS, **NOT_FOUND},
+)
+def change_custom_attribute(key: PathId, body: models.CustomAttributePatch) -> models.CustomAttributeOut:
+    from clientele.account.wiring import custom_attributes
+
+    who = caller(app, SettingsPerm, terms=False)
+    return models.CustomAttributeOut.of(custom_attributes().change(who, key, name=body.name, options=body.options))
+
+
+ATTRIBUTE_REMOVAL_BATCH = 200  # customers whose value one DELETE takes off (a bounded request)
+
+
+@app.delete(
+    "/v1/custom-attributes/<key>",
+    tags=["Account"],
+    summary="Remove a custom attribute and its values",
+    description="The definition stops being usable at once; its values are taken off the customers in batches of "
+    f"{ATTRIBUTE_REMOVAL_BATCH}. While customers remain, the answer is 202 with `remaining`: repeat the DELETE. "
+    "When none remain, the definition is gone: 204.",
+    responses={
+        **ERRORS,
+        **NOT_FOUND,
+        **no_content("Removed, with every value"),
+        **success(models.AttributeRemoval, 202, "Values remain: repeat"),
+    },
+)
+def delete_custom_attribute(key: PathId) -> Response[Any]:
+    from clientele.account.wiring import custom_attributes
+    from clientele.customers.wiring import customer_service, directory_service
+
+    who = caller(app, SettingsPerm, terms=False)
+    custom_attributes().start_removal(who, key)
+    holders = directory_service().attribute_holders(who, key)
+    customer_service().remove_attribute(who, key, holders[:ATTRIBUTE_REMOVAL_BATCH])
+    remaining = max(0, len(holders) - ATTRIBUTE_REMOVAL_BATCH)
+    if remaining:
+        return json_response(202, models.AttributeRemoval(key=key, remaining=remaining).model_dump(mode="json"))
+    custom_attributes().finish_removal(who, key)
+    return Response(status_code=204)
 
 
 lambda_handler = lambda_entry(app)

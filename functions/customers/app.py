@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from pydantic import StringConstraints
 
 from clientele.account.wiring import terms_gate
 from clientele.customers import schemas as models
@@ -35,18 +36,30 @@ LIST_DESCRIPTION = """Search and list the customers (the directory). Every filte
 `q` matches a name (each word starts a word of the given or family name, in any order; case- and
 accent-insensitive: "zoe" finds "Zoë", "lukasz" finds "Łukasz"), the start of an email, or a phone in any
 formatting ("06 12 34", "+33 6 12", or its last four digits or more). `email` and `phone` are exact.
-`label`, `marketing_preference` (opted in) and `site_id` (visited) take one id or several, comma-separated
-(all must hold). Without `sort`, a search is ordered by name and a list newest first; customers without
-a name or a visit come last in either order.
+`label`, `marketing_preference` (opted in), `site_id` (visited) and `group_id` take one id or several,
+comma-separated (all must hold); `has_membership` is `true` or `false`; `attribute.{key}` filters on a
+boolean (`true`/`false`) or select (one of its options) custom attribute. Without `sort`, a search is
+ordered by name and a list newest first; customers without a name or a visit come last in either order.
 
 **Consistency: strongly consistent.** A customer is found, with every change, as soon as the request that
 created or changed them (or recorded their sale) has answered: read-your-writes.
 
-A query parameter the endpoint does not know, or a value it cannot use (sort, order, ids, an over-long
-`q`, a cursor of another list), is a 400 naming it. `has_membership`, `group_id` and `attribute.{key}`
-are refused (`UNSUPPORTED_PARAMETER`) until they are served."""
+`label`, `marketing_preference`, `site_id` and `group_id` may also be repeated (`?label=a&label=b`: both
+must hold, as `?label=a,b`); any other parameter given twice is a 400 `REPEATED_PARAMETER` naming it.
 
-Ids = Annotated[str | None, Query(max_length=1400, description="One id, or several comma-separated (all must hold).")]
+A query parameter the endpoint does not know, or a value it cannot use (`source`, `limit`, `sort`, `order`,
+ids, an over-long `q`, a cursor of another list, an unknown or non-filterable attribute), is a 400 naming
+it."""
+
+Ids = Annotated[
+    list[Annotated[str, StringConstraints(max_length=1400)]] | None,
+    Query(max_length=20, description="One id, or several comma-separated or repeated (all must hold)."),
+]
+
+
+def _joined(values: list[str] | None) -> str | None:
+    """A repeated id filter (?label=a&label=b) as its comma-separated form (?label=a,b)."""
+    return ",".join(values) if values else None
 
 
 @app.get(
@@ -63,28 +76,39 @@ def list_customers(  # noqa: PLR0917
     label: Ids = None,
     marketing_preference: Ids = None,
     site_id: Ids = None,
-    source: Annotated[Source | None, Query(description="Creation source.")] = None,
+    group_id: Ids = None,
+    has_membership: Annotated[
+        str | None, Query(max_length=5, description="`true`: customers with a membership; `false`: without.")
+    ] = None,
+    source: Annotated[
+        str | None, Query(max_length=20, description="Creation source: " + ", ".join(f"`{s.value}`" for s in Source))
+    ] = None,
     sort: Annotated[str | None, Query(max_length=20, description="`name`, `created`, `updated`, `last_visit`.")] = None,
     order: Annotated[str | None, Query(max_length=4, description="`asc` or `desc`.")] = None,
-    limit: Limit = 50,
+    limit: Annotated[str | None, Query(max_length=8, description="Page size, 1-100 (50).")] = None,
     cursor: Cursor = None,
 ) -> models.CustomerList:
     who = caller(app, Permission.CUSTOMERS_READ)
-    models.check_directory_parameters(list((app.current_event.query_string_parameters or {}).keys()))
+    parameters = app.current_event.query_string_parameters or {}
+    models.check_directory_parameters(list(parameters), app.current_event.raw_query_string)
+    size = models.directory_limit(limit)
     if (email or phone or (q and is_phone_query(q))) and not who.can(Permission.CUSTOMERS_CONTACT):
         caller(app, Permission.CUSTOMERS_CONTACT)
     params = models.DirectoryParams(
         q=q,
         email=email,
         phone=phone,
-        label=label,
-        marketing_preference=marketing_preference,
-        site_id=site_id,
+        label=_joined(label),
+        marketing_preference=_joined(marketing_preference),
+        site_id=_joined(site_id),
+        group_id=_joined(group_id),
+        has_membership=has_membership,
         source=source,
         sort=sort,
         order=order,
+        attributes=models.attribute_parameters(parameters),
     )
-    page = directory_service().search(who, params.to_query(who.country), limit=limit, cursor=cursor)
+    page = directory_service().search(who, params.to_query(who.country), limit=size, cursor=cursor)
     return models.CustomerList(items=[_out(who, c) for c in page.items], cursor=page.cursor)
 
 
@@ -217,6 +241,53 @@ def get_audit(id: PathId, limit: Limit = 50, cursor: Cursor = None) -> models.Au
     page = customer_service().audit(who, id, limit=limit, cursor=cursors.open_(app.current_event, who, cursor))
     out = cursors.seal(app.current_event, who, page.cursor)
     return models.AuditList(items=[models.AuditOut.of(a) for a in page.items], cursor=out)
+
+
+@app.post(
+    "/v1/customers/<id>/photo",
+    tags=["Customers"],
+    summary="Upload a photo: a presigned S3 POST (JPEG, PNG or WebP, at most 5 MB)",
+    description="POST the returned `fields` and then the file (form field `file`) to `url` as "
+    "`multipart/form-data` before `expires_at`. The bucket refuses another content type or a larger file. "
+    "The photo replaces the current one the next time it is read (`GET …/photo`); an upload never read is "
+    "deleted after a day.",
+    responses={**ERRORS, **success(models.PhotoUploadOut, 201, "Upload it now")},
+)
+def start_photo_upload(id: PathId, body: models.PhotoUploadIn) -> Response[models.PhotoUploadOut]:
+    from clientele.customers.wiring import photo_service
+
+    who = caller(app, Permission.CUSTOMERS_WRITE)
+    upload = photo_service().start_upload(who.merchant_id, id, body.content_type)
+    return json_response(201, models.PhotoUploadOut.of(upload).model_dump(mode="json"))
+
+
+@app.get(
+    "/v1/customers/<id>/photo",
+    tags=["Customers"],
+    summary="A short-lived URL of the photo (5 minutes)",
+    responses={**success(models.PhotoOut), **ERRORS},
+)
+def read_photo(id: PathId) -> models.PhotoOut:
+    from clientele.customers.wiring import photo_service
+
+    who = caller(app, Permission.CUSTOMERS_READ)
+    customer_service().get(who, id)
+    return models.PhotoOut.of(photo_service().read(who.merchant_id, id))
+
+
+@app.delete(
+    "/v1/customers/<id>/photo",
+    tags=["Customers"],
+    summary="Remove the photo",
+    responses={**ERRORS, **no_content("Removed")},
+)
+def remove_photo(id: PathId) -> Response[None]:
+    from clientele.customers.wiring import photo_service
+
+    who = caller(app, Permission.CUSTOMERS_WRITE)
+    customer_service().get(who, id)
+    photo_service().remove(who.merchant_id, id)
+    return Response(status_code=204)
 
 
 lambda_handler = lambda_entry(app)

@@ -82,7 +82,7 @@ def erase(token: str) -> Response[str]:
 def _show_preferences(token: str, locale: str, *, saved: bool = False, status: int = 200) -> Response[str]:
     view = privacy.preferences_service().view(token)
     path = f"/p/{quote(token, safe='')}"
-    choices = [(d, wording(d), view.opted_in(d.id)) for d in view.definitions]
+    choices = [(d, wording(d, locale), view.opted_in(d.id)) for d in view.offered]
     return pages.page(
         "pages/preferences.html",
         locale,
@@ -112,7 +112,7 @@ def change_preferences(token: str) -> Response[str]:
     locale = pages.language(app, pages.first(fields, "locale", limit=16))
     chosen = {value[:64] for value in fields.get("marketing", [])[:20]}
     try:
-        service.change(token, chosen, source="preferences_page")
+        service.change(token, chosen, source="preferences_page", locale=locale)
     except VersionMismatch:
         return pages.notice("error", locale, 409, app=app)
     return _show_preferences(token, locale, saved=True)

@@ -647,7 +647,12 @@ def _read_outputs(clients: _Clients, stack_name: str, plan: _Plan) -> tuple[dict
 
 
 def _apply_what_cloudformation_ignored(clients: _Clients, info: StackInfo) -> None:
-    """moto's CloudFormation drops a table's TTL and point-in-time recovery; set them with the API."""
+    """moto's CloudFormation drops a table's TTL and point-in-time recovery, and a bucket's public access
+    block, encryption and lifecycle rules; set them with the API."""
+    for logical_id, bucket in info.buckets.items():
+        _apply_bucket_settings(
+            clients, bucket, info.resolve(info.template.cfn["Resources"][logical_id].get("Properties") or {})
+        )
     for logical_id, table_name in info.tables.items():
         properties = info.resolve(info.template.cfn["Resources"][logical_id].get("Properties") or {})
         ttl = properties.get("TimeToLiveSpecification") or {}
@@ -662,6 +667,45 @@ def _apply_what_cloudformation_ignored(clients: _Clients, info: StackInfo) -> No
                 TableName=table_name,
                 PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
             )
+
+
+def _apply_bucket_settings(clients: _Clients, bucket: str, properties: dict[str, Any]) -> None:
+    block = properties.get("PublicAccessBlockConfiguration")
+    if block:
+        clients.s3.put_public_access_block(
+            Bucket=bucket, PublicAccessBlockConfiguration={k: _bool(v) for k, v in block.items()}
+        )
+    encryption = properties.get("BucketEncryption")
+    if encryption:
+        rules = [
+            {"ApplyServerSideEncryptionByDefault": rule["ServerSideEncryptionByDefault"]}
+            for rule in encryption.get("ServerSideEncryptionConfiguration", [])
+        ]
+        clients.s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": rules})
+    lifecycle = (properties.get("LifecycleConfiguration") or {}).get("Rules")
+    if lifecycle:
+        clients.s3.put_bucket_lifecycle_configuration(
+            Bucket=bucket, LifecycleConfiguration={"Rules": [_lifecycle_rule(r) for r in lifecycle]}
+        )
+
+
+def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    """A lifecycle rule as the template writes it (CloudFormation's shape) in the S3 API's shape."""
+    tags = [{"Key": t["Key"], "Value": t["Value"]} for t in rule.get("TagFilters", [])]
+    prefix = rule.get("Prefix", "")
+    if len(tags) == 1 and not prefix:
+        selector: dict[str, Any] = {"Tag": tags[0]}
+    elif tags:
+        selector = {"And": {"Prefix": prefix, "Tags": tags}}
+    else:
+        selector = {"Prefix": prefix}
+    shaped: dict[str, Any] = {"ID": rule.get("Id", ""), "Status": rule.get("Status", "Enabled"), "Filter": selector}
+    if "ExpirationInDays" in rule:
+        shaped["Expiration"] = {"Days": int(rule["ExpirationInDays"])}
+    abort = rule.get("AbortIncompleteMultipartUpload")
+    if abort:
+        shaped["AbortIncompleteMultipartUpload"] = {"DaysAfterInitiation": int(abort["DaysAfterInitiation"])}
+    return shaped
 
 
 def _provision_after_stack(clients: _Clients, info: StackInfo, logical_ids: list[str]) -> None:

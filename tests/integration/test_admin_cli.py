@@ -108,3 +108,29 @@ def test_a_bad_row_is_reported_and_the_others_are_migrated(stack: Stack, tmp_pat
     assert report["rows"][0]["row"] == 2 and report["rows"][0]["status"] == "skipped"
     assert report["rows"][0]["errors"][0]["field"] == "birthday"
     assert report["rows"][1]["status"] == "created"
+
+
+def test_backfill_directory_adds_customers_written_before_it_once(
+    stack: Stack, merchant: dict[str, object], client: ApiClient
+) -> None:
+    from clientele.customers import keys
+    from clientele.storage.table import data_table
+
+    old = client.post("/v1/customers", {"given_name": "Oldtimer"}).json()
+    new = client.post("/v1/customers", {"given_name": "Newcomer"}).json()
+    mid = str(merchant["merchant_id"])
+    with stack.runtime.environment_of(stack.runtime.shared_environment()):
+        # As if the old customer had been created before the directory: no entry anywhere.
+        data_table().update(
+            keys.directory_pk(mid),
+            keys.directory_pending_sk(keys.directory_shard(old["id"])),
+            "REMOVE #e",
+            names={"#e": f"e_{old['id']}"},
+        )
+    assert [c["id"] for c in client.get("/v1/customers").json()["items"]] == [new["id"]]
+    with stack.runtime.environment_of(stack.runtime.shared_environment()):
+        first = admin.backfill_directory(argparse.Namespace(merchant_id=mid))
+        again = admin.backfill_directory(argparse.Namespace(merchant_id=mid))
+    assert first == {"merchant_id": mid, "customers": 2, "added": 1}
+    assert again == {"merchant_id": mid, "customers": 2, "added": 0}
+    assert {c["id"] for c in client.get("/v1/customers", params={"q": "oldtimer"}).json()["items"]} == {old["id"]}

@@ -152,8 +152,13 @@ class TestBadInput:
             ({"order": "up"}, "order", "INVALID_PARAMETER"),
             ({"label": "a b"}, "label", "INVALID_PARAMETER"),
             ({"q": "x" * 101}, "q", "QUERY_TOO_LONG"),
-            ({"has_membership": "yes"}, "has_membership", "UNSUPPORTED_PARAMETER"),
-            ({"attribute.vip": "true"}, "attribute.vip", "UNSUPPORTED_PARAMETER"),
+            ({"has_membership": "yes"}, "has_membership", "INVALID_PARAMETER"),
+            ({"source": "fax"}, "source", "INVALID_PARAMETER"),
+            ({"limit": "0"}, "limit", "INVALID_PARAMETER"),
+            ({"limit": "101"}, "limit", "INVALID_PARAMETER"),
+            ({"limit": "ten"}, "limit", "INVALID_PARAMETER"),
+            ({"group_id": "a;b"}, "group_id", "INVALID_PARAMETER"),
+            ({"attribute.vip": "true"}, "attribute.vip", "UNKNOWN_ATTRIBUTE"),
         ],
     )
     def test_what_the_endpoint_cannot_use_is_a_400_naming_it(
@@ -162,6 +167,23 @@ class TestBadInput:
         response = client.get("/v1/customers", params=params)
         assert response.status == 400, response.text
         assert response.json()["errors"][0]["field"] == field and response.error_codes() == [code]
+
+    @pytest.mark.parametrize(
+        "name", ["q", "sort", "order", "limit", "source", "email", "cursor", "has_membership", "attribute.vip"]
+    )
+    def test_a_single_valued_parameter_given_twice_is_a_400_naming_it(self, client: ApiClient, name: str) -> None:
+        response = client.get(f"/v1/customers?{name}=a&{name}=b")
+        assert response.status == 400, response.text
+        assert response.error_codes() == ["REPEATED_PARAMETER"] and response.json()["errors"][0]["field"] == name
+
+    def test_a_repeated_id_filter_means_all_of_them(self, client: ApiClient) -> None:
+        vip = client.post("/v1/labels", {"name": "VIP"}).json()["id"]
+        late = client.post("/v1/labels", {"name": "Late"}).json()["id"]
+        both = _create(client, given_name="Both", labels=[vip, late])
+        _create(client, given_name="Vip", labels=[vip])
+        repeated = client.get(f"/v1/customers?label={vip}&label={late}")
+        assert repeated.status == 200 and [c["id"] for c in repeated.json()["items"]] == [both["id"]]
+        assert _ids(client, label=f"{vip},{late}") == [both["id"]]
 
     def test_a_cursor_of_another_query_or_merchant_is_400_never_their_data(
         self, stack: Stack, api: ApiClient, client: ApiClient
@@ -270,3 +292,133 @@ class TestLabelDefinitions:
         assert client.delete(f"/v1/labels/{vip}").status == 404
         assert client.patch(f"/v1/labels/{vip}", {"name": "Gone"}).status == 404
         assert client.put(f"/v1/customers/{bob['id']}/labels/{vip}").status == 422
+
+
+class TestHooksOfOtherContexts:
+    """Groups and memberships are kept by their own contexts, which write the directory in their own
+    transactions (``CustomerRepository.directory.set_groups`` / ``set_has_membership``)."""
+
+    @staticmethod
+    def _hook(stack: Stack, merchant_id: str, groups: dict[str, list[str]], members: dict[str, bool]) -> None:
+        from clientele.customers.wiring import customers
+
+        with stack.runtime.environment_of(stack.runtime.shared_environment()):
+            tx = customers().table.transaction()
+            customers().directory.set_many(tx, merchant_id, groups=groups, memberships=members)
+            tx.commit()
+
+    def test_group_and_membership_filters_follow_the_hooks_and_survive_profile_changes(
+        self, stack: Stack, merchant: dict[str, Any], client: ApiClient
+    ) -> None:
+        ana = _create(client, given_name="Ana", email="ana@example.com")
+        bob = _create(client, given_name="Bob")
+        eve = _create(client, given_name="Eve")
+        self._hook(stack, merchant["merchant_id"], {ana["id"]: ["grp_a", "grp_b"], bob["id"]: ["grp_a"]}, {})
+        self._hook(stack, merchant["merchant_id"], {}, {ana["id"]: True, eve["id"]: False})
+        assert set(_ids(client, group_id="grp_a")) == {ana["id"], bob["id"]}
+        assert _ids(client, group_id="grp_a,grp_b") == [ana["id"]]
+        assert _ids(client, has_membership="true") == [ana["id"]]
+        assert set(_ids(client, has_membership="false")) == {bob["id"], eve["id"]}
+        assert _ids(client, group_id="grp_a", has_membership="false") == [bob["id"]]
+        assert _ids(client, email="ana@example.com", group_id="grp_b") == [ana["id"]]
+        assert _ids(client, email="ana@example.com", has_membership="false") == []
+        # A profile change (a whole new entry) keeps what the other contexts set.
+        assert client.patch(f"/v1/customers/{ana['id']}", {"version": 1, "family_name": "Lopes"}).status == 200
+        assert _ids(client, group_id="grp_b", has_membership="true") == [ana["id"]]
+        self._hook(stack, merchant["merchant_id"], {ana["id"]: []}, {ana["id"]: False})
+        assert _ids(client, group_id="grp_b") == [] and _ids(client, has_membership="true") == []
+
+    def test_shards_packed_before_the_hooks_existed_are_read_and_extended(
+        self, stack: Stack, merchant: dict[str, Any], client: ApiClient
+    ) -> None:
+        import json
+        import zlib
+
+        from clientele.customers import directory, keys
+        from clientele.customers.wiring import customers
+
+        ana = _create(client, given_name="Ana")
+        bob = _create(client, given_name="Bob")
+        with stack.runtime.environment_of(stack.runtime.shared_environment()):
+            store = customers().directory
+            shards = store.load(merchant["merchant_id"])
+            entries = [e for s in shards for e in s.entries.values()]
+            for shard in shards:  # pack as the first version did: no groups nor membership columns
+                if not shard.entries:
+                    continue
+                columns = json.loads(zlib.decompress(directory.pack(list(shard.entries.values()))))
+                del columns["r"], columns["h"]
+                pk = keys.directory_pk(merchant["merchant_id"])
+                store.table.put(
+                    {
+                        "PK": pk,
+                        "SK": keys.directory_packed_sk(shard.number),
+                        "entity": directory.PACKED_ENTITY,
+                        "z": zlib.compress(json.dumps(columns).encode()),
+                        "rev": 1,
+                    }
+                )
+                store.table.put({"PK": pk, "SK": keys.directory_pending_sk(shard.number), "rev": 5})
+            assert {e.id for e in entries} == {ana["id"], bob["id"]}
+        assert set(_ids(client, has_membership="false")) == {ana["id"], bob["id"]}
+        self._hook(stack, merchant["merchant_id"], {bob["id"]: ["grp_x"]}, {bob["id"]: True})
+        assert _ids(client, group_id="grp_x") == [bob["id"]] and _ids(client, has_membership="true") == [bob["id"]]
+        with stack.runtime.environment_of(stack.runtime.shared_environment()):
+            before = directory.PACK_AFTER
+            directory.PACK_AFTER = 1
+            try:
+                store.pack_due(merchant["merchant_id"], store.load(merchant["merchant_id"]))
+            finally:
+                directory.PACK_AFTER = before
+            packed = [e for s in store.load(merchant["merchant_id"]) for e in s.entries.values() if e.id == bob["id"]]
+            assert packed[0].groups == ("grp_x",) and packed[0].member is True
+        assert _ids(client, group_id="grp_x", has_membership="true") == [bob["id"]]
+
+
+def test_cached_shards_follow_what_other_containers_write(
+    stack: Stack, merchant: dict[str, Any], client: ApiClient
+) -> None:
+    """A container keeps unpacked shards between requests; packing, changes and erasure made elsewhere are
+    seen on its next read, and a read with nothing changed fetches no packed shard again."""
+    from clientele.customers import directory
+    from clientele.customers.directory import DirectoryStore
+    from clientele.storage.table import data_table
+
+    ana = _create(client, given_name="Ana")
+    bob = _create(client, given_name="Bob")
+    mid = merchant["merchant_id"]
+    with stack.runtime.environment_of(stack.runtime.shared_environment()):
+        table = data_table()
+        here, elsewhere = DirectoryStore(table), DirectoryStore(table)
+        calls: list[int] = []
+        original = table.batch_get
+
+        def counted(keys: list[tuple[str, str]], **kwargs: Any) -> list[Any]:
+            calls.append(len(keys))
+            return original(keys, **kwargs)
+
+        table.batch_get = counted  # type: ignore[method-assign]
+
+        def names() -> dict[str, str]:
+            return {e.id: e.given for s in here.load(mid) for e in s.entries.values()}
+
+        try:
+            assert names() == {ana["id"]: "ana", bob["id"]: "bob"}
+            before = directory.PACK_AFTER
+            directory.PACK_AFTER = 1
+            try:
+                elsewhere.pack_due(mid, elsewhere.load(mid))
+            finally:
+                directory.PACK_AFTER = before
+            calls.clear()
+            assert names() == {ana["id"]: "ana", bob["id"]: "bob"}
+            assert len(calls) == 2  # the packing moved two shards: their packed items are read again
+            calls.clear()
+            assert names() == {ana["id"]: "ana", bob["id"]: "bob"}
+            assert calls == [16]  # nothing moved: only the pending items
+        finally:
+            del table.batch_get
+        client.patch(f"/v1/customers/{ana['id']}", {"version": 1, "given_name": "Anna"})
+        assert names() == {ana["id"]: "anna", bob["id"]: "bob"}
+        assert client.delete(f"/v1/customers/{bob['id']}").status == 204
+        assert names() == {ana["id"]: "anna"}

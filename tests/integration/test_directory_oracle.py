@@ -27,6 +27,8 @@ NAMES = [
 LABELS = ["label_a", "label_b", "label_c"]
 PREFS = ["pref_a", "pref_b"]
 SITES = ["site_a", "site_b"]
+GROUPS = ["group_a", "group_b"]
+TIERS = ["gold", "silver"]  # a select custom attribute; "vip" is a boolean one, "note" a text one
 SOURCES = ["manual", "legacy", "qr_signup"]
 BASE_MS = 1_767_225_600_000  # 2026-01-01
 
@@ -70,6 +72,18 @@ def customers(draw: Any) -> list[dict[str, Any]]:
                 "labels": sorted(draw(st.sets(st.sampled_from(LABELS)))),
                 "marketing": {p: draw(st.booleans()) for p in draw(st.sets(st.sampled_from(PREFS)))},
                 "sites": sorted(draw(st.sets(st.sampled_from(SITES)))),
+                # Kept by the groups and memberships contexts through the directory's hooks.
+                "groups": sorted(draw(st.sets(st.sampled_from(GROUPS)))),
+                "member": draw(st.booleans()),
+                "attributes": {
+                    k: v
+                    for k, v in (
+                        ("vip", draw(st.one_of(st.none(), st.booleans()))),
+                        ("tier", draw(st.one_of(st.none(), st.sampled_from(TIERS)))),
+                        ("note", draw(st.one_of(st.none(), st.just("tier=gold")))),  # text never filters
+                    )
+                    if v is not None
+                },
             }
         )
     return made
@@ -99,6 +113,19 @@ def _phone_hit(q: str, phone: str | None) -> bool:
     return national or number.startswith(digits) or (len(digits) >= 4 and number.endswith(digits))
 
 
+def _kept_elsewhere(c: dict[str, Any], query: dict[str, Any]) -> bool:
+    """Groups, membership (other contexts' hooks) and custom attributes (boolean and select filter)."""
+    if any(g not in c["groups"] for g in query["groups"]):
+        return False
+    if query["member"] is not None and c["member"] != query["member"]:
+        return False
+    for key, wanted in query["attributes"]:
+        held = c["attributes"].get(key)
+        if held is None or (str(held).lower() if isinstance(held, bool) else held) != wanted:
+            return False
+    return True
+
+
 def _oracle(made: list[dict[str, Any]], query: dict[str, Any]) -> list[str]:
     def hit(c: dict[str, Any]) -> bool:
         if any(label not in c["labels"] for label in query["labels"]):
@@ -106,6 +133,8 @@ def _oracle(made: list[dict[str, Any]], query: dict[str, Any]) -> list[str]:
         if any(not c["marketing"].get(p) for p in query["prefs"]):
             return False
         if any(s not in c["sites"] for s in query["sites"]) or (query["source"] and c["source"] != query["source"]):
+            return False
+        if not _kept_elsewhere(c, query):
             return False
         q = query["q"]
         if not q:
@@ -162,6 +191,19 @@ def queries(draw: Any, made: list[dict[str, Any]]) -> dict[str, Any]:
         "prefs": draw(_some([p for p, v in someone["marketing"].items() if v] or PREFS, 1)),
         "sites": draw(_some(someone["sites"] or SITES, 1)),
         "source": draw(st.sampled_from([None, None, None, someone["source"], "legacy"])),
+        "groups": draw(_some(someone["groups"] or GROUPS, 1)),
+        "member": draw(st.sampled_from([None, None, someone["member"], not someone["member"]])),
+        "attributes": draw(
+            st.sampled_from(
+                [
+                    [],
+                    [],
+                    [("vip", str(someone["attributes"].get("vip", True)).lower())],
+                    [("tier", someone["attributes"].get("tier", "gold"))],
+                    [("tier", "silver"), ("vip", "false")],
+                ]
+            )
+        ),
         "sort": draw(st.sampled_from(["name", "created", "updated", "last_visit"])),
         "order": draw(st.sampled_from(["asc", "desc"])),
         "limit": draw(st.integers(1, 5)),
@@ -170,11 +212,18 @@ def queries(draw: Any, made: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _seed(merchant_id: str, made: list[dict[str, Any]]) -> None:
     """Through the repository layer, as the API would store them (contact details normalised)."""
-    from clientele.customers.model import AuditEntry, ContactHashes, Customer, PreferenceChoice, Source
+    from clientele.account.model import AttributeType, CustomAttributeDefinition
+    from clientele.account.wiring import merchants
+    from clientele.customers.model import AttributeValue, AuditEntry, ContactHashes, Customer, PreferenceChoice, Source
     from clientele.customers.wiring import customers as repository
     from clientele.kernel import contact
     from clientele.platform.secrets import app_secret
 
+    for key, kind, options in (("vip", AttributeType.BOOLEAN, []), ("tier", AttributeType.SELECT, TIERS)):
+        merchants().add_attribute(
+            merchant_id, CustomAttributeDefinition(key=key, name=key, type=kind, options=options, created_at="x")
+        )
+    kinds = {"vip": "boolean", "tier": "select", "note": "text"}
     secret = app_secret()
     for n, c in enumerate(made):
         c["id"] = f"cus_{merchant_id[-6:]}{n:04d}{uuid.uuid4().hex[:6]}"
@@ -193,6 +242,7 @@ def _seed(merchant_id: str, made: list[dict[str, Any]]) -> None:
                 for p, v in c["marketing"].items()
             },
             site_ids=c["sites"],
+            attributes={k: AttributeValue(type=kinds[k], value=v) for k, v in c["attributes"].items()},
             source=Source(c["source"]),
             created_at=c["created_at"],
             updated_at=c["updated_at"],
@@ -204,6 +254,15 @@ def _seed(merchant_id: str, made: list[dict[str, Any]]) -> None:
         )
         audit = AuditEntry(id=f"audit_{n}", customer_id=c["id"], at=c["created_at"], actor="key_test", action="created")
         repository().create(customer, hashes, audit)
+    hooks = repository().table.transaction()
+    repository().directory.set_many(
+        hooks,
+        merchant_id,
+        groups={c["id"]: c["groups"] for c in made if c["groups"]},
+        memberships={c["id"]: c["member"] for c in made if c["member"] or int(c["id"][-1], 16) % 2},
+    )
+    if len(hooks):
+        hooks.commit()
 
 
 def _rename(merchant_id: str, c: dict[str, Any], given: str | None) -> None:
@@ -222,6 +281,18 @@ def _rename(merchant_id: str, c: dict[str, Any], given: str | None) -> None:
     repository().update(changed, 1, ContactHashes(None, None), ContactHashes(None, None), audit)
 
 
+def _regroup(merchant_id: str, c: dict[str, Any], groups: list[str], member: bool) -> None:
+    from clientele.customers.wiring import customers as repository
+
+    c["groups"], c["member"] = groups, member
+    tx = repository().table.transaction()
+    repository().directory.set_groups(tx, merchant_id, c["id"], groups)
+    tx.commit()
+    tx = repository().table.transaction()
+    repository().directory.set_has_membership(tx, merchant_id, c["id"], member)
+    tx.commit()
+
+
 def _pages(merchant_id: str, query: dict[str, Any]) -> list[str]:
     from clientele.customers.rules import Order, Query, SortKey
     from clientele.customers.wiring import directory_service
@@ -234,6 +305,9 @@ def _pages(merchant_id: str, query: dict[str, Any]) -> list[str]:
         preferences=tuple(query["prefs"]),
         sites=tuple(query["sites"]),
         source=query["source"],
+        groups=tuple(query["groups"]),
+        has_membership=query["member"],
+        attributes=tuple(f"{k}={v}" for k, v in sorted(query["attributes"])),
         sort=SortKey(query["sort"]),
         order=Order(query["order"]),
     )
@@ -272,6 +346,8 @@ def test_every_page_sequence_equals_the_brute_force_answer(
             assert _pages(merchant_id, query) == _oracle(made, query), query
         renamed = data.draw(st.sampled_from(made))  # a change after the shard may have been packed
         _rename(merchant_id, renamed, data.draw(name))
+        regrouped = data.draw(st.sampled_from(made))  # and a group or membership change after it
+        _regroup(merchant_id, regrouped, sorted(data.draw(st.sets(st.sampled_from(GROUPS)))), data.draw(st.booleans()))
         for _ in range(3):
             query = data.draw(queries(made))
             assert _pages(merchant_id, query) == _oracle(made, query), query

@@ -17,6 +17,10 @@ def preference_sk(preference_id: str) -> str:
     return f"PREF#{preference_id}"
 
 
+def attribute_sk(key: str) -> str:
+    return f"ATTRIBUTE#{key}"
+
+
 def api_key_sk(key_id: str) -> str:
     return f"APIKEY#{key_id}"
 

@@ -6,8 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 from clientele.account import keys
-from clientele.account.model import ApiKey, Label, MarketingPreferenceDefinition, Merchant, Site
-from clientele.kernel.errors import NotFound, VersionMismatch
+from clientele.account.model import (
+    ApiKey,
+    CustomAttributeDefinition,
+    Label,
+    MarketingPreferenceDefinition,
+    Merchant,
+    Site,
+)
+from clientele.kernel.errors import AlreadyExists, NotFound, VersionMismatch
 from clientele.kernel.permissions import Principal
 from clientele.storage import partitions
 from clientele.storage.table import ConditionFailed, Item, Table, TransactionCancelled, fields_of
@@ -160,8 +167,85 @@ class MerchantRepository:
             }
         )
 
+    def get_preference(self, merchant_id: str, preference_id: str) -> MarketingPreferenceDefinition:
+        item = self.table.get(partitions.merchant_pk(merchant_id), keys.preference_sk(preference_id), consistent=True)
+        if not item:
+            raise NotFound("No such marketing preference.", field="id")
+        return MarketingPreferenceDefinition.model_validate(fields_of(item))
+
+    def save_preference(self, merchant_id: str, preference: MarketingPreferenceDefinition) -> None:
+        try:
+            self.table.put(
+                {
+                    "PK": partitions.merchant_pk(merchant_id),
+                    "SK": keys.preference_sk(preference.id),
+                    _ENTITY: "preference",
+                    **preference.model_dump(mode="json", exclude_none=True),
+                },
+                condition="attribute_exists(PK)",
+            )
+        except ConditionFailed as exc:
+            raise NotFound("No such marketing preference.", field="id") from exc
+
     def list_preferences(self, merchant_id: str) -> list[MarketingPreferenceDefinition]:
         return [MarketingPreferenceDefinition.model_validate(fields_of(i)) for i in self._all(merchant_id, "PREF#")]
+
+    # Custom attribute definitions -------------------------------------------------------------
+    def _attribute_item(self, merchant_id: str, definition: CustomAttributeDefinition) -> Item:
+        return {
+            "PK": partitions.merchant_pk(merchant_id),
+            "SK": keys.attribute_sk(definition.key),
+            _ENTITY: "attribute_definition",
+            **definition.model_dump(mode="json", exclude_none=True),
+        }
+
+    def add_attribute(self, merchant_id: str, definition: CustomAttributeDefinition) -> None:
+        try:
+            self.table.put(self._attribute_item(merchant_id, definition), condition="attribute_not_exists(PK)")
+        except ConditionFailed as exc:
+            raise AlreadyExists(
+                f"A custom attribute with the key {definition.key} exists (or is being removed).",
+                field="key",
+                code="ATTRIBUTE_EXISTS",
+            ) from exc
+
+    def save_attribute(self, merchant_id: str, definition: CustomAttributeDefinition) -> None:
+        """Replace a definition that still exists and is not being removed."""
+        try:
+            self.table.put(
+                self._attribute_item(merchant_id, definition),
+                condition="attribute_exists(PK) AND attribute_not_exists(deleting_since)",
+            )
+        except ConditionFailed as exc:
+            raise NotFound("No such custom attribute.", field="key") from exc
+
+    def get_attribute(self, merchant_id: str, key: str) -> CustomAttributeDefinition:
+        item = self.table.get(partitions.merchant_pk(merchant_id), keys.attribute_sk(key), consistent=True)
+        if not item:
+            raise NotFound("No such custom attribute.", field="key")
+        return CustomAttributeDefinition.model_validate(fields_of(item))
+
+    def mark_attribute_deleting(self, merchant_id: str, key: str, since: str) -> CustomAttributeDefinition:
+        try:
+            item = self.table.update(
+                partitions.merchant_pk(merchant_id),
+                keys.attribute_sk(key),
+                "SET deleting_since = if_not_exists(deleting_since, :at)",
+                condition="attribute_exists(PK)",
+                vals={":at": since},
+            )
+        except ConditionFailed as exc:
+            raise NotFound("No such custom attribute.", field="key") from exc
+        return CustomAttributeDefinition.model_validate(fields_of(item))
+
+    def delete_attribute(self, merchant_id: str, key: str) -> None:
+        tx = self.table.transaction()
+        tx.delete("attribute", partitions.merchant_pk(merchant_id), keys.attribute_sk(key))
+        tx.commit()
+
+    def list_attributes(self, merchant_id: str) -> list[CustomAttributeDefinition]:
+        """Every definition, those being removed included (``deleting_since``)."""
+        return [CustomAttributeDefinition.model_validate(fields_of(i)) for i in self._all(merchant_id, "ATTRIBUTE#")]
 
     # API keys ---------------------------------------------------------------------------------
     def _key_ops(self, merchant: Merchant, key: ApiKey, secret_hash: str) -> list[dict[str, Any]]:

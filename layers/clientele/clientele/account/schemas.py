@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field, StrictInt, StringConstraints, field_validator
+from pydantic import Field, StrictBool, StrictInt, StringConstraints, field_validator
 
-from clientele.account.model import ApiKey, Label, MarketingPreferenceDefinition, Merchant, Site
+from clientele.account.model import (
+    ApiKey,
+    AttributeType,
+    CustomAttributeDefinition,
+    Label,
+    MarketingPreferenceDefinition,
+    Merchant,
+    PreferenceWording,
+    Site,
+)
 from clientele.http.schemas import Country, Currency, Id, Input, Locale, Name, Output, ShortText, Url, known_time_zone
 from clientele.kernel.contact import Channel
 from clientele.kernel.permissions import Role
@@ -212,10 +221,52 @@ class LabelList(Output):
     items: list[LabelOut]
 
 
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+Language = Literal["en", "fr", "nl"]
+
+
+class WordingIn(Input):
+    name: Name
+    description: Description | None = None
+
+    def to_domain(self) -> PreferenceWording:
+        return PreferenceWording(name=self.name, description=self.description or None)
+
+
 class PreferenceIn(Input):
     name: Name
     channel: Channel
-    description: Annotated[str, StringConstraints(max_length=500)] | None = None
+    description: Description | None = None
+    wording: dict[Language, WordingIn] = Field(
+        default={}, description="The words per language (en, fr, nl) the hosted pages show; `name` otherwise."
+    )
+
+    def wording_domain(self) -> dict[str, PreferenceWording]:
+        return {locale: words.to_domain() for locale, words in self.wording.items()}
+
+
+class PreferencePatch(Input):
+    name: Name | None = None
+    description: Description | None = None
+    wording: dict[Language, WordingIn | None] | None = Field(
+        default=None, description="Each language sent replaces its words; null removes them."
+    )
+    archived: StrictBool | None = Field(
+        default=None, description="Archived: no longer offered on the hosted pages nor settable; choices stay."
+    )
+
+    def changes(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.model_fields_set & {"name", "description", "archived"}}
+
+    def wording_domain(self) -> dict[str, PreferenceWording | None] | None:
+        if self.wording is None:
+            return None
+        return {locale: words.to_domain() if words else None for locale, words in self.wording.items()}
+
+
+class WordingOut(Output):
+    name: str
+    description: str | None = None
 
 
 class PreferenceOut(Output):
@@ -223,6 +274,9 @@ class PreferenceOut(Output):
     name: str
     channel: Channel
     description: str | None = None
+    wording: dict[str, WordingOut] = {}
+    archived: bool = False
+    archived_at: str | None = None
     created_at: str
 
     @classmethod
@@ -232,9 +286,59 @@ class PreferenceOut(Output):
             name=preference.name,
             channel=preference.channel,
             description=preference.description,
+            wording={k: WordingOut(name=v.name, description=v.description) for k, v in preference.wording.items()},
+            archived=preference.archived_at is not None,
+            archived_at=preference.archived_at,
             created_at=preference.created_at,
         )
 
 
 class PreferenceList(Output):
     items: list[PreferenceOut]
+
+
+AttributeKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+Options = Annotated[list[Annotated[str, StringConstraints(min_length=1, max_length=64)]], Field(max_length=50)]
+
+
+class CustomAttributeIn(Input):
+    key: AttributeKey = Field(description="Lower-case letters, digits and _; the filter is attribute.{key}.")
+    name: Name
+    type: AttributeType
+    options: Options = Field(default=[], description="A select's options (required for a select only).")
+
+
+class CustomAttributePatch(Input):
+    name: Name | None = None
+    options: Options | None = Field(default=None, description="A select's options: existing ones must stay.")
+
+
+class CustomAttributeOut(Output):
+    key: str
+    name: str
+    type: AttributeType
+    options: list[str] = []
+    filterable: bool = Field(description="Boolean and select attributes filter the list (attribute.{key}).")
+    created_at: str
+
+    @classmethod
+    def of(cls, definition: CustomAttributeDefinition) -> CustomAttributeOut:
+        from clientele.account.model import FILTERABLE_TYPES
+
+        return cls(
+            key=definition.key,
+            name=definition.name,
+            type=definition.type,
+            options=definition.options,
+            filterable=definition.type in FILTERABLE_TYPES,
+            created_at=definition.created_at,
+        )
+
+
+class CustomAttributeList(Output):
+    items: list[CustomAttributeOut]
+
+
+class AttributeRemoval(Output):
+    key: str
+    remaining: int = Field(description="Customers still holding a value; repeat the DELETE to go on.")

@@ -1,4 +1,4 @@
-"""The merchant's account: terms, settings, sites, API keys, labels, preference definitions."""
+"""The merchant's account: terms, settings, sites, API keys, labels, preference and custom attribute definitions."""
 
 from __future__ import annotations
 
@@ -6,7 +6,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from clientele.account.model import ApiKey, Label, MarketingPreferenceDefinition, Merchant, Site, TermsAcceptance
+from clientele.account.model import (
+    ApiKey,
+    AttributeType,
+    CustomAttributeDefinition,
+    Label,
+    MarketingPreferenceDefinition,
+    Merchant,
+    PreferenceWording,
+    Site,
+    TermsAcceptance,
+)
 from clientele.account.repository import MerchantRepository
 from clientele.kernel import clock, crypto, ids
 from clientele.kernel.contact import Channel
@@ -239,11 +249,111 @@ class AccountService:
         return self.merchants.list_preferences(principal.merchant_id)
 
     def create_preference(
-        self, principal: Principal, *, name: str, channel: Channel, description: str | None
+        self,
+        principal: Principal,
+        *,
+        name: str,
+        channel: Channel,
+        description: str | None,
+        wording: dict[str, PreferenceWording] | None = None,
     ) -> MarketingPreferenceDefinition:
         require_unlimited(principal, "change marketing preference definitions")
         preference = MarketingPreferenceDefinition(
-            id=ids.new_id("pref"), name=name, channel=channel, description=description, created_at=clock.now_iso()
+            id=ids.new_id("pref"),
+            name=name,
+            channel=channel,
+            description=description,
+            wording=wording or {},
+            created_at=clock.now_iso(),
         )
         self.merchants.put_preference(principal.merchant_id, preference)
         return preference
+
+    def change_preference(
+        self,
+        principal: Principal,
+        preference_id: str,
+        *,
+        changes: dict[str, Any],
+        wording: dict[str, PreferenceWording | None] | None = None,
+    ) -> MarketingPreferenceDefinition:
+        """Rename, reword (per language: each language sent replaces its wording; null removes it) or
+        archive (``archived``: true) and restore a preference. Customers' past choices stay as records."""
+        current = self.merchants.get_preference(principal.merchant_id, preference_id)
+        update = {k: v for k, v in changes.items() if k in ("name", "description")}
+        if "archived" in changes:
+            archived = bool(changes["archived"])
+            update["archived_at"] = (current.archived_at or clock.now_iso()) if archived else None
+        if wording is not None:
+            merged = dict(current.wording)
+            for locale, words in wording.items():
+                if words is None:
+                    merged.pop(locale, None)
+                else:
+                    merged[locale] = words
+            update["wording"] = merged
+        changed = current.model_copy(update=update)
+        self.merchants.save_preference(principal.merchant_id, changed)
+        return changed
+
+
+class CustomAttributes:
+    """Custom attribute definitions. Removing one is two steps: the definition is marked (no value can be
+    set or filtered on any more), the customer list takes the values off in bounded batches
+    (``CustomerService.remove_attribute``), and the definition goes when no customer holds a value."""
+
+    MAX_DEFINITIONS = 50
+
+    def __init__(self, merchants: MerchantRepository) -> None:
+        self.merchants = merchants
+
+    def active(self, principal: Principal) -> list[CustomAttributeDefinition]:
+        return [d for d in self.merchants.list_attributes(principal.merchant_id) if not d.deleting_since]
+
+    def create(
+        self, principal: Principal, *, key: str, name: str, kind: AttributeType, options: list[str]
+    ) -> CustomAttributeDefinition:
+        _check_options(kind, options)
+        if len(self.merchants.list_attributes(principal.merchant_id)) >= self.MAX_DEFINITIONS:
+            raise ValidationFailed(
+                f"At most {self.MAX_DEFINITIONS} custom attributes.", field="key", code="TOO_MANY_ATTRIBUTES"
+            )
+        definition = CustomAttributeDefinition(
+            key=key, name=name, type=kind, options=options, created_at=clock.now_iso()
+        )
+        self.merchants.add_attribute(principal.merchant_id, definition)
+        return definition
+
+    def change(
+        self, principal: Principal, key: str, *, name: str | None, options: list[str] | None
+    ) -> CustomAttributeDefinition:
+        """Rename, or add options to a select (options in use are never taken away here)."""
+        current = self.merchants.get_attribute(principal.merchant_id, key)
+        if current.deleting_since:
+            raise NotFound("No such custom attribute.", field="key")
+        if options is not None:
+            _check_options(current.type, options)
+            missing = [o for o in current.options if o not in options]
+            if missing:
+                raise ValidationFailed(
+                    f"Options can be added, not removed: {', '.join(missing)}.", field="options", code="OPTION_REMOVED"
+                )
+        changed = current.model_copy(
+            update={"name": name or current.name, "options": current.options if options is None else options}
+        )
+        self.merchants.save_attribute(principal.merchant_id, changed)
+        return changed
+
+    def start_removal(self, principal: Principal, key: str) -> CustomAttributeDefinition:
+        return self.merchants.mark_attribute_deleting(principal.merchant_id, key, clock.now_iso())
+
+    def finish_removal(self, principal: Principal, key: str) -> None:
+        self.merchants.delete_attribute(principal.merchant_id, key)
+
+
+def _check_options(kind: AttributeType, options: list[str]) -> None:
+    if kind is AttributeType.SELECT:
+        if not options or len(set(options)) != len(options):
+            raise ValidationFailed("A select needs distinct options.", field="options", code="INVALID_OPTIONS")
+    elif options:
+        raise ValidationFailed("Only a select has options.", field="options", code="INVALID_OPTIONS")

@@ -13,7 +13,7 @@ from clientele.storage.table import data_table
 if TYPE_CHECKING:
     from clientele.account.access import TermsGate
     from clientele.account.repository import MerchantRepository
-    from clientele.account.service import AccountService
+    from clientele.account.service import AccountService, CustomAttributes
 
 
 class AccountSettings(Settings):
@@ -37,6 +37,13 @@ def account_service() -> AccountService:
     return AccountService(
         merchants(), configured.terms_version, on_terms_accepted=legacy_upgrade, terms_url=configured.terms_url
     )
+
+
+@provider
+def custom_attributes() -> CustomAttributes:
+    from clientele.account.service import CustomAttributes
+
+    return CustomAttributes(merchants())
 
 
 @provider

@@ -22,6 +22,7 @@ def phone_guard_pk(merchant_id: str, phone_hash: str) -> str:
 
 
 GUARD_SK = "GUARD"
+PHOTO_SK = "PHOTO"  # in the customer's partition: the photo's current and pending object keys
 
 
 def contact_index_pk(kind: str, value_hash: str) -> str:

@@ -45,6 +45,14 @@ class Consent(Entity):
     source: str
 
 
+class AttributeValue(Entity):
+    """A custom attribute's value on a customer, with its definition's type (the directory keeps boolean and
+    select values as list filters, and only the key of the others)."""
+
+    type: str  # the definition's AttributeType
+    value: bool | int | float | str
+
+
 class Customer(Entity):
     id: str
     merchant_id: str
@@ -57,6 +65,7 @@ class Customer(Entity):
     addresses: list[Address] = Field(default_factory=list)
     labels: list[str] = Field(default_factory=list)
     marketing: dict[str, PreferenceChoice] = Field(default_factory=dict)
+    attributes: dict[str, AttributeValue] = Field(default_factory=dict)
     consent: Consent | None = None
     site_ids: list[str] = Field(default_factory=list)
     source: Source = Source.MANUAL

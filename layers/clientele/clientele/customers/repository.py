@@ -27,6 +27,7 @@ ADMINISTRATIVE_FIELDS = (
     "addresses",
     "labels",
     "marketing",
+    "attributes",
     "consent",
 )
 

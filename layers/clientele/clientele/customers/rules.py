@@ -9,11 +9,16 @@ brute-force filter and sort over the customers themselves.
 from __future__ import annotations
 
 import heapq
+import math
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from functools import lru_cache
+
+from clientele.account.model import AttributeType, CustomAttributeDefinition
+from clientele.customers.model import AttributeValue
+from clientele.kernel.errors import BadRequest, ValidationFailed
 
 MAX_QUERY_LENGTH = 100
 MIN_PHONE_DIGITS = 3
@@ -127,6 +132,9 @@ class Entry:
     labels: tuple[str, ...] = ()
     opted_in: tuple[str, ...] = ()  # marketing preferences opted into
     sites: tuple[str, ...] = ()  # sites visited
+    attributes: tuple[str, ...] = ()  # "key=value" of boolean and select attributes, "key" of the others
+    groups: tuple[str, ...] = ()  # set by the groups context, in its own transactions
+    member: bool = False  # has a membership: set by the memberships context, in its own transactions
     _tokens: list[str] | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -159,6 +167,9 @@ class Query:
     preferences: tuple[str, ...] = ()
     sites: tuple[str, ...] = ()
     source: str | None = None
+    groups: tuple[str, ...] = ()
+    has_membership: bool | None = None
+    attributes: tuple[str, ...] = ()  # "key=value", each must hold
     sort: SortKey = SortKey.CREATED
     order: Order = Order.DESC
     country_code: str = ""  # the merchant's calling code, for national phone formats
@@ -171,6 +182,9 @@ class Query:
             and all(label in entry.labels for label in self.labels)
             and all(pref in entry.opted_in for pref in self.preferences)
             and all(site in entry.sites for site in self.sites)
+            and all(group in entry.groups for group in self.groups)
+            and (self.has_membership is None or entry.member is self.has_membership)
+            and all(attribute in entry.attributes for attribute in self.attributes)
         )
         return exact and filters and (not self.q or self._searched(entry))
 
@@ -182,19 +196,25 @@ class Query:
 
     def fingerprint(self) -> str:
         """What a cursor is bound to: the same query, page after page (not the page size)."""
-        return "|".join(
-            [
-                fold(self.q),
-                self.email or "",
-                self.phone or "",
-                ",".join(self.labels),
-                ",".join(self.preferences),
-                ",".join(self.sites),
-                self.source or "",
-                self.sort.value,
-                self.order.value,
-            ]
-        )
+        parts = [
+            fold(self.q),
+            self.email or "",
+            self.phone or "",
+            ",".join(self.labels),
+            ",".join(self.preferences),
+            ",".join(self.sites),
+            self.source or "",
+            self.sort.value,
+            self.order.value,
+        ]
+        # Filters added later are appended only when used, so cursors issued before them stay valid.
+        if self.groups:
+            parts.append("g=" + ",".join(self.groups))
+        if self.has_membership is not None:
+            parts.append(f"h={self.has_membership}")
+        if self.attributes:
+            parts.append("a=" + ",".join(self.attributes))
+        return "|".join(parts)
 
 
 Position = tuple[bool, str | int, str]  # (no value, value, id)
@@ -230,3 +250,75 @@ def arrange(entries: list[Entry], query: Query, after: Position | None, limit: i
     if len(ordered) < wanted:
         ordered += pick(wanted - len(ordered), without, key=lambda e: e.id)
     return ordered[:limit], len(with_value) + len(without) > limit
+
+
+# Custom attributes -------------------------------------------------------------------------------
+MAX_TEXT_ATTRIBUTE = 500
+
+
+def attribute_value(definition: CustomAttributeDefinition, raw: object) -> AttributeValue:
+    """A value checked against its definition's type (422 naming ``attributes.{key}`` otherwise)."""
+    field_name = f"attributes.{definition.key}"
+    kind = definition.type
+
+    def refuse(expected: str) -> ValidationFailed:
+        return ValidationFailed(f"{field_name} must be {expected}.", field=field_name, code="INVALID_ATTRIBUTE")
+
+    if kind is AttributeType.BOOLEAN:
+        if not isinstance(raw, bool):
+            raise refuse("true or false")
+        return AttributeValue(type=kind.value, value=raw)
+    if kind is AttributeType.NUMBER:
+        if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
+            raise refuse("a number")
+        return AttributeValue(type=kind.value, value=raw)
+    if not isinstance(raw, str):
+        raise refuse("a string")
+    if kind is AttributeType.DATE:
+        try:
+            value = date.fromisoformat(raw).isoformat()
+        except ValueError as exc:
+            raise refuse("an ISO date (YYYY-MM-DD)") from exc
+        return AttributeValue(type=kind.value, value=value)
+    if kind is AttributeType.SELECT:
+        if raw not in definition.options:
+            raise refuse("one of: " + ", ".join(definition.options))
+        return AttributeValue(type=kind.value, value=raw)
+    text = raw.strip()
+    if not text or len(text) > MAX_TEXT_ATTRIBUTE:
+        raise refuse(f"a text of 1 to {MAX_TEXT_ATTRIBUTE} characters")
+    return AttributeValue(type=kind.value, value=text)
+
+
+def attribute_filter(definition: CustomAttributeDefinition | None, key: str, raw: str) -> str:
+    """``attribute.{key}=raw`` as the directory matches it ("key=value"); only boolean and select filter."""
+    name = f"attribute.{key}"
+    if definition is None or definition.deleting_since:
+        raise BadRequest(f"No custom attribute {key}.", field=name, code="UNKNOWN_ATTRIBUTE")
+    if definition.type is AttributeType.BOOLEAN:
+        if raw not in ("true", "false"):
+            raise BadRequest(f"{name} must be true or false.", field=name, code="INVALID_PARAMETER")
+        return f"{key}={raw}"
+    if definition.type is AttributeType.SELECT:
+        if raw not in definition.options:
+            options = ", ".join(definition.options)
+            raise BadRequest(f"{name} must be one of: {options}.", field=name, code="INVALID_PARAMETER")
+        return f"{key}={raw}"
+    raise BadRequest(f"{name}: only boolean and select attributes filter the list.", field=name, code="NOT_FILTERABLE")
+
+
+def attribute_marks(attributes: dict[str, AttributeValue]) -> tuple[str, ...]:
+    """What the directory keeps of a customer's attributes: filter values, and which keys they hold."""
+    marks = []
+    for key, held in sorted(attributes.items()):
+        if held.type == AttributeType.BOOLEAN.value:
+            marks.append(f"{key}={'true' if held.value else 'false'}")
+        elif held.type == AttributeType.SELECT.value:
+            marks.append(f"{key}={held.value}")
+        else:
+            marks.append(key)
+    return tuple(marks)
+
+
+def holds_attribute(entry: Entry, key: str) -> bool:
+    return any(mark == key or mark.startswith(f"{key}=") for mark in entry.attributes)

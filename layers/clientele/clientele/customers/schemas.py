@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, StrictBool, StrictInt, StringConstraints, field_validator
 
@@ -14,6 +14,9 @@ from clientele.customers.rules import MAX_QUERY_LENGTH, Order, Query, SortKey
 from clientele.customers.service import CustomerDraft
 from clientele.http.schemas import Country, Id, Input, Locale, Name, Output, ShortText
 from clientele.kernel.errors import BadRequest
+
+if TYPE_CHECKING:
+    from clientele.customers.photos import PhotoLink, Upload
 
 
 class AddressIn(Input):
@@ -34,6 +37,12 @@ def _past_date(value: date | None) -> date | None:
     return value
 
 
+AttributeKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+AttributeRaw = StrictBool | StrictInt | float | Annotated[str, StringConstraints(max_length=500)]
+Attributes = Annotated[
+    dict[AttributeKey, AttributeRaw],
+    Field(max_length=50, description="Custom attribute key -> value, checked against its definition's type."),
+]
 Email = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=32)]
 
@@ -50,6 +59,7 @@ class CustomerIn(Input):
     marketing: Annotated[dict[Id, StrictBool], Field(max_length=20)] = Field(
         default={}, description="Marketing preference id -> opted in."
     )
+    attributes: Attributes = {}
     source: Source = Field(default=Source.MANUAL, description="`manual`, or `legacy` for migrations.")
 
     @field_validator("source")
@@ -87,6 +97,13 @@ class CustomerPatch(Input):
     addresses: Annotated[list[AddressIn], Field(max_length=5)] | None = None
     labels: Annotated[list[Id], Field(max_length=50)] | None = None
     marketing: Annotated[dict[Id, StrictBool], Field(max_length=20)] | None = None
+    attributes: (
+        Annotated[
+            dict[AttributeKey, AttributeRaw | None],
+            Field(max_length=50, description="Only the keys sent change; a key sent as null is removed."),
+        ]
+        | None
+    ) = None
 
     _birthday = field_validator("birthday")(_past_date)
 
@@ -122,6 +139,7 @@ class CustomerOut(Output):
     addresses: list[Address] = []
     labels: list[str] = []
     marketing: dict[str, PreferenceState] = {}
+    attributes: dict[str, bool | int | float | str] = {}
     site_ids: list[str] = []
     source: Source
     created_at: str
@@ -146,6 +164,7 @@ class CustomerOut(Output):
                 k: PreferenceState(opted_in=v.opted_in, changed_at=v.changed_at, source=v.source)
                 for k, v in customer.marketing.items()
             },
+            attributes={k: v.value for k, v in customer.attributes.items()},
             site_ids=customer.site_ids,
             source=customer.source,
             created_at=customer.created_at,
@@ -174,19 +193,51 @@ class CustomerList(Output):
 
 # GET /v1/customers: every parameter it knows; any other is a 400 naming it, never ignored.
 DIRECTORY_PARAMETERS = frozenset(
-    {"q", "email", "phone", "label", "marketing_preference", "site_id", "source", "sort", "order", "limit", "cursor"}
+    {
+        "q",
+        "email",
+        "phone",
+        "label",
+        "marketing_preference",
+        "site_id",
+        "group_id",
+        "has_membership",
+        "source",
+        "sort",
+        "order",
+        "limit",
+        "cursor",
+    }
 )
-# In the spec, not served yet: refused by name rather than ignored.
-DIRECTORY_LATER = frozenset({"has_membership", "group_id"})
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
-def check_directory_parameters(names: list[str]) -> None:
+_ATTRIBUTE_PARAMETER = re.compile(r"^attribute\.[a-z][a-z0-9_]{0,39}$")
+
+
+# A repeated id filter means all of them, as their comma-separated form does (?label=a&label=b is
+# ?label=a,b); any other parameter given twice is a 400 naming it, never one of the values picked.
+REPEATABLE_PARAMETERS = frozenset({"label", "marketing_preference", "site_id", "group_id"})
+
+
+def check_directory_parameters(names: list[str], raw_query: str = "") -> None:
+    from collections import Counter
+    from urllib.parse import parse_qsl
+
+    given = Counter(name for name, _ in parse_qsl(raw_query or "", keep_blank_values=True))
+    for name, times in sorted(given.items()):
+        if times > 1 and name not in REPEATABLE_PARAMETERS:
+            raise BadRequest(f"{name} is given {times} times: give it once.", field=name, code="REPEATED_PARAMETER")
     for name in sorted(names):
-        if name in DIRECTORY_LATER or name.startswith("attribute."):
-            raise BadRequest(f"The filter {name} is not available yet.", field=name, code="UNSUPPORTED_PARAMETER")
+        if name.startswith("attribute.") and _ATTRIBUTE_PARAMETER.match(name):
+            continue
         if name not in DIRECTORY_PARAMETERS:
             raise BadRequest(f"Unknown query parameter: {name}.", field=name, code="UNKNOWN_PARAMETER")
+
+
+def attribute_parameters(parameters: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """The (key, value) of each ``attribute.{key}`` parameter (checked against the definitions later)."""
+    return tuple((k.removeprefix("attribute."), v) for k, v in parameters.items() if k.startswith("attribute."))
 
 
 def _ids(name: str, raw: str | None) -> tuple[str, ...]:
@@ -199,7 +250,24 @@ def _ids(name: str, raw: str | None) -> tuple[str, ...]:
     return values
 
 
-def _choice(name: str, raw: str | None, allowed: type[SortKey] | type[Order]) -> str | None:
+def _flag(name: str, raw: str | None) -> bool | None:
+    if raw is None:
+        return None
+    if raw not in ("true", "false"):
+        raise BadRequest(f"{name} must be true or false.", field=name, code="INVALID_PARAMETER")
+    return raw == "true"
+
+
+def directory_limit(raw: str | None) -> int:
+    """``limit``: 1-100, 50 when absent; anything else is a 400 naming it."""
+    if raw is None:
+        return 50
+    if not raw.isdigit() or not 1 <= int(raw) <= 100:
+        raise BadRequest("limit must be a whole number from 1 to 100.", field="limit", code="INVALID_PARAMETER")
+    return int(raw)
+
+
+def _choice(name: str, raw: str | None, allowed: type[SortKey] | type[Order] | type[Source]) -> str | None:
     if raw is None:
         return None
     if raw not in {m.value for m in allowed}:
@@ -218,9 +286,12 @@ class DirectoryParams:
     label: str | None = None
     marketing_preference: str | None = None
     site_id: str | None = None
-    source: Source | None = None
+    group_id: str | None = None
+    has_membership: str | None = None
+    source: str | None = None
     sort: str | None = None
     order: str | None = None
+    attributes: tuple[tuple[str, str], ...] = ()  # (key, value) of each attribute.{key} parameter
 
     def to_query(self, country: str) -> Query:
         from clientele.customers.search import normalised_email, normalised_phone  # the list's code, on first use
@@ -241,7 +312,10 @@ class DirectoryParams:
             labels=_ids("label", self.label),
             preferences=_ids("marketing_preference", self.marketing_preference),
             sites=_ids("site_id", self.site_id),
-            source=self.source.value if self.source else None,
+            groups=_ids("group_id", self.group_id),
+            has_membership=_flag("has_membership", self.has_membership),
+            attributes=tuple(f"{key}={value}" for key, value in sorted(self.attributes)),
+            source=_choice("source", self.source, Source),
             sort=chosen,
             order=Order(order) if order else default_order,
         )
@@ -299,3 +373,29 @@ class AuditOut(Output):
 class AuditList(Output):
     items: list[AuditOut]
     cursor: str | None = None
+
+
+class PhotoUploadIn(Input):
+    content_type: Literal["image/jpeg", "image/png", "image/webp"] = Field(
+        description="The file's type; the upload is refused with any other."
+    )
+
+
+class PhotoUploadOut(Output):
+    url: str
+    fields: dict[str, str] = Field(description="Send them first, then the file as the form field `file`.")
+    expires_at: str
+    max_bytes: int
+
+    @classmethod
+    def of(cls, upload: Upload) -> PhotoUploadOut:
+        return cls(url=upload.url, fields=upload.fields, expires_at=upload.expires_at, max_bytes=upload.max_bytes)
+
+
+class PhotoOut(Output):
+    url: str = Field(description="A presigned URL; it stops working at `expires_at`.")
+    expires_at: str
+
+    @classmethod
+    def of(cls, link: PhotoLink) -> PhotoOut:
+        return cls(url=link.url, expires_at=link.expires_at)

@@ -11,16 +11,29 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from clientele.customers.directory import DirectoryStore, entry_of
 from clientele.customers.model import Customer
 from clientele.customers.repository import CustomerRepository, to_customer
-from clientele.customers.rules import Order, Position, Query, SortKey, arrange, position
+from clientele.customers.rules import (
+    Order,
+    Position,
+    Query,
+    SortKey,
+    arrange,
+    attribute_filter,
+    holds_attribute,
+    position,
+)
 from clientele.kernel import contact, crypto
 from clientele.kernel.entity import Page
 from clientele.kernel.errors import BadRequest, ValidationFailed
 from clientele.kernel.permissions import Permission, Principal
 from clientele.storage import partitions
+
+if TYPE_CHECKING:
+    from clientele.account.repository import MerchantRepository
 
 CURSOR_PURPOSE = "directory-cursor"
 
@@ -30,14 +43,23 @@ def _bad_cursor() -> BadRequest:
 
 
 class DirectoryService:
-    def __init__(self, customers: CustomerRepository, store: DirectoryStore, secret: Callable[[], bytes]) -> None:
+    def __init__(
+        self,
+        customers: CustomerRepository,
+        store: DirectoryStore,
+        secret: Callable[[], bytes],
+        merchants: MerchantRepository | None = None,
+    ) -> None:
         self.customers = customers
         self.store = store
         self._secret = secret
+        self.merchants = merchants
 
     def search(self, principal: Principal, query: Query, *, limit: int, cursor: str | None) -> Page[Customer]:
         contact = principal.can(Permission.CUSTOMERS_CONTACT)
         query = replace(query, country_code=_calling_code(principal.country), contact=contact)
+        if query.attributes:
+            self._check_attributes(principal, query.attributes)
         if query.email is not None or query.phone is not None:
             return self._exact(principal, query, cursor)
         after = self._open(principal, query, cursor) if cursor else None
@@ -67,6 +89,38 @@ class DirectoryService:
             if label_id in e.labels
         ]
 
+    def backfill(self, merchant_id: str) -> dict[str, int]:
+        """Give every customer created before the directory existed their entry (idempotent: run it again
+        and it adds nothing). Reads the customers newest first (C4), 100 per call."""
+        known = {e.id for shard in self.store.load(merchant_id) for e in shard.entries.values()}
+        seen = added = 0
+        cursor = None
+        while True:
+            page = self.customers.list(merchant_id, source=None, limit=100, cursor=cursor)
+            for customer in page.items:
+                seen += 1
+                if customer.id not in known and self.store.add_missing(customer):
+                    added += 1
+            cursor = page.cursor
+            if not cursor:
+                return {"customers": seen, "added": added}
+
+    def attribute_holders(self, principal: Principal, key: str) -> list[str]:
+        """The ids of every customer with a value of the custom attribute, from the directory (one read)."""
+        return [
+            e.id
+            for shard in self.store.load(principal.merchant_id)
+            for e in shard.entries.values()
+            if holds_attribute(e, key)
+        ]
+
+    def _check_attributes(self, principal: Principal, filters: tuple[str, ...]) -> None:
+        """Each attribute.{key} must name a boolean or select definition, with a value it can take."""
+        known = {d.key: d for d in self.merchants.list_attributes(principal.merchant_id)} if self.merchants else {}
+        for pair in filters:
+            key, value = pair.split("=", 1)
+            attribute_filter(known.get(key), key, value)
+
     def _exact(self, principal: Principal, query: Query, cursor: str | None) -> Page[Customer]:
         """At most one customer has an email or a phone: one guard read, then the other filters."""
         if cursor:
@@ -80,7 +134,12 @@ class DirectoryService:
             found = self.customers.find_by_contact(
                 principal.merchant_id, "phone", contact.phone_hash(secret, query.phone or "")
             )
-        if found is None or not query.matches(entry_of(found)):
+        if found is None:
+            return Page[Customer](items=[], cursor=None)
+        entry = entry_of(found)
+        if query.groups or query.has_membership is not None:  # kept by other contexts: the directory knows
+            entry = self.store.entry(principal.merchant_id, found.id) or entry
+        if not query.matches(entry):
             return Page[Customer](items=[], cursor=None)
         return Page[Customer](items=[found], cursor=None)
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from clientele.customers.model import (
     Address,
+    AttributeValue,
     AuditEntry,
     Consent,
     ContactHashes,
@@ -26,7 +27,18 @@ if TYPE_CHECKING:
     from clientele.account.repository import MerchantRepository
     from clientele.customers.repository import CustomerRepository
 
-ADMIN_FIELDS = ("given_name", "family_name", "email", "phone", "birthday", "locale", "addresses", "labels", "marketing")
+ADMIN_FIELDS = (
+    "given_name",
+    "family_name",
+    "email",
+    "phone",
+    "birthday",
+    "locale",
+    "addresses",
+    "labels",
+    "marketing",
+    "attributes",
+)
 
 
 @dataclass
@@ -42,6 +54,7 @@ class CustomerDraft:
     addresses: list[Address] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
     marketing: dict[str, bool] = field(default_factory=dict)
+    attributes: dict[str, Any] | None = field(default_factory=dict)  # custom attribute key -> value (None: remove)
     consent: Consent | None = None
     source: Source = Source.MANUAL
     site_ids: list[str] = field(default_factory=list)
@@ -76,12 +89,36 @@ class CustomerService:
                 if label_id not in known:
                     raise ValidationFailed(f"Unknown label: {label_id}.", field="labels", code="UNKNOWN_LABEL")
         if marketing:
-            known = {p.id for p in self.merchants.list_preferences(merchant_id)}
-            for preference_id in marketing:
-                if preference_id not in known:
+            defined = {p.id: p for p in self.merchants.list_preferences(merchant_id)}
+            for preference_id, opted_in in marketing.items():
+                # An archived preference can still be opted out of, never into.
+                if preference_id not in defined or (opted_in and defined[preference_id].archived_at):
                     raise ValidationFailed(
                         f"Unknown marketing preference: {preference_id}.", field="marketing", code="UNKNOWN_PREFERENCE"
                     )
+
+    def _attributes(
+        self, merchant_id: str, current: dict[str, AttributeValue], changes: dict[str, Any] | None
+    ) -> dict[str, AttributeValue]:
+        """``current`` with ``changes`` applied (a value of None removes the key; ``changes`` None removes
+        every one), each value checked against its definition (a read only when values are given)."""
+        from clientele.customers.rules import attribute_value
+
+        if changes is None:
+            return {}
+        merged = dict(current)
+        definitions = {}
+        if any(raw is not None for raw in changes.values()):
+            definitions = {d.key: d for d in self.merchants.list_attributes(merchant_id) if not d.deleting_since}
+        for key, raw in changes.items():
+            if raw is None:
+                merged.pop(key, None)
+            elif key not in definitions:
+                name = f"attributes.{key}"
+                raise ValidationFailed(f"Unknown custom attribute: {key}.", field=name, code="UNKNOWN_ATTRIBUTE")
+            else:
+                merged[key] = attribute_value(definitions[key], raw)
+        return merged
 
     @staticmethod
     def _audit(customer_id: str, actor: str, action: str, fields: list[str], at: str) -> AuditEntry:
@@ -125,6 +162,7 @@ class CustomerService:
             addresses=draft.addresses,
             labels=sorted(set(draft.labels)),
             marketing=marketing,
+            attributes=self._attributes(principal.merchant_id, {}, draft.attributes),
             consent=draft.consent,
             site_ids=draft.site_ids,
             source=draft.source,
@@ -164,6 +202,8 @@ class CustomerService:
                 value = sorted(set(value or []))
             elif name == "marketing":
                 value = self._merge_marketing(current, value or {}, now)
+            elif name == "attributes":
+                value = self._attributes(principal.merchant_id, current.attributes, value)
             if value != getattr(current, name):
                 changes[name] = value
         if not changes:
@@ -228,6 +268,36 @@ class CustomerService:
             except NotFound:
                 continue
             removed += int(before.labels != after.labels)
+        return removed
+
+    def remove_attribute(self, principal: Principal, key: str, holders: list[str]) -> int:
+        """After a custom attribute's definition is marked for removal: take its value off each of
+        ``holders`` (a bounded batch, from the directory), as an administrative change without a version
+        round-trip (a concurrent change: read again and retry). Returns how many customers lost it."""
+        removed = 0
+        for customer_id in holders:
+            for attempt in range(self.LABEL_TRIES):
+                try:
+                    current = self.customers.get(principal.merchant_id, customer_id)
+                except NotFound:
+                    break
+                if key not in current.attributes:
+                    break
+                now = clock.now_iso()
+                kept = {k: v for k, v in current.attributes.items() if k != key}
+                updated = current.model_copy(
+                    update={"attributes": kept, "version": current.version + 1, "updated_at": now}
+                )
+                hashes = self._hashes(current.email, current.phone)
+                audit = self._audit(customer_id, principal.key_id, "attribute_removed", ["attributes"], now)
+                try:
+                    self.customers.update(updated, current.version, hashes, hashes, audit)
+                except VersionMismatch:
+                    if attempt == self.LABEL_TRIES - 1:
+                        raise
+                    continue
+                removed += 1
+                break
         return removed
 
     @staticmethod

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pydantic import Field
+
 from clientele.account import wiring as account
+from clientele.platform.config import Settings, settings
 from clientele.platform.providers import provider
 from clientele.platform.secrets import app_secret
 from clientele.storage.table import data_table
 
 if TYPE_CHECKING:
+    from clientele.customers.photos import PhotoService
     from clientele.customers.repository import CustomerRepository
     from clientele.customers.search import DirectoryService
     from clientele.customers.service import CustomerService
@@ -34,4 +38,15 @@ def directory_service() -> DirectoryService:
     from clientele.customers.search import DirectoryService
 
     repository = customers()
-    return DirectoryService(repository, repository.directory, app_secret)
+    return DirectoryService(repository, repository.directory, app_secret, account.merchants())
+
+
+class PhotoSettings(Settings):
+    photo_bucket: str = Field(default="", alias="PHOTO_BUCKET")
+
+
+@provider
+def photo_service() -> PhotoService:
+    from clientele.customers.photos import PhotoService, PhotoStore
+
+    return PhotoService(PhotoStore(data_table(), settings(PhotoSettings).photo_bucket))

@@ -24,6 +24,7 @@ from clientele.sales import rules
 from clientele.storage.table import Item
 
 if TYPE_CHECKING:
+    from clientele.customers.photos import PhotoService
     from clientele.groups.repository import GroupRepository
     from clientele.loyalty.repository import LoyaltyRepository
 
@@ -63,6 +64,8 @@ RULES: dict[str, Rule] = {
     "site": Rule.KEEP,
     "label": Rule.KEEP,
     "preference": Rule.KEEP,
+    "photo": Rule.DELETE,  # and the objects it names in the photo bucket
+    "attribute_definition": Rule.KEEP,  # the merchant's definition; values live on the profile (deleted)
     "api_key": Rule.KEEP,
     "api_key_lookup": Rule.KEEP,
     "rate_limit": Rule.KEEP,
@@ -150,6 +153,7 @@ class ErasureService:
         groups: GroupRepository | None = None,
         loyalty: LoyaltyRepository | None = None,
         members: Callable[[], MemberErasure] | None = None,
+        photos: PhotoService | None = None,
     ) -> None:
         self.erasure = erasure
         self.customers = customers
@@ -157,6 +161,7 @@ class ErasureService:
         self.groups = groups
         self.loyalty = loyalty
         self._members = members
+        self.photos = photos
 
     def erase(self, merchant_id: str, customer_id: str, path: ErasurePath) -> Tombstone:
         """Erase the customer; running it again (or concurrently) is safe and returns the same tombstone."""
@@ -224,6 +229,8 @@ class ErasureService:
             rule = RULES.get(entity, Rule.DELETE)  # an unknown item in the partition is the person's: delete
             if rule is not Rule.DELETE:
                 continue
+            if entity == "photo" and self.photos is not None:
+                self.photos.erase(merchant_id, customer_id, item)  # the objects in the photo bucket
             if entity == "card" and item.get("fingerprint_hash"):
                 self.erasure.delete_card_lookup(merchant_id, item["fingerprint_hash"], customer_id)
             if entity == "activity" and item["SK"].startswith(sale_keys.activity_prefix("all")) and item.get("id"):

@@ -28,4 +28,5 @@ def erasure_service() -> ErasureService:
         groups=groups.groups(),
         loyalty=loyalty.loyalty(),
         members=membership_service,
+        photos=customers.photo_service(),
     )

@@ -114,6 +114,10 @@ def from_validation(errors: list[dict[str, Any]]) -> tuple[int, str]:
     """Powertools/pydantic validation errors: 400 for a body that is not JSON, else 422, in our own words."""
     if any(e.get("type") == "json_invalid" for e in errors):
         return 400, body([ErrorDetail("MALFORMED_JSON", "The request body is not valid JSON.", "body")])
+    repeated = [e for e in errors if tuple(e.get("loc", ()))[:1] == ("query",) and isinstance(e.get("input"), list)]
+    if repeated:  # a query parameter that takes one value, given several times: never one of them picked
+        name = _field(repeated[0].get("loc", ()))
+        return 400, body([ErrorDetail("REPEATED_PARAMETER", f"{name} is given more than once: give it once.", name)])
     details = []
     for error in errors:
         kind = str(error.get("type", "invalid"))

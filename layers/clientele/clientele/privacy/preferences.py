@@ -24,14 +24,20 @@ class PreferencesView:
     definitions: list[MarketingPreferenceDefinition]
     erase_link: str  # the way out from here too: a phone-only shopper's welcome text leads to this page
 
+    @property
+    def offered(self) -> list[MarketingPreferenceDefinition]:
+        """What the page shows and changes: every preference not archived."""
+        return [d for d in self.definitions if not d.archived_at]
+
     def opted_in(self, preference_id: str) -> bool:
         choice = self.customer.marketing.get(preference_id)
         return bool(choice and choice.opted_in)
 
 
-def wording(definition: MarketingPreferenceDefinition) -> str:
-    """The words shown next to a checkbox, as stored with the choice."""
-    return f"{definition.name}: {definition.description}" if definition.description else definition.name
+def wording(definition: MarketingPreferenceDefinition, locale: str = "en") -> str:
+    """The words shown next to a checkbox in the shopper's language, as stored with the choice."""
+    name, description = definition.name_in(locale), definition.description_in(locale)
+    return f"{name}: {description}" if description else name
 
 
 class PreferencesService:
@@ -52,12 +58,13 @@ class PreferencesService:
         erase = self.signer.url(Link.ERASE, {"m": merchant_id, "c": customer_id, "v": "preferences"})
         return PreferencesView(merchant, customer, self.merchants.list_preferences(merchant_id), erase)
 
-    def change(self, token: str, chosen: set[str], *, source: str) -> PreferencesView:
-        """Set every preference shown: opted in when in ``chosen``, out otherwise."""
+    def change(self, token: str, chosen: set[str], *, source: str, locale: str = "en") -> PreferencesView:
+        """Set every preference shown (``locale``: the language it was shown in): opted in when in ``chosen``,
+        out otherwise. One-click unsubscribe opts out of archived preferences too."""
         for _ in range(3):  # a concurrent change by the merchant: read again and re-apply
             view = self.view(token)
             try:
-                return self._apply(view, chosen, source)
+                return self._apply(view, chosen, source, locale)
             except VersionMismatch:
                 continue
         raise VersionMismatch("The preferences changed meanwhile; try again.")
@@ -66,12 +73,12 @@ class PreferencesService:
         """RFC 8058 one-click unsubscribe."""
         return self.change(token, set(), source="one_click")
 
-    def _apply(self, view: PreferencesView, chosen: set[str], source: str) -> PreferencesView:
+    def _apply(self, view: PreferencesView, chosen: set[str], source: str, locale: str) -> PreferencesView:
         now = clock.now_iso()
         customer = view.customer
         marketing = dict(customer.marketing)
         changed = []
-        for definition in view.definitions:
+        for definition in view.definitions if source == "one_click" else view.offered:
             opted_in = definition.id in chosen
             before = marketing.get(definition.id)
             if before is not None and before.opted_in == opted_in:
@@ -79,7 +86,7 @@ class PreferencesService:
             if before is None and not opted_in:
                 continue
             marketing[definition.id] = PreferenceChoice(
-                opted_in=opted_in, changed_at=now, source=source, consent_text=wording(definition)
+                opted_in=opted_in, changed_at=now, source=source, consent_text=wording(definition, locale)
             )
             changed.append(definition.id)
         if not changed:

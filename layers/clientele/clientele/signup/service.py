@@ -92,6 +92,15 @@ class PreferenceOption:
     name: str
     channel: str
     description: str | None = None
+    wording: dict[str, list[str | None]] = field(default_factory=dict)  # language -> [name, description]
+
+    def name_in(self, locale: str) -> str:
+        own = self.wording.get(locale)
+        return own[0] or self.name if own else self.name
+
+    def description_in(self, locale: str) -> str | None:
+        own = self.wording.get(locale)
+        return own[1] if own else self.description
 
 
 @dataclass(frozen=True)
@@ -113,7 +122,9 @@ class SignupPage:
             "u": self.privacy_policy_url,
             "c": self.country,
             "l": self.locale,
-            "p": [[p.id, p.name, p.channel, p.description] for p in self.preferences],
+            "p": [
+                [p.id, p.name, p.channel, p.description, *([p.wording] if p.wording else [])] for p in self.preferences
+            ],
         }
 
     @classmethod
@@ -427,10 +438,22 @@ class SignupService:
             raise SignupRateLimited(exc.retry_after) from exc
 
 
+def _option_snapshot(option: PreferenceOption) -> list[Any]:
+    """An option in the signed form token; its wording per language only when it has some."""
+    return [option.id, option.name, option.channel, option.description, *([option.wording] if option.wording else [])]
+
+
 def _page(merchant: Merchant, preferences: list[MarketingPreferenceDefinition], sale_id: str | None) -> SignupPage:
     options = tuple(
-        PreferenceOption(p.id, p.name, p.channel.value, p.description)
+        PreferenceOption(
+            p.id,
+            p.name,
+            p.channel.value,
+            p.description,
+            {locale: [words.name, words.description] for locale, words in p.wording.items()},
+        )
         for p in sorted(preferences, key=lambda p: p.created_at)
+        if not p.archived_at  # archived: no longer offered
     )
     policy = merchant.privacy_policy_url
     return SignupPage(
