@@ -18,6 +18,8 @@ from clientele.kernel.errors import BadRequest
 if TYPE_CHECKING:
     from clientele.customers.photos import PhotoLink, Upload
 
+EVERY_CUSTOMER_GROUP = "grp_all"  # the groups context's system group of all customers
+
 
 class AddressIn(Input):
     line1: ShortText
@@ -312,7 +314,8 @@ class DirectoryParams:
             labels=_ids("label", self.label),
             preferences=_ids("marketing_preference", self.marketing_preference),
             sites=_ids("site_id", self.site_id),
-            groups=_ids("group_id", self.group_id),
+            # The group of every customer ("grp_all", kept by the groups context) filters nothing.
+            groups=tuple(g for g in _ids("group_id", self.group_id) if g != EVERY_CUSTOMER_GROUP),
             has_membership=_flag("has_membership", self.has_membership),
             attributes=tuple(f"{key}={value}" for key, value in sorted(self.attributes)),
             source=_choice("source", self.source, Source),

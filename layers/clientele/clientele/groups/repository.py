@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from clientele.customers.directory import DirectoryStore
 from clientele.groups import keys
 from clientele.groups.model import Facts, Group, Job
 from clientele.kernel import clock
@@ -53,6 +54,10 @@ class Change:
     require_profile: bool = True  # an erased customer is never written back
     delete_facts: bool = False  # erasure: the facts item goes
 
+    def groups_after(self) -> set[str]:
+        """The groups the customer is in once the change is written."""
+        return (set(self.facts.groups) | set(self.joined)) - self.left
+
 
 class StaleFacts(Exception):
     """The customer's facts moved since they were read (a concurrent sale or run): read again."""
@@ -89,6 +94,7 @@ def _config_of(merchant_id: str, item: Item) -> Config:
 class GroupRepository:
     def __init__(self, table: Table) -> None:
         self.table = table
+        self.directory = DirectoryStore(table)  # the customers' directory: its group filter
 
     # Configuration --------------------------------------------------------------------------
     def config_key(self, merchant_id: str) -> tuple[str, str]:
@@ -269,6 +275,8 @@ class GroupRepository:
         for group_id in change.left:
             tx.delete("member", keys.member_pk(m, group_id), keys.member_sk(facts.customer_id))
         moved = {group_id: 1 for group_id in change.joined} | {group_id: -1 for group_id in change.left}
+        if moved and not change.delete_facts:  # the directory's `group_id` filter, in the same transaction
+            self.directory.set_groups(tx, m, facts.customer_id, sorted(change.groups_after()))
         if moved:
             names = {f"#n{i}": keys.count_attribute(g) for i, g in enumerate(moved)}
             vals = {f":n{i}": moved[g] for i, g in enumerate(moved)}

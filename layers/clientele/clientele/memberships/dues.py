@@ -12,6 +12,7 @@ crash between a membership and the watermark finds that membership's entries for
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -56,11 +57,14 @@ class DuesRun:
         merchants: MerchantRepository,
         notices: NoticeSender | None = None,
         batches: BatchBuilder | None = None,
+        on_holding_changed: Callable[[str, str], None] | None = None,
     ) -> None:
         self.memberships = memberships
         self.merchants = merchants
         self.notices = notices
         self.batches = batches
+        # told (merchant, customer) when a start or an expiry changes whether the customer holds a membership
+        self.on_holding_changed = on_holding_changed
 
     def run(self, now: datetime) -> RunReport:
         report = RunReport()
@@ -166,6 +170,8 @@ class DuesRun:
             report.notices[notice] += 1
             if self.notices is not None:
                 self.notices.send_notice(new, notice, day)
+        if (new.status in rules.HOLDING) != (m.status in rules.HOLDING) and self.on_holding_changed is not None:
+            self.on_holding_changed(new.merchant_id, new.customer_id)
         if new.status is not m.status:
             logger.info(
                 "membership status changed",

@@ -502,7 +502,7 @@ class MembershipService:
             moved += 1
             self._tell(new, None)
         if moved:
-            self._notify(merchant_id, source_customer_id)
+            self.notify_holding(merchant_id, source_customer_id)
         return moved
 
     def erase_member(self, merchant_id: str, customer_id: str) -> int:
@@ -558,9 +558,10 @@ class MembershipService:
     def _tell(self, new: Membership, old: Membership | None) -> None:
         was = old is not None and old.status in rules.HOLDING
         if (new.status in rules.HOLDING) != was or old is None:
-            self._notify(new.merchant_id, new.customer_id)
+            self.notify_holding(new.merchant_id, new.customer_id)
 
-    def _notify(self, merchant_id: str, customer_id: str) -> None:
+    def notify_holding(self, merchant_id: str, customer_id: str) -> None:
+        """Tell the listener whether the customer holds a membership now (after any change that may move it)."""
         if self.listener is not None:
             self.listener.membership_flag_changed(
                 merchant_id, customer_id, self.has_active_membership(merchant_id, customer_id)

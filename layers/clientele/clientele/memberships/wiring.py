@@ -34,14 +34,30 @@ def memberships() -> MembershipRepository:
 def membership_service() -> MembershipService:
     from clientele.memberships.service import MembershipService
 
-    return MembershipService(memberships(), account.merchants(), customers.customers())
+    return MembershipService(memberships(), account.merchants(), customers.customers(), listener=DirectoryFlag())
+
+
+class DirectoryFlag:
+    """Keeps the directory's ``has_membership`` filter current: whether the customer holds a membership now."""
+
+    def membership_flag_changed(self, merchant_id: str, customer_id: str, has_membership: bool) -> None:
+        repository = customers.customers()
+        tx = repository.table.transaction()
+        repository.directory.set_has_membership(tx, merchant_id, customer_id, has_membership)
+        tx.commit()
 
 
 @provider
 def dues_run() -> DuesRun:
     from clientele.memberships.dues import DuesRun
 
-    return DuesRun(memberships(), account.merchants(), notices=member_notices(), batches=direct_debit_service())
+    return DuesRun(
+        memberships(),
+        account.merchants(),
+        notices=member_notices(),
+        batches=direct_debit_service(),
+        on_holding_changed=lambda merchant, customer: membership_service().notify_holding(merchant, customer),
+    )
 
 
 @provider
