@@ -19,7 +19,7 @@ pytestmark = pytest.mark.browser
 WORDS = {
     "en": {"title": "SEPA direct debit mandate", "checksum": "wrong check digit", "done": "Your mandate is recorded"},
     "fr": {"title": "Mandat de prélèvement SEPA", "checksum": "clé de contrôle erronée", "done": "Votre mandat est"},
-    "nl": {"title": "Machtiging SEPA-incasso", "checksum": "verkeerd controlegetal", "done": "Uw machtiging is"},
+    "nl": {"title": "Machtiging SEPA-incasso", "checksum": "verkeerd controlegetal", "done": "Je machtiging is"},
 }
 
 

@@ -219,6 +219,20 @@ VALID_BODIES: dict[tuple[str, str], Any] = {
     ("PATCH", "/v1/customers/{id}/loyalty"): {"phone": "+31612345678"},
     ("POST", "/v1/customers/{id}/loyalty/adjustments"): {"points": 5, "reason": "x"},
     ("POST", "/v1/customers/{id}/loyalty/redemptions"): {"reward_id": "coffee"},
+    ("PATCH", "/v1/custom-attributes/{key}"): {"name": "x"},
+    ("PATCH", "/v1/groups/{id}"): {"name": "x"},
+    ("PUT", "/v1/groups/{id}/customers/{customer_id}"): None,
+    ("PATCH", "/v1/marketing-preferences/{id}"): {"name": "x"},
+    ("POST", "/v1/customer-imports/{id}/start"): {"dry_run": True},
+    ("POST", "/v1/customers/{id}/memberships"): {"type_id": "mtp_x", "payment_method": "manual"},
+    ("POST", "/v1/customers/{id}/merge"): {"source_customer_id": "cus_x"},
+    ("POST", "/v1/customers/{id}/photo"): {"content_type": "image/jpeg"},
+    ("POST", "/v1/direct-debit-batches/{id}/returns"): {"end_to_end_id": "x", "reason_code": "AM04"},
+    ("PATCH", "/v1/membership-types/{id}"): {"name": "x"},
+    ("PATCH", "/v1/memberships/{id}"): {"version": 1},
+    ("POST", "/v1/memberships/{id}/cancel"): {"reason": "x"},
+    ("POST", "/v1/memberships/{id}/mandate-requests"): {},
+    ("POST", "/v1/memberships/{id}/payments"): {"payment_type": "cash"},
 }
 
 

@@ -40,9 +40,9 @@ class TestTypes:
         ("fields", "code"),
         [
             ({"rate": {"amount": 3900, "currency": "USD"}}, "CURRENCY_MISMATCH"),
-            ({"billing_period": "daily"}, "INVALID_ENUM"),
+            ({"billing_period": "daily"}, "INVALID_CHOICE"),
             ({"name": ""}, "TOO_SHORT"),
-            ({"fixed_length": {"count": 0, "unit": "months"}}, "INVALID_GREATER"),
+            ({"fixed_length": {"count": 0, "unit": "months"}}, "OUT_OF_RANGE"),
         ],
     )
     def test_bad_types_are_refused(self, client: ApiClient, fields: dict[str, Any], code: str) -> None:
@@ -105,7 +105,7 @@ class TestEnrolment:
         [
             ({"start_date": "2026-05-10", "end_date": "2026-05-01"}, 422, "END_BEFORE_START"),
             ({"rate": {"amount": 100, "currency": "GBP"}}, 422, "CURRENCY_MISMATCH"),
-            ({"payment_method": "cheque"}, 422, "INVALID_ENUM"),
+            ({"payment_method": "cheque"}, 422, "INVALID_CHOICE"),
             ({"type_id": "mtype_nope"}, 404, "NOT_FOUND"),
             ({"site_id": "site_nope"}, 422, "UNKNOWN_SITE"),
         ],
