@@ -61,8 +61,12 @@ class LambdaContext:
 
 def error_document(error: BaseException) -> dict[str, str]:
     """What a failure tells the pool: the exception's type and frames, not its message."""
-    frames = "".join(traceback.format_list(traceback.extract_tb(error.__traceback__)))
-    return {"type": type(error).__name__, "frames": frames.rstrip()}
+    # Where, not what: file, line and function of each frame, without the source text (a line of code may
+    # hold a literal the log must not carry).
+    frames = "\n".join(
+        f'  File "{f.filename}", line {f.lineno}, in {f.name}' for f in traceback.extract_tb(error.__traceback__)
+    )
+    return {"type": type(error).__name__, "frames": frames}
 
 
 def _answer(channel: BinaryIO, document: dict[str, Any]) -> None:

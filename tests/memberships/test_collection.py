@@ -119,7 +119,9 @@ def test_collect_return_and_collect_again(
     )
     assert again.status == 200  # recorded once
     stack.drain("DeliveryQueue")
-    failed_mails = [m for m in stack.outbox() if "did not go through" in m["subject"] and m["to"] == member["email"]]
+    failed_mails = [
+        m for m in stack.outbox() if "did not go through" in (m.get("subject") or "") and m["to"] == member["email"]
+    ]
     assert len(failed_mails) == 1
 
     _run(merchant, client, today() + days(2))  # the next batch collects it again, as a recurring debit

@@ -432,5 +432,5 @@ def _scan_all() -> list[dict[str, Any]]:
     from clientele.platform.aws import client
     from clientele.storage.table import data_table, deserialize
 
-    raw = client("dynamodb").scan(TableName=data_table().name)["Items"]
-    return [deserialize(item) for item in raw]
+    pages = client("dynamodb").get_paginator("scan").paginate(TableName=data_table().name)
+    return [deserialize(item) for page in pages for item in page["Items"]]  # every page: a busy table is big
