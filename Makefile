@@ -21,7 +21,7 @@ export SAM_CLI_TELEMETRY := 0
 export UV_PYTHON_DOWNLOADS := never
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup run test lint typecheck imports unit bench soak load openapi catalogs browser-deps clean requirements sam sam-build
+.PHONY: help setup run test test-stack lint typecheck imports unit bench soak load openapi catalogs browser-deps clean requirements sam sam-build
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 22
@@ -61,8 +61,13 @@ browser-deps:
 	  else echo "chromium is missing: browser tests will be skipped (apt-get install chromium)"; fi; \
 	fi
 
-test: setup browser-deps lint typecheck imports ## every test (unit, integration, browser, template)
-	$(PY) -m pytest
+test: setup browser-deps lint typecheck imports ## every test but the slow HTTP runs of make test-stack
+	$(PY) -m pytest --ignore=tests/stack --ignore=tests/concurrency
+
+# Slow checks CI runs once, after make test: schemathesis over every operation (stateless and stateful) and the
+# races on a stack that runs invocations in parallel worker processes, each against a local stack over HTTP.
+test-stack: setup ## schemathesis runs and the concurrency races, each against a local stack over HTTP
+	$(PY) -m pytest tests/stack tests/concurrency
 
 unit: setup ## the unit and template tests only
 	$(PY) -m pytest tests/unit tests/template -q

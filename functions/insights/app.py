@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler import Response
@@ -12,6 +11,7 @@ from clientele.account.wiring import terms_gate
 from clientele.http import cursors
 from clientele.http.app import caller, create_app, json_response, lambda_entry
 from clientele.http.errors import responses, success
+from clientele.http.schemas import IsoDay
 from clientele.kernel.permissions import Permission
 from clientele.sales import schemas as models
 from clientele.sales.wiring import insights_service
@@ -72,8 +72,8 @@ def customer_activity(
 )
 def overview(
     site_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
-    from_: Annotated[date | None, Query(alias="from", description="First day (ISO date, site time).")] = None,
-    to: Annotated[date | None, Query(description="Last day, included (default: today).")] = None,
+    from_: Annotated[IsoDay | None, Query(alias="from", description="First day (ISO date, site time).")] = None,
+    to: Annotated[IsoDay | None, Query(description="Last day, included (default: today).")] = None,
 ) -> Response[models.OverviewOut]:
     who = caller(app, Permission.CUSTOMERS_READ)
     figures, window, sites = insights_service().overview(who, site_id=site_id, first=from_, last=to)

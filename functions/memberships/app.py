@@ -3,7 +3,6 @@ the filtered list and its quick views, and the membership settings."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
@@ -13,6 +12,7 @@ from clientele.account.wiring import terms_gate
 from clientele.http.app import caller, create_app, json_response, lambda_entry
 from clientele.http.errors import responses, success
 from clientele.http.idempotency import idempotent_post
+from clientele.http.schemas import IsoDay
 from clientele.kernel.permissions import Permission
 from clientele.memberships import schemas as models
 from clientele.memberships.model import Status
@@ -30,7 +30,7 @@ PathId = Annotated[str, Path(min_length=1, max_length=64)]
 Limit = Annotated[int, Query(ge=1, le=100, description="Page size, 1-100.")]
 Cursor = Annotated[str | None, Query(max_length=2048, description="Opaque cursor from the previous page.")]
 SiteId = Annotated[str | None, Query(min_length=1, max_length=64, description="One site (default: the key's).")]
-Day = Annotated[date | None, Query(description="An ISO date (the site's).")]
+Day = Annotated[IsoDay | None, Query(description="An ISO date (the site's).")]
 
 
 # Types ----------------------------------------------------------------------------------------------------

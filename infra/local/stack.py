@@ -24,6 +24,7 @@ boto3 clients.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -499,7 +500,9 @@ def _provision_by_api(clients: _Clients, template: Template, plan: _Plan) -> dic
             refs[logical_id] = _create_secret(clients, template, logical_id, properties)
         elif resource["Type"] == "AWS::SES::ConfigurationSet":
             name = str(properties.get("Name") or f"{template.stack_name}-{logical_id}")
-            clients.ses.create_configuration_set(ConfigurationSet={"Name": name})
+            # Named by the stage, not the stack: another local stack of the same stage may have made it (shared).
+            with contextlib.suppress(clients.ses.exceptions.ConfigurationSetAlreadyExistsException):
+                clients.ses.create_configuration_set(ConfigurationSet={"Name": name})
             refs[logical_id] = name
         elif resource["Type"] == "AWS::SES::EmailIdentity":
             identity = str(properties["EmailIdentity"])
@@ -739,9 +742,15 @@ def _provision_after_stack(clients: _Clients, info: StackInfo, logical_ids: list
             destination = dict(properties["EventDestination"])
             if "SnsDestination" in destination:
                 destination["SNSDestination"] = destination.pop("SnsDestination")
-            clients.ses.create_configuration_set_event_destination(
-                ConfigurationSetName=str(properties["ConfigurationSetName"]), EventDestination=destination
-            )
+            configuration_set = str(properties["ConfigurationSetName"])
+            try:
+                clients.ses.create_configuration_set_event_destination(
+                    ConfigurationSetName=configuration_set, EventDestination=destination
+                )
+            except clients.ses.exceptions.EventDestinationAlreadyExistsException:
+                # The stage's configuration set is shared (see above); its events stay with the stack that
+                # made it (moto cannot update a destination).
+                logger.warning("%s: %s already has its destination", logical_id, configuration_set)
             info.refs[logical_id] = str(destination.get("Name", logical_id))
         info.resource_types[logical_id] = resource["Type"]
 

@@ -184,11 +184,6 @@ class TestSignup:
 
 
 class TestPortal:
-    @pytest.mark.xfail(
-        reason="the code check is two writes (consume, then count_attempt): parallel guesses are all compared "
-        "before the fifth failure locks the code; until the check is one conditional write (issue 16, finding 9)",
-        strict=False,
-    )
     def test_twenty_parallel_guesses_at_one_code_evaluate_at_most_five(self, live: LiveStack, client: HttpApi) -> None:
         email = f"portal.{uuid.uuid4().hex[:8]}@example.net"
         new_customer(client, email=email)
@@ -235,11 +230,6 @@ class TestPortal:
 
 
 class TestKeys:
-    @pytest.mark.xfail(
-        reason="saving the settings rewrites each active key's look-up item and can re-create one revoked "
-        "meanwhile, until those writes are conditional (issue 16, finding 9)",
-        strict=False,
-    )
     def test_keys_revoked_while_settings_are_saved_stay_revoked(self, client: HttpApi) -> None:
         keys = [client.post("/v1/api-keys", {"role": "manager", "name": f"till {n}"}).json() for n in range(6)]
         assert all(client.as_key(key["secret"]).get("/v1/customers").status == 200 for key in keys)

@@ -44,3 +44,11 @@ def test_has_membership_follows_enrolment_and_cancellation(client: ApiClient) ->
     response = client.post(f"/v1/memberships/{membership['id']}/cancel", {"reason": "moving away"})
     assert response.status == 200, response.text
     assert listed(client, has_membership="true") == []
+
+
+def test_date_parameters_take_iso_dates_only(client: ApiClient) -> None:
+    for path, name in (("/v1/memberships", "next_billing_to"), ("/v1/insights", "from")):
+        refused = client.get(path, params={name: "0"})
+        assert refused.status in (400, 422), refused.text
+        assert refused.json()["errors"][0]["field"] == name
+        assert client.get(path, params={name: "2026-03-31"}).status == 200

@@ -6,10 +6,12 @@ response shapes live in its own ``schemas.py`` and never inherit its domain enti
 
 from __future__ import annotations
 
-from typing import Annotated
+import re
+from datetime import date
+from typing import Annotated, Any
 from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints
 from pydantic_core import PydanticCustomError
 
 from clientele.kernel import text
@@ -61,3 +63,13 @@ def known_time_zone(value: str | None) -> str | None:
     if value is not None and value not in available_timezones():
         raise ValueError("unknown IANA time zone")
     return value
+
+
+def _iso_day(value: Any) -> Any:
+    """A day written as an ISO date (``2026-03-31``): pydantic alone would also take a number as a timestamp."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise PydanticCustomError("date_type", "A date as YYYY-MM-DD.")
+    return value
+
+
+IsoDay = Annotated[date, BeforeValidator(_iso_day)]
