@@ -61,13 +61,14 @@ browser-deps:
 	  else echo "chromium is missing: browser tests will be skipped (apt-get install chromium)"; fi; \
 	fi
 
-test: setup browser-deps lint typecheck imports ## every test but the slow HTTP runs of make test-stack
-	$(PY) -m pytest --ignore=tests/stack --ignore=tests/concurrency
+test: setup browser-deps lint typecheck imports ## every test but those of make test-stack
+	$(PY) -m pytest -m "not stack"
 
-# Slow checks CI runs once, after make test: schemathesis over every operation (stateless and stateful) and the
-# races on a stack that runs invocations in parallel worker processes, each against a local stack over HTTP.
-test-stack: setup ## schemathesis runs and the concurrency races, each against a local stack over HTTP
-	$(PY) -m pytest tests/stack tests/concurrency
+# Slow checks CI runs once, after make test: the tests marked `stack`, each against a local stack started as
+# `make run` starts it (over HTTP): schemathesis over every operation (stateless and stateful), the races on
+# parallel worker processes, persistence across a restart, the clean stop under load, the server itself.
+test-stack: setup ## the tests against a local stack over HTTP: schemathesis, races, restart, stop
+	$(PY) -m pytest -m stack
 
 unit: setup ## the unit and template tests only
 	$(PY) -m pytest tests/unit tests/template -q
