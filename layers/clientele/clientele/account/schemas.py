@@ -256,7 +256,10 @@ class PreferencePatch(Input):
     )
 
     def changes(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.model_fields_set & {"name", "description", "archived"}}
+        """What the request changes: a null name or archived flag changes nothing (a preference always has a
+        name and is archived or not); a null description removes it."""
+        sent = self.model_fields_set & {"name", "description", "archived"}
+        return {k: getattr(self, k) for k in sent if k == "description" or getattr(self, k) is not None}
 
     def wording_domain(self) -> dict[str, PreferenceWording | None] | None:
         if self.wording is None:
