@@ -84,7 +84,10 @@ class ApiClient:
             body = data.encode() if isinstance(data, str) else data
         sent.update({k.lower(): v for k, v in (headers or {}).items()})
         target = path + ("?" + urlencode(params, doseq=True) if params else "")
-        response = self.gateway.handle(method, target, list(sent.items()), body, source_ip)
+        return self._send(method, target, sent, body, source_ip)
+
+    def _send(self, method: str, target: str, headers: dict[str, str], body: bytes, source_ip: str) -> ApiResponse:
+        response = self.gateway.handle(method, target, list(headers.items()), body, source_ip)
         return ApiResponse(response.status, {k.lower(): v for k, v in response.headers}, response.body)
 
     def get(self, path: str, **kwargs: Any) -> ApiResponse:
@@ -193,3 +196,30 @@ def merchant(stack: Stack) -> dict[str, Any]:
 def client(api: ApiClient, merchant: dict[str, Any]) -> ApiClient:
     """The API, as ``merchant``'s owner key."""
     return api.as_key(merchant["api_key"])
+
+
+@pytest.fixture
+def portal(stack: Stack) -> Iterator[tuple[Any, list[tuple[Any, str]]]]:
+    """The privacy portal as a service, its one-time codes captured in the list instead of sent."""
+    from clientele.account.wiring import merchants
+    from clientele.customers.wiring import customers
+    from clientele.erasure.wiring import erasure_service
+    from clientele.platform.secrets import app_secret, link_signer
+    from clientele.privacy.one_time_codes import OneTimeCodeRepository
+    from clientele.privacy.portal import PrivacyPortal
+    from clientele.storage.rate_limits import RateLimitRepository
+    from clientele.storage.table import data_table
+
+    sent: list[tuple[Any, str]] = []
+    with stack.runtime.environment_of(stack.runtime.shared_environment()):
+        service = PrivacyPortal(
+            OneTimeCodeRepository(data_table()),
+            customers=customers(),
+            merchants=merchants(),
+            erasure=erasure_service(),
+            limits=RateLimitRepository(data_table()),
+            signer=link_signer(),
+            secret=app_secret,
+            send_code=lambda address, code, locale: sent.append((address, code)),
+        )
+        yield service, sent

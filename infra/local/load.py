@@ -36,8 +36,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from infra.local.soak import Client, Results, Sample, _percentile, _wait_ready, free_port, port_free, rss_bytes
-from infra.local.template import REPO_ROOT
+from infra.local.soak import (
+    Client,
+    Results,
+    Sample,
+    _percentile,
+    _wait_ready,
+    free_port,
+    port_free,
+    rss_bytes,
+    start_stack,
+)
 
 POOL_SIZE = 12
 SETTLE_SECONDS = 120
@@ -391,18 +400,7 @@ def main() -> int:
     results = Results()
     with tempfile.TemporaryDirectory(prefix="clientele-load-") as folder:
         state_dir = Path(folder)
-        environment = {
-            **os.environ,
-            "PORT": str(port),
-            "MOTO_PORT": str(moto_port),
-            "LOCAL_STATE_DIR": str(state_dir),
-            "PYTHONUNBUFFERED": "1",
-        }
-        environment.pop("PERSIST", None)
-        log = (state_dir / "stack.log").open("wb")
-        process = subprocess.Popen(
-            [sys.executable, "-m", "infra.local"], cwd=REPO_ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT
-        )
+        process, log = start_stack(port, moto_port, state_dir)
         workers_seen: list[tuple[int, int]] = []
         problems: list[str] = []
         errors = 0

@@ -36,7 +36,7 @@ import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 from infra.local.template import REPO_ROOT
@@ -406,6 +406,23 @@ def port_free(port: int) -> bool:
     return True
 
 
+def start_stack(port: int, moto_port: int, state_dir: Path) -> tuple[subprocess.Popen[bytes], IO[bytes]]:
+    """``make run`` in a subprocess on the given ports, starting clean, its output in ``state_dir/stack.log``."""
+    environment = {
+        **os.environ,
+        "PORT": str(port),
+        "MOTO_PORT": str(moto_port),
+        "LOCAL_STATE_DIR": str(state_dir),
+        "PYTHONUNBUFFERED": "1",
+    }
+    environment.pop("PERSIST", None)
+    log = (state_dir / "stack.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "infra.local"], cwd=REPO_ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT
+    )
+    return process, log
+
+
 def _wait_ready(url: str, state_dir: Path, process: subprocess.Popen[bytes], timeout: float = 180) -> dict[str, str]:
     deadline = time.monotonic() + timeout
     demo = state_dir / "demo-merchant.json"
@@ -430,18 +447,7 @@ def main() -> int:
     results = Results()
     with tempfile.TemporaryDirectory(prefix="clientele-soak-") as folder:
         state_dir = Path(folder)
-        environment = {
-            **os.environ,
-            "PORT": str(port),
-            "MOTO_PORT": str(moto_port),
-            "LOCAL_STATE_DIR": str(state_dir),
-            "PYTHONUNBUFFERED": "1",
-        }
-        environment.pop("PERSIST", None)
-        log = (state_dir / "stack.log").open("wb")
-        process = subprocess.Popen(
-            [sys.executable, "-m", "infra.local"], cwd=REPO_ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT
-        )
+        process, log = start_stack(port, moto_port, state_dir)
         stop_seconds: float | None = None
         ports_free = False
         try:

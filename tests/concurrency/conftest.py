@@ -15,78 +15,43 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import ApiResponse
+from tests.conftest import ApiClient, ApiResponse
 
 ROOT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
 
 
-class HttpApi:
+class HttpApi(ApiClient):
     """The same calls as the in-process ``ApiClient``, over a socket; ``source_ip`` is a loopback address the
     request is sent from (any 127.x.y.z), so the gateway sees it as the caller's IP."""
 
     def __init__(self, url: str, key: str | None = None) -> None:
+        super().__init__(None, key)
         parts = urlsplit(url)
         self.url = url
         self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
-        self.key = key
 
     def as_key(self, key: str | None) -> HttpApi:
         return HttpApi(self.url, key)
 
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        json_body: Any = None,
-        data: bytes | str | None = None,
-        key: str | None = None,
-        headers: Mapping[str, str] | None = None,
-        params: Mapping[str, Any] | None = None,
-        source_ip: str = "127.0.0.1",
-    ) -> ApiResponse:
-        sent: dict[str, str] = {}
-        chosen = key if key is not None else self.key
-        if chosen:
-            sent["authorization"] = f"Bearer {chosen}"
-        body = b""
-        if json_body is not None:
-            body = json.dumps(json_body).encode()
-            sent["content-type"] = "application/json"
-        elif data is not None:
-            body = data.encode() if isinstance(data, str) else data
-        sent.update({k.lower(): v for k, v in (headers or {}).items()})
-        target = path + ("?" + urlencode(params, doseq=True) if params else "")
+    def request(self, method: str, path: str, *, source_ip: str = "127.0.0.1", **kwargs: Any) -> ApiResponse:
+        return super().request(method, path, source_ip=source_ip, **kwargs)
+
+    def _send(self, method: str, target: str, headers: dict[str, str], body: bytes, source_ip: str) -> ApiResponse:
         connection = http.client.HTTPConnection(self.host, self.port, timeout=120, source_address=(source_ip, 0))
         try:
-            connection.request(method, target, body=body, headers=sent)
+            connection.request(method, target, body=body, headers=headers)
             response = connection.getresponse()
             return ApiResponse(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
         finally:
             connection.close()
-
-    def get(self, path: str, **kwargs: Any) -> ApiResponse:
-        return self.request("GET", path, **kwargs)
-
-    def post(self, path: str, json: Any = None, **kwargs: Any) -> ApiResponse:
-        return self.request("POST", path, json_body=json, **kwargs)
-
-    def patch(self, path: str, json: Any = None, **kwargs: Any) -> ApiResponse:
-        return self.request("PATCH", path, json_body=json, **kwargs)
-
-    def put(self, path: str, json: Any = None, **kwargs: Any) -> ApiResponse:
-        return self.request("PUT", path, json_body=json, **kwargs)
-
-    def delete(self, path: str, **kwargs: Any) -> ApiResponse:
-        return self.request("DELETE", path, **kwargs)
 
 
 class LiveStack:

@@ -4,7 +4,6 @@ everyone, the cross-merchant look-up by keyed hash, and erasure everywhere."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 from unittest import mock
@@ -13,32 +12,6 @@ import pytest
 
 from tests.conftest import ApiClient, Stack
 from tests.erasure.scan import find_personal_data
-
-
-@pytest.fixture
-def portal(stack: Stack) -> Iterator[tuple[Any, list[tuple[Any, str]]]]:
-    from clientele.account.wiring import merchants
-    from clientele.customers.wiring import customers
-    from clientele.erasure.wiring import erasure_service
-    from clientele.platform.secrets import app_secret, link_signer
-    from clientele.privacy.one_time_codes import OneTimeCodeRepository
-    from clientele.privacy.portal import PrivacyPortal
-    from clientele.storage.rate_limits import RateLimitRepository
-    from clientele.storage.table import data_table
-
-    sent: list[tuple[Any, str]] = []
-    with stack.runtime.environment_of(stack.runtime.shared_environment()):
-        service = PrivacyPortal(
-            OneTimeCodeRepository(data_table()),
-            customers=customers(),
-            merchants=merchants(),
-            erasure=erasure_service(),
-            limits=RateLimitRepository(data_table()),
-            signer=link_signer(),
-            secret=app_secret,
-            send_code=lambda address, code, locale: sent.append((address, code)),
-        )
-        yield service, sent
 
 
 def _held_by_two_merchants(

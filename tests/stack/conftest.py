@@ -35,3 +35,30 @@ def live_stack() -> Iterator[dict[str, Any]]:
             process.wait(20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def run_schemathesis(live_stack: dict[str, Any], output: Path, *options: str, timeout: float) -> None:
+    """``schemathesis run`` over the stack's OpenAPI document with the demo key; the output and a JUnit report
+    land in ``output``; it fails with the end of schemathesis's own report."""
+    output.mkdir(parents=True, exist_ok=True)
+    command = [
+        sys.executable,
+        "-m",
+        "schemathesis.cli",
+        "run",
+        f"{live_stack['api_url']}/v1/openapi.json",
+        *options,
+        "--header",
+        f"Authorization: Bearer {live_stack['demo']['api_key']}",
+        "--workers",
+        "1",
+        "--request-timeout",
+        "20",
+        "--report",
+        "junit",
+        "--report-dir",
+        str(output),
+    ]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
+    (output / "output.txt").write_text(result.stdout + result.stderr)
+    assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-2000:]
