@@ -4,6 +4,7 @@ message ends in the dead-letter queue and its delivery ``failed`` with a reason.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -90,3 +91,45 @@ def test_a_poison_message_is_dead_lettered_and_its_delivery_failed(
     # The rest of the queue went on: the other receipt was sent, once.
     assert _status(client, healthy_sale["id"], healthy["id"])["status"] == "sent"
     assert len(_to(stack, healthy_shopper["email"])) == 1
+
+
+def test_a_delivery_whose_function_dies_on_the_last_receive_ends_failed_and_stays_for_a_redrive(
+    stack: Stack, client: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clientele.kernel import clock
+    from clientele.messaging.delivery import DeliveryService
+    from infra.local.scheduler import Scheduler
+    from tests.delivery.conftest import peek
+
+    shopper = new_shopper(client)
+    sale = sale_for(client, shopper["id"])
+    doomed = _ask(client, sale["id"], "email")
+    sent = _ask(client, sale["id"], "sms")
+    original = DeliveryService._prepare
+
+    def dies(self: Any, delivery: Any) -> Any:
+        if delivery.id == doomed["id"]:
+            raise RuntimeError("the invocation timed out")
+        return original(self, delivery)
+
+    def died_before_settling(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError("the process is gone")  # nothing after the claim ran: not even the release
+
+    monkeypatch.setattr(DeliveryService, "_prepare", dies)
+    monkeypatch.setattr(DeliveryService, "_release", died_before_settling)
+    stack.drain()
+    stranded = _status(client, sale["id"], doomed["id"])
+    assert stranded["status"] == "queued" and stranded["error"] is None, stranded  # "sending", shown as queued
+    assert [body for body in peek(stack, "DeliveryDeadLetterQueue") if body.get("delivery_id") == doomed["id"]]
+
+    sweep = Scheduler(stack.runtime)
+    # While the last claim's lease runs, its sender could still settle it: the sweep leaves it.
+    assert sweep.run("DeliveryDeadLettersFunction", clock.utcnow())["failed"] == 0
+    later = clock.utcnow() + timedelta(minutes=5)
+    assert sweep.run("DeliveryDeadLettersFunction", later)["failed"] == 1
+
+    failed = _status(client, sale["id"], doomed["id"])
+    assert failed["status"] == "failed" and failed["error"] == "DEAD_LETTERED", failed
+    assert _status(client, sale["id"], sent["id"])["status"] == "sent"  # a settled delivery is left as it is
+    assert [body for body in peek(stack, "DeliveryDeadLetterQueue") if body.get("delivery_id") == doomed["id"]]
+    assert sweep.run("DeliveryDeadLettersFunction", later)["failed"] == 0  # a rerun changes nothing

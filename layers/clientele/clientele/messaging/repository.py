@@ -139,6 +139,29 @@ class DeliveryRepository:
                 },
             )
 
+    def abandon(self, merchant_id: str, customer_id: str, delivery_id: str, *, now: str, now_epoch: int) -> bool:
+        """Mark a delivery whose message was dead-lettered ``failed`` (``DEAD_LETTERED``), unless it was sent,
+        already failed with its own reason, or is being sent right now (a live lease: its sender settles it)."""
+        try:
+            self.table.update(
+                partitions.customer_pk(merchant_id, customer_id),
+                keys.delivery_sk(delivery_id),
+                "SET #s = :failed, #e = :error, updated_at = :now REMOVE claim, lease_until",
+                condition="attribute_exists(PK) AND (#s = :queued OR (#s = :sending AND lease_until < :epoch))",
+                names={"#s": "status", "#e": "error"},
+                vals={
+                    ":failed": DeliveryStatus.FAILED.value,
+                    ":queued": DeliveryStatus.QUEUED.value,
+                    ":sending": DeliveryStatus.SENDING.value,
+                    ":error": "DEAD_LETTERED",
+                    ":epoch": now_epoch,
+                    ":now": now,
+                },
+            )
+        except ConditionFailed:
+            return False
+        return True
+
     def list_for_sale(
         self, merchant_id: str, sale_id: str, *, limit: int = 50, cursor: str | None = None
     ) -> Page[Delivery]:

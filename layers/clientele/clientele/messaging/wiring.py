@@ -17,6 +17,7 @@ from clientele.storage.table import data_table
 
 if TYPE_CHECKING:
     from clientele.account.model import Site
+    from clientele.messaging.dead_letters import DeadLetterSweep
     from clientele.messaging.delivery import DeliveryService
     from clientele.messaging.feedback import EmailFeedbackService
     from clientele.messaging.legacy import LegacyUpgrade
@@ -119,3 +120,17 @@ def legacy_upgrade() -> LegacyUpgrade:
     from clientele.messaging.legacy import LegacyUpgrade
 
     return LegacyUpgrade(customers.customers(), delivery_service())
+
+
+class DeadLetterSettings(Settings):
+    """Only the dead-letter sweep's function has its queue's URL."""
+
+    queue_url: str = Field(default="", alias="DELIVERY_DEAD_LETTER_QUEUE_URL")
+
+
+@provider
+def dead_letter_sweep() -> DeadLetterSweep:
+    from clientele.messaging.dead_letters import DeadLetterSweep
+    from clientele.platform.aws import client
+
+    return DeadLetterSweep(deliveries(), settings(DeadLetterSettings).queue_url, client("sqs"))
