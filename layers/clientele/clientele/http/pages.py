@@ -87,7 +87,7 @@ def redirect(location: str) -> Response[str]:
     return Response(status_code=303, body="", headers={**page_headers(), "Location": location})
 
 
-def form(app: APIGatewayHttpResolver) -> dict[str, list[str]]:
+def form(app: APIGatewayHttpResolver, *, max_fields: int = MAX_FORM_FIELDS) -> dict[str, list[str]]:
     """The posted ``application/x-www-form-urlencoded`` fields (:class:`BadForm` otherwise)."""
     event = app.current_event
     content_type = (event.headers.get("content-type") or "").split(";")[0].strip().lower()
@@ -106,7 +106,7 @@ def form(app: APIGatewayHttpResolver) -> dict[str, list[str]]:
         raise BadForm("size", 413)
     try:
         text = data.decode("utf-8")
-        return parse_qs(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS, errors="strict")
+        return parse_qs(text, keep_blank_values=True, max_num_fields=max_fields, errors="strict")
     except (UnicodeDecodeError, ValueError) as exc:
         raise BadForm("encoding", 400) from exc
 
