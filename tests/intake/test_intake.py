@@ -4,6 +4,7 @@ readable only with `customers:health`, erased with the customer, in "download my
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from typing import Any
@@ -304,23 +305,31 @@ class TestReading:
     def test_download_my_data_holds_the_answers(
         self, stack: Stack, api: ApiClient, client: ApiClient, merchant: dict[str, Any]
     ) -> None:
-        from clientele.privacy.wiring import data_access
+        from tests.erasure.test_portal_download import _codes, _field
 
         form = make_form(client)
         customer = make_customer(client)
         link = path_of(ask(client, customer["id"], form["id"])["url"])
         assert post(api, link, answers(q_allergies="Peanuts and penicillin")).status == 200
-        merchant_id = merchant["merchant_id"]
-        with stack.runtime.environment_of(stack.runtime.shared_environment()):
-            data = data_access().collect(merchant_id, "Spa", customer["id"]).as_json()
+
+        asked = post(api, "/privacy", {"action": "request", "contact": customer["email"]})
+        [code] = _codes(stack, customer["email"])
+        listed = post(api, "/privacy", {"action": "verify", "pending": _field(asked.text, "pending"), "code": code})
+        fields = {"session": _field(listed.text, "session"), "shop": merchant["merchant_id"]}
+        page = post(api, "/privacy", {"action": "data", **fields})
+        assert page.status == 200
+        for words in ("Your intake forms", "Health questionnaire", "Any allergies?", "Peanuts and penicillin"):
+            assert words in page.text, words
+        data = json.loads(post(api, "/privacy", {"action": "data_file", **fields}).text)
         [submitted] = data["intake_forms"]
         assert submitted["form_version"] == 1 and submitted["title"] == "Health questionnaire"
-        assert {
+        assert submitted["answers"][0] | {"shown": None} == {
             "question_id": "allergies",
             "kind": "text",
             "label": "Any allergies?",
             "value": "Peanuts and penicillin",
-        }.items() <= submitted["answers"][0].items()
+            "shown": None,
+        }
         assert submitted["consent"]["text"].startswith("I consent to")
 
 
