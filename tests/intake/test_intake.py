@@ -379,3 +379,17 @@ def test_answers_never_reach_the_logs(api: ApiClient, client: ApiClient) -> None
             target.removeHandler(recorder)
     assert any("intake form submitted" in line for line in recorder.lines)  # the scan saw the page's log
     assert not [line for line in recorder.lines if marker in line or "Latex" in line]
+
+
+def test_a_merge_moves_the_answers_to_the_survivor(api: ApiClient, client: ApiClient) -> None:
+    form = make_form(client)
+    survivor, source = make_customer(client), make_customer(client)
+    source_link = path_of(ask(client, source["id"], form["id"])["url"])
+    assert post(api, source_link, answers(q_allergies="From the source")).status == 200
+    open_link = path_of(ask(client, source["id"], form["id"])["url"])
+
+    merged = client.post(f"/v1/customers/{survivor['id']}/merge", {"source_customer_id": source["id"]})
+    assert merged.status == 200, merged.text
+    [moved] = client.get(f"/v1/customers/{survivor['id']}/intake-forms").json()["items"]
+    assert moved["answers"][0]["value"] == "From the source"
+    assert api.get(open_link).status == 404  # a link names the merged-away customer: it stops working

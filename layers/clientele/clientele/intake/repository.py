@@ -68,7 +68,8 @@ class IntakeRepository:
 
     def get_request(self, merchant_id: str, customer_id: str, request_id: str) -> IntakeRequest | None:
         item = self.table.get(customer_pk(merchant_id, customer_id), keys.request_sk(request_id), consistent=True)
-        return IntakeRequest.model_validate(fields_of(item)) if item else None
+        # The partition says whose it is: a merge moves a customer's items into the survivor's partition as they are.
+        return IntakeRequest.model_validate({**fields_of(item), "customer_id": customer_id}) if item else None
 
     def submit(self, merchant_id: str, request: IntakeRequest, submission: Submission) -> None:
         """The answers and the request's closing, at once: a request answers once (:class:`RequestUsed`)."""
@@ -105,4 +106,4 @@ class IntakeRepository:
             limit=MAX_SUBMISSIONS,
             forward=False,
         )
-        return [Submission.model_validate(fields_of(i)) for i in items]
+        return [Submission.model_validate({**fields_of(i), "customer_id": customer_id}) for i in items]
