@@ -74,7 +74,6 @@ def send(token: str) -> Response[str]:
     fields = pages.form(app, max_fields=MAX_FIELDS)
     locale = _language(token, pages.first(fields, "locale", limit=16))
     service = intake_service()
-    view = service.view(token, locale)
     try:
         shown = int(pages.first(fields, "version", limit=12) or "0")
     except ValueError:
@@ -84,12 +83,12 @@ def send(token: str) -> Response[str]:
     try:
         filled = service.submit(token, fields, shown_version=shown, locale=locale)
     except RequestUsed:
-        return _show(token, locale, view, status=410, state="used")
+        return _show(token, locale, service.view(token, locale), status=410, state="used")
     if filled.changed:
-        return _show(token, locale, view, status=409, state="changed", values=values)
+        return _show(token, locale, filled.view, status=409, state="changed", values=values)
     if filled.submission is None:
-        return _show(token, locale, view, status=422, errors=filled.errors, values=values)
-    return _show(token, locale, view, state="done")
+        return _show(token, locale, filled.view, status=422, errors=filled.errors, values=values)
+    return _show(token, locale, filled.view, state="done")
 
 
 lambda_handler = pages.page_entry(app)

@@ -75,6 +75,7 @@ class PageView:
 
 @dataclass
 class Filled:
+    view: PageView
     submission: Submission | None = None
     errors: dict[str, str] = field(default_factory=dict)  # question id (or "consent") -> code
     changed: bool = False  # the form changed since the page showed it: nothing stored, shown again
@@ -193,27 +194,22 @@ class IntakeService:
 
     def view(self, token: str, locale: str) -> PageView:
         _, request, form, merchant = self._open(token)
-        return PageView(
-            merchant_name=merchant.name,
-            privacy_policy_url=merchant.privacy_policy_url,
-            form=form,
-            title=rules.words(form.title, locale),
-            used=request.used_at is not None,
-        )
+        return _view(request, form, merchant, locale)
 
     def submit(self, token: str, fields: dict[str, list[str]], *, shown_version: int, locale: str) -> Filled:
         """Check and store the answers; field errors come back (worded by the page), nothing stored then."""
         merchant_id, request, form, merchant = self._open(token)
+        view = _view(request, form, merchant, locale)
         if request.used_at is not None:
             raise RequestUsed()
         if shown_version != form.version:
-            return Filled(changed=True)
+            return Filled(view, changed=True)
         checked = rules.check(form, fields, locale)
         errors = dict(checked.errors)
         if (fields.get("consent") or [""])[0] != "yes":
             errors["consent"] = "CONSENT_REQUIRED"
         if errors:
-            return Filled(errors=errors)
+            return Filled(view, errors=errors)
         now = clock.now_iso()
         submission = Submission(
             id=new_sortable_id("isub"),
@@ -237,7 +233,17 @@ class IntakeService:
                 "submission_id": submission.id,
             },
         )
-        return Filled(submission=submission)
+        return Filled(view, submission=submission)
+
+
+def _view(request: IntakeRequest, form: IntakeForm, merchant: Any, locale: str) -> PageView:
+    return PageView(
+        merchant_name=merchant.name,
+        privacy_policy_url=merchant.privacy_policy_url,
+        form=form,
+        title=rules.words(form.title, locale),
+        used=request.used_at is not None,
+    )
 
 
 def consent_text(locale: str, merchant_name: str) -> str:
