@@ -109,7 +109,7 @@ class TestSending:
         form = make_form(client)
         customer = make_customer(client, phone="+31612345678", locale="nl")
         sent = ask(client, customer["id"], form["id"], channel="email")
-        assert sent["channel"] == "email" and "/f/" in sent["url"]
+        assert sent["channel"] == "email" and "/f/" in sent["url"] and sent["qr_svg"] is None
         link = emailed_link(stack, customer["email"])
         page = api.get(link)
         assert page.status == 200 and "Gezondheidsvragenlijst" in page.text  # the customer's language
@@ -127,7 +127,9 @@ class TestSending:
                 f"/v1/customers/{nobody['id']}/intake-requests", {"form_id": form["id"], "channel": channel}
             )
             assert refused.status == 422 and refused.error_codes() == [code]
-        assert ask(client, nobody["id"], form["id"], channel="link")["url"]  # a QR code at the desk needs no address
+        at_the_desk = ask(client, nobody["id"], form["id"], channel="link")  # a QR code at the desk needs no address
+        assert "/f/" in at_the_desk["url"] and at_the_desk["qr_svg"].startswith("<?xml")
+        assert "<svg" in at_the_desk["qr_svg"] and "Intake form QR code" in at_the_desk["qr_svg"]
         unknown = client.post(
             f"/v1/customers/{nobody['id']}/intake-requests", {"form_id": "ifm_nope", "channel": "link"}
         )

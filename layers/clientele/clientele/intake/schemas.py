@@ -20,6 +20,7 @@ from clientele.intake.model import (
     Submission,
 )
 from clientele.intake.service import Sent
+from clientele.rendering import qr
 
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,40}$")]
@@ -175,6 +176,9 @@ class IntakeRequestOut(Output):
     form_id: str
     channel: str
     url: str = Field(description="The hosted form `/f/{token}`: it works once, for 30 days.")
+    qr_svg: str | None = Field(
+        default=None, description="With `channel: link`: the link as a QR code (SVG) to show at the desk."
+    )
     created_at: str
     open_until: str
 
@@ -187,6 +191,7 @@ class IntakeRequestOut(Output):
             form_id=r.form_id,
             channel=r.channel,
             url=sent.url,
+            qr_svg=qr.svg(sent.url, scale=4, title="Intake form QR code").decode() if r.channel == "link" else None,
             created_at=r.created_at,
             open_until=r.open_until,
         )
