@@ -21,6 +21,7 @@ from clientele.intake.wiring import intake_service
 app = APIGatewayHttpResolver()
 pages.handle_link_errors(app, invalid="intake_link_invalid", expired="intake_link_expired")
 MAX_FIELDS = 400  # 30 questions, a multiple choice posting each of its ticked choices
+MAX_BYTES = 64 * 1024  # 30 questions, some of them long texts
 
 
 def _show(token: str, locale: str, view: PageView, *, status: int = 200, **context: Any) -> Response[str]:
@@ -71,7 +72,7 @@ def show(token: str) -> Response[str]:
 
 @app.post("/f/<token>")
 def send(token: str) -> Response[str]:
-    fields = pages.form(app, max_fields=MAX_FIELDS)
+    fields = pages.form(app, max_fields=MAX_FIELDS, max_bytes=MAX_BYTES)
     locale = _language(token, pages.first(fields, "locale", limit=16))
     service = intake_service()
     try:

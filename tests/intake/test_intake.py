@@ -9,12 +9,14 @@ import logging
 import time
 from typing import Any
 from unittest import mock
+from urllib.parse import urlencode
 
 import pytest
 
 from tests.conftest import ApiClient, Stack
 from tests.erasure.scan import find_personal_data
 from tests.intake.conftest import (
+    FORM_HEADERS,
     QUESTIONS,
     answers,
     ask,
@@ -395,3 +397,15 @@ def test_a_merge_moves_the_answers_to_the_survivor(api: ApiClient, client: ApiCl
     [moved] = client.get(f"/v1/customers/{survivor['id']}/intake-forms").json()["items"]
     assert moved["answers"][0]["value"] == "From the source"
     assert api.get(open_link).status == 404  # a link names the merged-away customer: it stops working
+
+
+def test_long_answers_fit_and_a_body_too_large_gets_a_page(api: ApiClient, client: ApiClient) -> None:
+    questions = [{"id": f"t{i}", "kind": "text", "label": {"en": f"Question {i}"}} for i in range(12)]
+    form = make_form(client, questions=questions)
+    customer = make_customer(client)
+    link = path_of(ask(client, customer["id"], form["id"])["url"])
+    body = urlencode({"locale": "fr", "version": "1", "q_t0": "é" * 40_000, "consent": "yes"})
+    too_much = api.request("POST", link, data=body, headers={**FORM_HEADERS, "accept-language": "fr"})
+    assert too_much.status == 413 and '<html lang="fr">' in too_much.text
+    long = {f"q_t{i}": "Lorem ipsum dolor sit amet. " * 70 for i in range(12)}  # 12 answers of ~2000 characters
+    assert post(api, link, {"locale": "en", "version": "1", "consent": "yes", **long}).status == 200
