@@ -278,6 +278,10 @@ class TestThePage:
         crossed = _token(stack, "intake", {**payload, "m": other["merchant_id"]})
         assert api.get(f"/f/{crossed}").status == 404
 
+        client.patch(f"/v1/intake-forms/{form['id']}", {"archived": True})
+        archived = api.get(path_of(sent["url"]))
+        assert archived.status == 404 and "ask the shop to send you the form again" in archived.text
+
 
 class TestReading:
     def test_only_keys_with_customers_health_read_the_answers(
