@@ -10,6 +10,7 @@ import re
 PATTERNS = {
     "API key": re.compile(r"ck_[A-Za-z0-9_-]{20,}"),
     "signed link token": re.compile(r"/(?:s|r|e|p)/[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_.-]{8,}"),
+    "intake link token": re.compile(r"/f/\.?[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_.-]{8,}"),  # compressed: a leading dot
     "email address": re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"),
     "phone number": re.compile(r"(?<![\w.])\+[1-9]\d{7,14}(?!\d)"),
     "IBAN": re.compile(r"\b[A-Z]{2}\d{2}[A-Z0-9]{4}\d{7}[A-Z0-9]{0,16}\b"),

@@ -187,7 +187,7 @@ def test_openapi_paths_are_the_template_routes(template: dict[str, Any]) -> None
 def test_route_paths_use_the_specs_names() -> None:
     text = TEMPLATE.read_text()
     for path in re.findall(r"Path: \"?(/[^\s\"}]+(?:\{[^}]+\}[^\s\"]*)*)", text):
-        assert path.startswith(("/v1/", "/s/", "/r/", "/e/", "/p/", "/m/", "/privacy")), path
+        assert path.startswith(("/v1/", "/s/", "/r/", "/e/", "/p/", "/m/", "/f/", "/privacy")), path
 
 
 def test_every_function_logs_to_its_own_group_and_alarms_on_errors(template: dict[str, Any]) -> None:

@@ -121,7 +121,18 @@ class TestUrls:
             Link.ERASE: "/e/",
             Link.PREFERENCES: "/p/",
             Link.MANDATE: "/m/",
+            Link.INTAKE: "/f/",
         }
+
+    def test_an_intake_link_lives_30_days_and_carries_ids_and_the_language_only(self) -> None:
+        assert LIFETIME_SECONDS[Link.INTAKE] == 30 * DAY
+        signer = LinkSigner(SECRET, BASE)
+        url = signer.intake_url("mer_1", "cus_1", "ireq_1", "fr")
+        assert url.startswith(f"{BASE}/f/")
+        token = url.rsplit("/", 1)[1]
+        assert signer.verify(Link.INTAKE, token) == {"m": "mer_1", "c": "cus_1", "r": "ireq_1", "l": "fr"}
+        with pytest.raises(InvalidLink):
+            signer.verify(Link.MANDATE, token)
 
     def test_a_mandate_link_lives_14_days(self) -> None:
         assert LIFETIME_SECONDS[Link.MANDATE] == 14 * DAY

@@ -107,6 +107,10 @@ RULES: dict[str, Rule] = {
     "collection_entry": Rule.DELETE,  # a charge still to collect is dropped from the next batch
     "membership_export": Rule.KEEP,  # ids only; the file itself expires from the bucket after a day
     "direct_debit_batch": Rule.KEEP,  # ids and money; holder and IBAN only in the bank file
+    # intake forms (docs/data-model.md, "Intake forms"): the answers are health data, in the customer's partition
+    "intake_form": Rule.KEEP,  # the merchant's questions
+    "intake_request": Rule.DELETE,  # its link stops working
+    "intake_submission": Rule.DELETE,  # the answers and the consent go with the profile
     # directory jobs: ids, counts and field names only
     "merge_plan": Rule.KEEP,  # in a merged-away customer's partition: the survivor's id and the outcome
     "merge_outcome": Rule.DELETE,  # in the survivor's partition: the values a merge kept and dropped

@@ -87,7 +87,9 @@ def redirect(location: str) -> Response[str]:
     return Response(status_code=303, body="", headers={**page_headers(), "Location": location})
 
 
-def form(app: APIGatewayHttpResolver) -> dict[str, list[str]]:
+def form(
+    app: APIGatewayHttpResolver, *, max_fields: int = MAX_FORM_FIELDS, max_bytes: int = MAX_FORM_BYTES
+) -> dict[str, list[str]]:
     """The posted ``application/x-www-form-urlencoded`` fields (:class:`BadForm` otherwise)."""
     event = app.current_event
     content_type = (event.headers.get("content-type") or "").split(";")[0].strip().lower()
@@ -102,11 +104,11 @@ def form(app: APIGatewayHttpResolver) -> dict[str, list[str]]:
             raise BadForm("encoding", 400) from exc
     else:
         data = raw.encode("utf-8", "surrogatepass")
-    if len(data) > MAX_FORM_BYTES:
+    if len(data) > max_bytes:
         raise BadForm("size", 413)
     try:
         text = data.decode("utf-8")
-        return parse_qs(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS, errors="strict")
+        return parse_qs(text, keep_blank_values=True, max_num_fields=max_fields, errors="strict")
     except (UnicodeDecodeError, ValueError) as exc:
         raise BadForm("encoding", 400) from exc
 

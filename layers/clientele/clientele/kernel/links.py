@@ -27,6 +27,7 @@ class Link(StrEnum):
     PRIVACY_PENDING = "privacy-pending"  # the portal, between asking for a code and typing it
     PRIVACY_SESSION = "privacy-session"  # the portal, once the code was right
     MANDATE = "mandate"  # give a SEPA direct-debit mandate: /m/{token} (single use: the request is closed)
+    INTAKE = "intake"  # fill in an intake form: /f/{token} (single use: the request is closed by the answers)
 
 
 LIFETIME_SECONDS: dict[Link, int] = {
@@ -39,6 +40,7 @@ LIFETIME_SECONDS: dict[Link, int] = {
     Link.PRIVACY_PENDING: 10 * 60,  # the one-time code's lifetime
     Link.PRIVACY_SESSION: 15 * 60,
     Link.MANDATE: 14 * DAY,  # a mandate request is open for 14 days; a resend signs a fresh link
+    Link.INTAKE: 30 * DAY,  # sent ahead of a first appointment, or shown as a QR code at the desk
 }
 SALE_SIGNUP_SECONDS = DAY  # a signup code bound to one sale is shown at the till for that sale only
 
@@ -49,6 +51,7 @@ PATHS: dict[Link, str] = {
     Link.ERASE: "/e/",
     Link.PREFERENCES: "/p/",
     Link.MANDATE: "/m/",
+    Link.INTAKE: "/f/",
 }
 
 
@@ -118,6 +121,12 @@ class LinkSigner:
     def mandate_url(self, merchant_id: str, membership_id: str, request_id: str) -> str:
         """The hosted mandate page of one mandate request: IDs only."""
         return self.url(Link.MANDATE, {"m": merchant_id, "mbr": membership_id, "r": request_id})
+
+    def intake_url(self, merchant_id: str, customer_id: str, request_id: str, locale: str | None = None) -> str:
+        """The hosted intake form of one intake request: IDs only (the form is named by the request), and the
+        language the page opens in (the customer's, as their message was written)."""
+        payload = {"m": merchant_id, "c": customer_id, "r": request_id, **({"l": locale} if locale else {})}
+        return self.url(Link.INTAKE, payload)
 
     def receipt_url(self, merchant_id: str, sale_id: str) -> str:
         return f"{self.public_base_url}{PATHS[Link.RECEIPT]}{self.receipt_token(merchant_id, sale_id)}"

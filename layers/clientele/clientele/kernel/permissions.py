@@ -15,6 +15,7 @@ class Permission(StrEnum):
     CUSTOMERS_DELETE = "customers:delete"
     CUSTOMERS_MERGE = "customers:merge"
     CUSTOMERS_EXPORT = "customers:export"
+    CUSTOMERS_HEALTH = "customers:health"  # intake forms: define them, read the answers (health data, GDPR Art. 9)
     SALES_WRITE = "sales:write"
     LOYALTY_MANAGE = "loyalty:manage"
     MEMBERSHIPS_READ = "memberships:read"  # memberships, types, quick views

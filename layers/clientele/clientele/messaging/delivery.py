@@ -302,6 +302,11 @@ class DeliveryService:
         request_id = delivery.refs.get("mandate_request_id") if delivery else None
         if membership_id and request_id:
             extra["mandate"] = self.signer.mandate_url(merchant.id, membership_id, request_id)
+        intake_request_id = delivery.refs.get("intake_request_id") if delivery else None
+        if intake_request_id:
+            extra["intake"] = self.signer.intake_url(
+                merchant.id, customer.id, intake_request_id, _locale(customer, merchant)
+            )
         return Links(
             preferences=self.signer.url(Link.PREFERENCES, payload),
             erase=self.signer.url(Link.ERASE, erase),

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from clientele.customers.model import Customer
 from clientele.customers.repository import CustomerRepository
+from clientele.intake.repository import IntakeRepository
 from clientele.loyalty.repository import LoyaltyRepository
 from clientele.memberships.repository import MembershipRepository
 from clientele.rendering.languages import N_
@@ -161,5 +162,22 @@ def memberships(repository: MembershipRepository) -> Callable[[str, Customer], S
                     )
             found.append(item)
         return Section("memberships", N_("Your memberships"), found) if found else None
+
+    return contribute
+
+
+def intake_forms(repository: IntakeRepository) -> Callable[[str, Customer], Section | None]:
+    """Each intake form the person filled in: the questions as worded, the answers, and the consent to the
+    processing of health data with its words."""
+
+    def contribute(merchant_id: str, customer: Customer) -> Section | None:
+        found = [
+            s.model_dump(
+                mode="json",
+                include={"form_id", "form_version", "title", "submitted_at", "locale", "answers", "consent"},
+            )
+            for s in repository.submissions(merchant_id, customer.id)
+        ]
+        return Section("intake_forms", N_("Your intake forms"), found) if found else None
 
     return contribute

@@ -52,6 +52,7 @@ def send_one_time_code(address: Any, code: str, locale: str) -> None:
 def data_access() -> DataAccess:
     """ "Download my data": one contributor per part of the product that keeps something about a person.
     Whatever comes next adds its own to this list."""
+    from clientele.intake import wiring as intake_wiring
     from clientele.loyalty import wiring as loyalty_wiring
     from clientele.memberships import wiring as memberships_wiring
     from clientele.privacy import access
@@ -63,6 +64,7 @@ def data_access() -> DataAccess:
         access.receipts(sales.sales()),
         access.loyalty(loyalty_wiring.loyalty()),
         access.memberships(memberships_wiring.memberships()),
+        access.intake_forms(intake_wiring.intake()),
     ]
     return access.DataAccess(customers.customers(), contributors)
 

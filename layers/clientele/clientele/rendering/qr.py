@@ -29,10 +29,10 @@ def png(url: str, *, scale: int = 8, error: str = "M") -> bytes:
     return buffer.getvalue()
 
 
-def svg(url: str, *, scale: int = 8, error: str = "M") -> bytes:
+def svg(url: str, *, scale: int = 8, error: str = "M", title: str = "Signup QR code") -> bytes:
     buffer = io.BytesIO()
     _code(url, error).save(
-        buffer, kind="svg", scale=scale, border=BORDER, xmldecl=True, svgns=True, title="Signup QR code", unit=None
+        buffer, kind="svg", scale=scale, border=BORDER, xmldecl=True, svgns=True, title=title, unit=None
     )
     return buffer.getvalue()
 

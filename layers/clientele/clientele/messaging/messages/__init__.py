@@ -27,6 +27,7 @@ KINDS: dict[str, str] = {
     "receipt": "clientele.messaging.messages.receipt",
     "mandate_request": "clientele.messaging.messages.mandate_request",
     "membership_notice": "clientele.messaging.messages.membership_notice",
+    "intake_request": "clientele.messaging.messages.intake_request",
 }
 
 Rendered: TypeAlias = EmailContent | SmsContent
