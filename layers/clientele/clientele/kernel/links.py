@@ -104,12 +104,19 @@ class LinkSigner:
         return f"{self.public_base_url}{PATHS[link]}{self.sign(link, payload)}"
 
     # The payloads of each page link, in one place --------------------------------------------------
-    def signup_url(self, merchant_id: str, sale_id: str | None = None) -> str:
-        return self.url(Link.SIGNUP, {"m": merchant_id, **({"sale": sale_id} if sale_id else {})})
+    def signup_url(self, merchant_id: str, sale_id: str | None = None, generation: int = 0) -> str:
+        """``generation``: the merchant's signup-link generation (a rotation retires the older ones)."""
+        payload = {
+            "m": merchant_id,
+            **({"sale": sale_id} if sale_id else {}),
+            **({"g": generation} if generation else {}),
+        }
+        return self.url(Link.SIGNUP, payload)
 
-    def kiosk_url(self, merchant_id: str, locale: str | None = None) -> str:
+    def kiosk_url(self, merchant_id: str, locale: str | None = None, generation: int = 0) -> str:
         """The handed-over device's signup page, in the kiosk's own language (default: the merchant's)."""
-        return self.url(Link.KIOSK, {"m": merchant_id, **({"l": locale} if locale else {})}) + "?kiosk=1"
+        payload = {"m": merchant_id, **({"l": locale} if locale else {}), **({"g": generation} if generation else {})}
+        return self.url(Link.KIOSK, payload) + "?kiosk=1"
 
     def receipt_token(self, merchant_id: str, sale_id: str) -> str:
         """The token of a sale's hosted receipt ``/r/{token}``: IDs only, and short enough for an SMS."""
