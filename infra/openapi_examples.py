@@ -58,7 +58,7 @@ BY_NAME: dict[str, Any] = {
     "total": 1250,
     "subtotal": 1033,
     "unit_price": 425,
-    "quantity": 2,
+    "quantity": 1,
     "points": 25,
     "balance": 120,
     "count": 42,
@@ -66,8 +66,30 @@ BY_NAME: dict[str, Any] = {
     "secret": "ck_live_3q2v...",
     "sku": "CROISSANT",
     "terms_version": "2026-01",
+    "birthday": "1990-05-14",
+    "lifetime_earned": 145,
+    "redeemed": 25,
+    "name": "Bakkerij Jansen",
     "receipt_number": "JOR-2026-000981",
 }
+
+# Values by the schema a field is in (the start of its name) and the field: a line's description is a product,
+# a label's name a label.
+BY_OWNER: dict[tuple[str, str], Any] = {
+    ("Line", "description"): "Sourdough loaf",
+    ("Preference", "name"): "Newsletter",
+    ("Label", "name"): "VIP",
+    ("Site", "name"): "Bakkerij Jansen Jordaan",
+    ("Group", "name"): "Regulars of the Jordaan",
+    ("CustomerGroup", "name"): "Regulars of the Jordaan",
+    ("MembershipType", "name"): "Bread club",
+    ("ApiKey", "name"): "Till 2, Jordaan",
+    ("CustomAttribute", "name"): "Usual bread day",
+    ("TaxLine", "name"): "BTW",
+    ("Tax", "name"): "BTW",
+}
+# Fields a realistic answer mostly holds null in (when the schema allows it): a purchase refunds nothing.
+USUALLY_NULL = frozenset({"refund_of", "archived_at", "revoked_at", "deleting_since", "cursor", "merged_into"})
 
 # Prefixes of our ids (kernel/ids.py), by the field holding one.
 ID_PREFIXES: dict[str, str] = {
@@ -176,7 +198,7 @@ def example(
     kind = schema.get("type")
     if kind == "object" or "properties" in schema:
         return {
-            prop: example(sub, components, prop, owner, depth + 1)
+            prop: None if prop in USUALLY_NULL and _nullable(sub) else example(sub, components, prop, owner, depth + 1)
             for prop, sub in schema.get("properties", {}).items()
             if prop in schema.get("required", []) or not _only_null(sub)
         }
@@ -192,6 +214,10 @@ def _scalar(schema: dict[str, Any], kind: str | None, field: str, owner: str) ->
     if kind in ("integer", "number"):
         return _number(schema, field)
     return _string(schema, field, owner) if kind in ("string", None) else None
+
+
+def _nullable(schema: dict[str, Any]) -> bool:
+    return any(branch.get("type") == "null" for branch in schema.get("anyOf", []))
 
 
 def _only_null(schema: dict[str, Any]) -> bool:
@@ -234,8 +260,9 @@ def _by_format(schema: dict[str, Any]) -> str | None:
     }.get(schema.get("format") or "")
 
 
-def _by_name(field: str, pattern: str | None) -> str:
-    value = BY_NAME.get(field)
+def _by_name(field: str, pattern: str | None, owner: str = "") -> str:
+    value = next((v for (start, name), v in BY_OWNER.items() if name == field and owner.startswith(start)), None)
+    value = value if value is not None else BY_NAME.get(field)
     if not isinstance(value, str):
         value = PATTERNS.get(pattern or "")
     if pattern == ID_PATTERN and (value is None or not re.fullmatch(pattern, value)):
@@ -250,7 +277,13 @@ def _by_name(field: str, pattern: str | None) -> str:
 
 
 def _string(schema: dict[str, Any], field: str, owner: str) -> str:
-    value = _by_format(schema) or _id_like(field, owner) or _by_name(field, schema.get("pattern"))
+    named = BY_NAME.get(field) if schema.get("format") else None
+    value = (
+        (named if isinstance(named, str) else None)
+        or _by_format(schema)
+        or _id_like(field, owner)
+        or _by_name(field, schema.get("pattern"), owner)
+    )
     low, high = schema.get("minLength", 0), schema.get("maxLength")
     if len(value) < low:
         value = value.ljust(low, "x")
