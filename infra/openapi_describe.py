@@ -163,6 +163,12 @@ def _errors(
         429: ["RATE_LIMITED"],
     }
     answers = operation.setdefault("responses", {})
+    # What any route behind a key can answer, declared or not: a route added without its error responses
+    # is still documented with them.
+    always = [400, 401, *([403] if "caller(" in source else []), *([422] if body or parameters else [])]
+    for status in always:
+        if str(status) not in answers:
+            answers[str(status)] = _plain(responses(status)[status])
     for status, extra in doc.errors.items():
         codes[status] = [*codes.get(status, []), *extra]
         if str(status) not in answers:
