@@ -16,11 +16,12 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from clientele.account.wiring import terms_gate
 from clientele.http import errors, pages
-from clientele.http.app import caller, create_app
-from clientele.http.errors import responses
+from clientele.http.app import caller, create_app, json_response
+from clientele.http.errors import responses, success
 from clientele.kernel.errors import ErrorDetail, ValidationFailed
 from clientele.kernel.permissions import Permission
 from clientele.platform.observability import logger
+from clientele.signup.schemas import RotationIn, RotationOut
 from clientele.signup.service import (
     FormExpired,
     FormUsed,
@@ -149,6 +150,25 @@ def signup_qr(  # noqa: PLR0917 - each query parameter is one argument of the ro
             "Signup-Link-Expires": code.expires_at,
         },
     )
+
+
+@app.post(
+    "/v1/signup-qr/rotations",
+    tags=["Signup"],
+    summary="Rotate the signup link: codes printed so far stop working after a grace period",
+    description="For a code that was copied, posted where it should not be, or simply replaced: every signup link "
+    "made so far (QR codes, with or without a sale, and kiosk links) keeps working for `grace_days` (default 7; 0:"
+    " it stops at once) and then shows a page telling the shopper to ask for the new code. `GET /v1/signup-qr` "
+    "makes codes of the new link at once. A second rotation ends the first one's grace period.",
+    responses={**responses(400, 401, 403, 409, 413, 415, 422), **success(RotationOut, 201, "Rotated")},
+)
+def rotate_signup_link(body: RotationIn) -> Response[RotationOut]:
+    who = caller(app, Permission.SETTINGS_MANAGE)
+    rotation = signup_service().rotate(who, grace_days=body.grace_days)
+    out = RotationOut(
+        generation=rotation.generation, previous_links_valid_until=rotation.previous_until, signup_url=rotation.url
+    )
+    return json_response(201, out.model_dump(mode="json"))
 
 
 # The page -----------------------------------------------------------------------------------------

@@ -30,7 +30,14 @@ def main() -> int:
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     print(
-        json.dumps({"api_url": stack.url, "aws_endpoint_url": stack.aws_endpoint_url, "demo": stack.demo_merchant}),
+        json.dumps(
+            {
+                "api_url": stack.url,
+                "aws_endpoint_url": stack.aws_endpoint_url,
+                "demo": stack.demo_merchant,
+                "state_dir": str(state),
+            }
+        ),
         flush=True,
     )
     try:

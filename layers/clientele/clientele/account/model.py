@@ -29,6 +29,10 @@ class Merchant(Entity):
     created_at: str
     updated_at: str
     version: int = 1
+    # The signup links (QR codes, kiosk links) carry the generation they were made in; a rotation starts the
+    # next one, and the links of the one before keep working until ``signup_previous_until`` (RFC 3339, UTC).
+    signup_generation: int = 0
+    signup_previous_until: str | None = None
 
 
 class Site(Entity):

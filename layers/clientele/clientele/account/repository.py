@@ -93,6 +93,34 @@ class MerchantRepository:
                     raise
         raise VersionMismatch("The settings were changed meanwhile; read them again.", field="version")
 
+    def rotate_signup(self, merchant: Merchant, previous_until: str, updated_at: str) -> Merchant:
+        """Start the next generation of signup links, with the version condition of any settings change."""
+        rotated = merchant.model_copy(
+            update={
+                "signup_generation": merchant.signup_generation + 1,
+                "signup_previous_until": previous_until,
+                "version": merchant.version + 1,
+                "updated_at": updated_at,
+            }
+        )
+        try:
+            self.table.update(
+                partitions.merchant_pk(merchant.id),
+                keys.MERCHANT_SK,
+                "SET signup_generation = :g, signup_previous_until = :u, version = :nv, updated_at = :t",
+                condition="version = :v",
+                vals={
+                    ":g": rotated.signup_generation,
+                    ":u": previous_until,
+                    ":nv": rotated.version,
+                    ":t": updated_at,
+                    ":v": merchant.version,
+                },
+            )
+        except ConditionFailed as exc:
+            raise VersionMismatch("The settings were changed meanwhile; try again.", field="version") from exc
+        return rotated
+
     # Sites ------------------------------------------------------------------------------------
     @staticmethod
     def _site_item(merchant_id: str, site: Site) -> Item:

@@ -213,6 +213,13 @@ def _json_limits(event: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+def api_prechecks(event: dict[str, Any]) -> dict[str, Any] | None:
+    """What a merchant-API request is refused before any route reads it (no key, spent rate, a body too large,
+    not UTF-8, too deep or with too long a number); None: let it through."""
+    refused = _unauthenticated(event) or _rate_limited(event) or _precheck(event) or _json_limits(event)
+    return None if refused is None else _private(refused)
+
+
 def lambda_entry(app: APIGatewayHttpResolver) -> LambdaHandler:
     """The function's handler: body checks, correlation id, metrics and tracing around ``app``."""
 
@@ -220,9 +227,9 @@ def lambda_entry(app: APIGatewayHttpResolver) -> LambdaHandler:
     @metrics.log_metrics
     @tracer.capture_lambda_handler(capture_response=False)
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        refused = _unauthenticated(event) or _rate_limited(event) or _precheck(event) or _json_limits(event)
+        refused = api_prechecks(event)
         if refused is not None:
-            return _private(refused)
+            return refused
         try:
             return _private(app.resolve(event, context))
         except Exception:

@@ -137,7 +137,15 @@ def page_entry(app: APIGatewayHttpResolver) -> LambdaHandler:
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         from clientele.http import limits
 
-        wait = limits.retry_after(event)  # the merchant-API routes such a function also serves (signup QR)
+        if str(event.get("rawPath") or "").startswith("/v1/"):
+            # The merchant-API routes such a function also serves (the signup QR code and its rotation) are
+            # refused as every other function's are: 401 before the body is read, then rate, size and depth.
+            from clientele.http.app import api_prechecks
+
+            refused = api_prechecks(event)
+            if refused is not None:
+                return refused
+        wait = limits.retry_after(event)
         if wait is not None:
             detail = "This API key sent too many requests."
             body = json.dumps({"errors": [{"code": "RATE_LIMITED", "detail": detail, "field": None}]})

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import secrets
 
-_ALPHABET = "0123456789abcdefghijkmnopqrstuvwxyz"  # no 'l' to avoid confusion with '1'
+ID_ALPHABET = "0123456789abcdefghijkmnopqrstuvwxyz"  # no 'l' to avoid confusion with '1'
+_ALPHABET = ID_ALPHABET
 
 
 def new_id(prefix: str) -> str:

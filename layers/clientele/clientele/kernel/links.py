@@ -8,11 +8,18 @@ and the page.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import hmac
+import time
 from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from clientele.kernel.ids import ID_ALPHABET
 
 DAY = 86_400
 
@@ -55,6 +62,33 @@ PATHS: dict[Link, str] = {
 }
 
 
+SHORT_RECEIPT_SALT = b"clientele-link/receipt-short\x00"
+SHORT_MAC_BYTES = 8  # 64 bits: a forger would need billions of billions of tries against a rate-limited page
+SHORT_RECEIPT_LENGTH = 59  # base64url of 16 + 16 + 4 + 8 bytes, unpadded
+_ID_DIGITS = 25
+_ID_BITS = 128
+
+
+def pack_id(value: str, prefix: str) -> bytes | None:
+    """``{prefix}_{25 characters}`` (kernel/ids.py) as 16 bytes; None for an id of another shape."""
+    head, _, digits = value.partition("_")
+    if head != prefix or len(digits) != _ID_DIGITS or any(c not in ID_ALPHABET for c in digits):
+        return None
+    number = 0
+    for char in digits:
+        number = number * len(ID_ALPHABET) + ID_ALPHABET.index(char)
+    return number.to_bytes(16, "big") if number < 1 << _ID_BITS else None
+
+
+def unpack_id(raw: bytes, prefix: str) -> str:
+    number = int.from_bytes(raw, "big")
+    chars = []
+    while number:
+        number, rest = divmod(number, len(ID_ALPHABET))
+        chars.append(ID_ALPHABET[rest])
+    return f"{prefix}_{''.join(reversed(chars)).rjust(_ID_DIGITS, '0')}"
+
+
 class InvalidLink(Exception):
     """A forged, foreign-purpose or expired link token (pages answer it with a 404 page)."""
 
@@ -92,6 +126,8 @@ class LinkSigner:
         """
         lifetime = LIFETIME_SECONDS[Link(link)]
         max_age = lifetime if max_age_seconds is None else min(max_age_seconds, lifetime)
+        if Link(link) is Link.RECEIPT and "." not in token:
+            return self._open_short_receipt(token, max_age)
         try:
             payload = self._serializer(link).loads(token, max_age=max_age)
         except SignatureExpired as exc:
@@ -107,16 +143,55 @@ class LinkSigner:
         return f"{self.public_base_url}{PATHS[link]}{self.sign(link, payload)}"
 
     # The payloads of each page link, in one place --------------------------------------------------
-    def signup_url(self, merchant_id: str, sale_id: str | None = None) -> str:
-        return self.url(Link.SIGNUP, {"m": merchant_id, **({"sale": sale_id} if sale_id else {})})
+    def signup_url(self, merchant_id: str, sale_id: str | None = None, generation: int = 0) -> str:
+        """``generation``: the merchant's signup-link generation (a rotation retires the older ones)."""
+        payload = {
+            "m": merchant_id,
+            **({"sale": sale_id} if sale_id else {}),
+            **({"g": generation} if generation else {}),
+        }
+        return self.url(Link.SIGNUP, payload)
 
-    def kiosk_url(self, merchant_id: str, locale: str | None = None) -> str:
+    def kiosk_url(self, merchant_id: str, locale: str | None = None, generation: int = 0) -> str:
         """The handed-over device's signup page, in the kiosk's own language (default: the merchant's)."""
-        return self.url(Link.KIOSK, {"m": merchant_id, **({"l": locale} if locale else {})}) + "?kiosk=1"
+        payload = {"m": merchant_id, **({"l": locale} if locale else {}), **({"g": generation} if generation else {})}
+        return self.url(Link.KIOSK, payload) + "?kiosk=1"
 
     def receipt_token(self, merchant_id: str, sale_id: str) -> str:
-        """The token of a sale's hosted receipt ``/r/{token}``: IDs only, and short enough for an SMS."""
-        return self.sign(Link.RECEIPT, {"m": merchant_id, "s": sale_id})
+        """The token of a sale's hosted receipt ``/r/{token}``: IDs only, and short enough for an SMS.
+
+        Our own ids pack into 59 characters (see :meth:`_short_receipt`), so the receipt's text message fits one
+        segment with most shop names; any other id falls back to the general token (about 130 characters)."""
+        short = self._short_receipt(merchant_id, sale_id)
+        return short if short is not None else self.sign(Link.RECEIPT, {"m": merchant_id, "s": sale_id})
+
+    # The short receipt token: the two ids as 128-bit numbers, the issue time, and 64 bits of HMAC-SHA256 --
+    def _mac(self, key: str | bytes, body: bytes) -> bytes:
+        secret = key.encode() if isinstance(key, str) else key
+        return hmac.new(secret, SHORT_RECEIPT_SALT + body, hashlib.sha256).digest()[:SHORT_MAC_BYTES]
+
+    def _short_receipt(self, merchant_id: str, sale_id: str) -> str | None:
+        merchant, sale = pack_id(merchant_id, "mer"), pack_id(sale_id, "sale")
+        if merchant is None or sale is None:
+            return None
+        body = merchant + sale + int(time.time()).to_bytes(4, "big")
+        raw = body + self._mac(self._keys[-1], body)
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    def _open_short_receipt(self, token: str, max_age: int) -> dict[str, Any]:
+        if len(token) != SHORT_RECEIPT_LENGTH:
+            raise InvalidLink("invalid")
+        try:
+            raw = base64.urlsafe_b64decode(token + "=")
+        except (binascii.Error, ValueError) as exc:
+            raise InvalidLink("invalid") from exc
+        body, mac = raw[:-SHORT_MAC_BYTES], raw[-SHORT_MAC_BYTES:]
+        if not any(hmac.compare_digest(mac, self._mac(key, body)) for key in self._keys):
+            raise InvalidLink("invalid")
+        issued = int.from_bytes(body[32:36], "big")
+        if time.time() - issued > max_age:
+            raise InvalidLink("expired")
+        return {"m": unpack_id(body[:16], "mer"), "s": unpack_id(body[16:32], "sale")}
 
     def mandate_url(self, merchant_id: str, membership_id: str, request_id: str) -> str:
         """The hosted mandate page of one mandate request: IDs only."""

@@ -27,6 +27,7 @@ from clientele.kernel.permissions import Principal, Role
 from clientele.kernel.text import single_line
 from clientele.platform.observability import logger
 from clientele.rendering.languages import N_
+from clientele.signup import rules
 from clientele.storage.inbox import Inbox
 from clientele.storage.rate_limits import AlreadyCounted, Bucket, LimitReached
 
@@ -184,6 +185,20 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class Rotation:
+    generation: int
+    previous_until: str  # the links made before work until then (RFC 3339, UTC)
+    url: str  # the new signup link
+
+
+def _generation_of(payload: dict[str, Any]) -> int:
+    generation = payload.get("g", 0)
+    if not isinstance(generation, int) or isinstance(generation, bool) or generation < 0:
+        raise InvalidLink("invalid")
+    return generation
+
+
+@dataclass(frozen=True)
 class Kiosk:
     """A kiosk-purpose signup link: only the merchant's key issues one, so a shopper cannot mark a signup
     as made on the merchant's device."""
@@ -215,9 +230,21 @@ class SignupService:
         self.sales = sales  # binds a signup to a sale, and checks a sale before coding it
 
     # Links --------------------------------------------------------------------------------------
-    def link(self, merchant_id: str, *, sale_id: str | None = None) -> str:
+    def link(self, merchant_id: str, *, sale_id: str | None = None, generation: int = 0) -> str:
         """The signup URL of a merchant (what its QR code encodes), optionally bound to a sale."""
-        return self.signer.signup_url(merchant_id, sale_id)
+        return self.signer.signup_url(merchant_id, sale_id, generation)
+
+    def rotate(self, principal: Principal, *, grace_days: int) -> Rotation:
+        """Retire the merchant's signup links: the codes printed so far (and kiosk links) keep working for
+        ``grace_days`` (0: they stop at once), then show a dead-link page; new codes carry the next generation.
+        Only the generation just before the new one has a grace period: a second rotation ends the first's."""
+        from datetime import timedelta
+
+        merchant = self.merchants.get(principal.merchant_id)
+        now = clock.utcnow()
+        until = clock.isoformat(now + timedelta(days=grace_days))
+        rotated = self.merchants.rotate_signup(merchant, until, clock.isoformat(now))
+        return Rotation(rotated.signup_generation, until, self.link(merchant.id, generation=rotated.signup_generation))
 
     def link_token(self, merchant_id: str) -> str:
         """A fresh token of the merchant's plain signup link (kiosk mode returns to it after each signup)."""
@@ -242,10 +269,12 @@ class SignupService:
 
         if sale_id and self.sales is not None:
             self.sales.check_attachable(principal, sale_id)
+        generation = self.merchants.get(principal.merchant_id).signup_generation
         if kiosk:
-            url, lifetime = self.signer.kiosk_url(principal.merchant_id, locale), LIFETIME_SECONDS[Link.KIOSK]
+            url = self.signer.kiosk_url(principal.merchant_id, locale, generation)
+            lifetime = LIFETIME_SECONDS[Link.KIOSK]
         else:
-            url = self.link(principal.merchant_id, sale_id=sale_id)
+            url = self.link(principal.merchant_id, sale_id=sale_id, generation=generation)
             lifetime = SALE_SIGNUP_SECONDS if sale_id else LIFETIME_SECONDS[Link.SIGNUP]
         expires_at = clock.isoformat(clock.utcnow() + timedelta(seconds=lifetime))
         scale = qr.scale_for(url, size, error) if size else 8
@@ -266,30 +295,37 @@ class SignupService:
 
     def read_link(self, token: str) -> tuple[str, str | None]:
         """``(merchant_id, sale_id)`` of a signup or kiosk token, or :class:`InvalidLink`."""
+        merchant_id, sale_id, _generation = self._read(token)
+        return merchant_id, sale_id
+
+    def _read(self, token: str) -> tuple[str, str | None, int]:
+        """``(merchant_id, sale_id, generation)`` of a signup or kiosk token, or :class:`InvalidLink`."""
         try:
             payload = self.signer.verify(Link.SIGNUP, token)
         except InvalidLink as exc:
             if exc.reason == "expired":
                 raise
-            kiosk = self.signer.verify(Link.KIOSK, token).get("m")  # an expired kiosk link says so too
-            if not isinstance(kiosk, str):
+            kiosk = self.signer.verify(Link.KIOSK, token)  # an expired kiosk link says so too
+            if not isinstance(kiosk.get("m"), str):
                 raise
-            return kiosk, None
+            return kiosk["m"], None, _generation_of(kiosk)
         merchant_id, sale_id = payload.get("m"), payload.get("sale")
         if not isinstance(merchant_id, str) or (sale_id is not None and not isinstance(sale_id, str)):
             raise InvalidLink("invalid")
         if sale_id:
             self.signer.verify(Link.SIGNUP, token, max_age_seconds=SALE_SIGNUP_SECONDS)
-        return merchant_id, sale_id
+        return merchant_id, sale_id, _generation_of(payload)
 
     # The form -----------------------------------------------------------------------------------
     def open(self, token: str) -> SignupPage:
         """The page behind a signup link: two reads (the merchant, its preference definitions)."""
-        merchant_id, sale_id = self.read_link(token)
+        merchant_id, sale_id, generation = self._read(token)
         try:
             merchant = self.merchants.get(merchant_id)
         except NotFound as exc:
             raise InvalidLink("invalid") from exc  # a merchant that no longer exists: a dead link
+        if not rules.link_is_current(generation, merchant.signup_generation, merchant.signup_previous_until):
+            raise InvalidLink("expired")  # a rotated code: the dead-link page says to ask for the new one
         if merchant.terms is None:
             raise SignupUnavailable(merchant_id)
         return _page(merchant, self.merchants.list_preferences(merchant_id), sale_id)

@@ -1,5 +1,6 @@
-"""A digital receipt of one sale: an email (lines, totals, links at the bottom) or a text message of at most
-two SMS segments that links to the hosted receipt page."""
+"""A digital receipt of one sale: an email (lines, totals, links at the bottom) or a text message that links to
+the hosted receipt page: one SMS segment whenever the shop's name (cut to no less than
+:data:`ONE_SEGMENT_NAME` characters) allows it, else at most two."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from clientele.sales.model import Sale
 
 RECEIPT_LINK = "receipt"  # the hosted receipt's link, in ``Links.extra``
 ELLIPSIS = "..."
+ONE_SEGMENT_NAME = 16  # a name is cut to no less than this to save a segment; shorter cuts stop saying who sent it
 
 
 def render(context: MessageContext) -> EmailContent | SmsContent:
@@ -36,14 +38,23 @@ def render(context: MessageContext) -> EmailContent | SmsContent:
 
 
 def text_message(merchant_name: str, sale: Sale, link: str, locale: str) -> str:
-    """The SMS: the merchant's name (shortened, or left out, until the text fits), the total and the link."""
+    """The SMS: the merchant's name, the total and the link, in one segment when the name, whole or cut to
+    :data:`ONE_SEGMENT_NAME` characters, lets it; else in two, the name shortened (or left out) until it fits."""
     total = format_money(sale.total.amount, sale.total.currency, locale)
-    for name in shorter_names(gsm7_name(merchant_name)):
-        text = sms.to_gsm7(
-            render_template("sms/receipt.txt", locale, merchant_name=name, total=total, link=link).strip()
+    name = gsm7_name(merchant_name)
+
+    def text(shown: str | None) -> str:
+        return sms.to_gsm7(
+            render_template("sms/receipt.txt", locale, merchant_name=shown, total=total, link=link).strip()
         )
-        if sms.fits(text):
-            return text
+
+    cuts = [n for n in shorter_names(name) if n and n != name and len(n) >= ONE_SEGMENT_NAME]
+    for shown in [name or None, *cuts]:
+        if sms.fits(text(shown), 1):
+            return text(shown)
+    for shown in shorter_names(name):
+        if sms.fits(text(shown)):
+            return text(shown)
     raise Undeliverable("SMS_TOO_LONG")  # only a link longer than two segments could get here
 
 
