@@ -540,4 +540,38 @@ OPERATIONS: dict[str, Doc] = {
     "DELETE /v1/customers/{id}/cards/{card_id}": Doc("Later sales paid with this card no longer attach to anyone."),
     # --- signup ---
     "GET /v1/signup-qr": Doc(errors={422: ("KIOSK_WITH_SALE",)}),
+    # --- intake forms ---
+    "GET /v1/intake-forms": Doc(
+        "The merchant's intake forms, newest first, each with its current questions and version; archived forms "
+        "only with `archived=true`. Needs `customers:read`."
+    ),
+    "GET /v1/intake-forms/{id}": Doc("One intake form with its current questions and version."),
+    "POST /v1/intake-forms": Doc(
+        request={
+            "title": {"en": "Before your massage", "fr": "Avant votre massage", "nl": "Voor je massage"},
+            "questions": [
+                {
+                    "id": "allergies",
+                    "kind": "text",
+                    "label": {"en": "Allergies", "fr": "Allergies", "nl": "Allergieën"},
+                    "required": True,
+                },
+                {
+                    "id": "pregnant",
+                    "kind": "yes_no",
+                    "label": {"en": "Are you pregnant?", "fr": "Êtes-vous enceinte ?", "nl": "Ben je zwanger?"},
+                },
+                {
+                    "id": "pressure",
+                    "kind": "single_choice",
+                    "label": {"en": "Pressure", "fr": "Pression", "nl": "Druk"},
+                    "choices": [
+                        {"value": "soft", "label": {"en": "Soft", "fr": "Douce", "nl": "Zacht"}},
+                        {"value": "firm", "label": {"en": "Firm", "fr": "Ferme", "nl": "Stevig"}},
+                    ],
+                },
+            ],
+        }
+    ),
+    "PATCH /v1/intake-forms/{id}": Doc(request={"title": {"en": "Before your treatment"}, "archived": False}),
 }
