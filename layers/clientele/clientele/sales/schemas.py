@@ -284,3 +284,19 @@ class OverviewOut(Output):
 
 SortBy = Literal["date", "amount"]
 Order = Literal["asc", "desc"]
+
+
+class AttachIn(Input):
+    customer_id: Id = Field(description="An existing customer of the merchant.")
+
+
+class AttachmentOut(Output):
+    """The sale after a customer was attached or taken off, and that customer's insights at that moment."""
+
+    sale: SaleOut
+    customer_id: str | None = Field(
+        default=None, description="The customer attached (PUT) or taken off (DELETE); null: the sale had none."
+    )
+    insights: InsightsOut | None = Field(
+        default=None, description="The customer's insights now: total spent, purchases, refunds, last visit."
+    )
