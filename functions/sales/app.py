@@ -18,7 +18,7 @@ from clientele.kernel.permissions import Permission
 from clientele.messaging import schemas as receipts
 from clientele.messaging.wiring import receipt_service
 from clientele.sales import schemas as models
-from clientele.sales.wiring import card_service, insights_service, sales_service
+from clientele.sales.wiring import card_service, sales_service
 
 app = create_app(terms_gate)
 ERRORS = responses(400, 401, 403, 404, 413, 415, 422)
@@ -138,9 +138,7 @@ def list_receipts(id: PathId, limit: Limit = 50, cursor: Cursor = None) -> recei
 )
 def attach_customer(id: PathId, body: models.AttachIn) -> models.AttachmentOut:
     who = caller(app, Permission.SALES_WRITE)
-    sale = sales_service().attach_customer(who, id, body.customer_id)
-    insights = models.InsightsOut.of(insights_service().customer(who, body.customer_id))
-    return models.AttachmentOut(sale=models.SaleOut.of(sale), customer_id=body.customer_id, insights=insights)
+    return models.AttachmentOut.of(sales_service().attach_at_till(who, id, body.customer_id))
 
 
 @app.delete(
@@ -154,9 +152,7 @@ def attach_customer(id: PathId, body: models.AttachIn) -> models.AttachmentOut:
 )
 def detach_customer(id: PathId) -> models.AttachmentOut:
     who = caller(app, Permission.SALES_WRITE)
-    sale, customer_id = sales_service().detach_customer(who, id)
-    insights = models.InsightsOut.of(insights_service().customer(who, customer_id)) if customer_id else None
-    return models.AttachmentOut(sale=models.SaleOut.of(sale), customer_id=customer_id, insights=insights)
+    return models.AttachmentOut.of(sales_service().detach_at_till(who, id))
 
 
 @app.get(

@@ -25,7 +25,17 @@ from clientele.kernel.permissions import Principal
 from clientele.loyalty.accrual import SaleAccrual, SaleFacts
 from clientele.sales import rules
 from clientele.sales.cards import CardInput, names_from_cardholder, refuse_card_numbers
-from clientele.sales.model import Card, CardRef, PaymentMethod, Sale, SaleLine, SaleType, TaxLine
+from clientele.sales.insights_repository import InsightsRepository
+from clientele.sales.model import (
+    Card,
+    CardRef,
+    CustomerInsights,
+    PaymentMethod,
+    Sale,
+    SaleLine,
+    SaleType,
+    TaxLine,
+)
 from clientele.sales.repository import (
     CardLink,
     CustomerChange,
@@ -123,13 +133,27 @@ def check_amounts(draft: SaleDraft, currency: str) -> None:
         )
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A sale after a customer was attached or taken off, and that customer's insights at that moment."""
+
+    sale: Sale
+    customer_id: str | None  # attached, or taken off; None: the sale had none
+    insights: CustomerInsights | None
+
+
 class SalesService:
     def __init__(
-        self, sales: SaleRepository, merchants: MerchantRepository, loyalty: SaleAccrual | None = None
+        self,
+        sales: SaleRepository,
+        merchants: MerchantRepository,
+        loyalty: SaleAccrual | None = None,
+        insights: InsightsRepository | None = None,
     ) -> None:
         self.sales = sales
         self.merchants = merchants
         self.loyalty = loyalty  # the port that adds a sale's loyalty points to the sale's transaction
+        self.insights = insights  # what the till shows of the customer once attached
         # Per container: sites change rarely and every sale re-checks the cached currency and time zone
         # in its transaction; card links are re-checked the same way. Both only save reads.
         self._sites: dict[str, tuple[float, list[Site]]] = {}
@@ -410,6 +434,21 @@ class SalesService:
             except (CustomerChanged, StaleRead):
                 continue
         raise Conflict("Too many concurrent changes to this sale or customer; retry the request.", code="BUSY")
+
+    def attach_at_till(self, principal: Principal, sale_id: str, customer_id: str) -> Attachment:
+        """:meth:`attach_customer`, answered with the customer's insights as the caller may see them."""
+        sale = self.attach_customer(principal, sale_id, customer_id)
+        return Attachment(sale, customer_id, self._insights(principal, customer_id))
+
+    def detach_at_till(self, principal: Principal, sale_id: str) -> Attachment:
+        """:meth:`detach_customer`, answered with the insights of the customer taken off (if any)."""
+        sale, customer_id = self.detach_customer(principal, sale_id)
+        return Attachment(sale, customer_id, self._insights(principal, customer_id) if customer_id else None)
+
+    def _insights(self, principal: Principal, customer_id: str) -> CustomerInsights | None:
+        if self.insights is None:
+            return None
+        return self.insights.customer(principal.merchant_id, customer_id, principal.site_ids)
 
     def detach_customer(self, principal: Principal, sale_id: str) -> tuple[Sale, str | None]:
         """Take a wrongly attached customer off a sale: everything the sale moved for them moves back. A sale
