@@ -199,10 +199,14 @@ class TestConcurrency:
 
     def test_racing_attaches_and_detaches_count_exactly(self, client: ApiClient, merchant: dict[str, Any]) -> None:
         """The same race in the service itself, its AWS calls interleaving freely: attaches of different
-        customers and detaches of the same sales at once; the counters still equal a recompute."""
+        customers and detaches of the same sales at once, while another till records sales for one of the
+        customers; the counters still equal a recompute."""
         from clientele.kernel.errors import Conflict
+        from clientele.kernel.money import Money
         from clientele.kernel.permissions import Principal, Role
+        from clientele.sales.model import SaleType
         from clientele.sales.repository import CustomerChanged, StaleRead
+        from clientele.sales.service import SaleDraft
         from clientele.sales.wiring import sales, sales_service
 
         who = Principal(merchant_id=merchant["merchant_id"], key_id="till", role=Role.OWNER, terms_accepted=True)
@@ -221,13 +225,18 @@ class TestConcurrency:
                 contended.append(type(exc).__name__)
                 raise
 
-        start = threading.Barrier(len(sale_ids) * (len(customers) + 1))
+        start = threading.Barrier(len(sale_ids) * (len(customers) + 1) + 2)
 
         def till(sale_id: str, customer: str | None) -> None:
             start.wait(timeout=60)
             try:
                 for _ in range(2):
-                    if customer is None:
+                    if sale_id == "new":  # another till records sales for the first customer meanwhile
+                        draft = SaleDraft(
+                            type=SaleType.PURCHASE, total=Money(amount=250, currency="EUR"), customer_id=customer
+                        )
+                        sales_service().record(who, draft, idempotency_key=uuid.uuid4().hex)
+                    elif customer is None:
                         sales_service().detach_customer(who, sale_id)
                     else:
                         try:
@@ -239,7 +248,7 @@ class TestConcurrency:
 
         with pytest.MonkeyPatch.context() as patch, serialised_aws():
             patch.setattr(repository, "change_customer", noting)
-            jobs = [(s, c) for s in sale_ids for c in [*customers, None]]
+            jobs = [(s, c) for s in sale_ids for c in [*customers, None]] + [("new", customers[0])] * 2
             threads = [threading.Thread(target=till, args=job) for job in jobs]
             for thread in threads:
                 thread.start()
