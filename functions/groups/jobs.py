@@ -20,7 +20,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from clientele.groups.wiring import group_jobs_queue, groups_service
 from clientele.kernel import clock
-from clientele.kernel.events import SaleRecorded
+from clientele.kernel.events import SaleCustomerChanged, SaleRecorded
 from clientele.platform.observability import logger, metrics, tracer
 
 MARGIN_MS = 15_000
@@ -76,10 +76,21 @@ def job_step(record: SQSRecord) -> str:
     return "done"
 
 
+def consume_customer_change(record: SQSRecord) -> str:
+    """A customer attached to or taken off a recorded sale: the customers named are recomputed."""
+    event = SaleCustomerChanged.from_message(record.body)
+    outcome = groups_service().sale_customer_changed(event)
+    logger.info("sale customer change folded into groups", extra={"merchant_id": event.merchant_id, "outcome": outcome})
+    metrics.add_metric(name=f"GroupsSaleCustomer_{outcome}", unit=MetricUnit.Count, value=1)
+    return outcome
+
+
 def handle_record(record: SQSRecord) -> str:
     body = record.body
     if '"job_id"' in body and '"SaleRecorded"' not in body:
         return job_step(record)
+    if '"SaleCustomerChanged"' in body:
+        return consume_customer_change(record)
     return consume_sale(record)
 
 

@@ -1,5 +1,6 @@
-"""Sales at the till and the cards that paid them: record (idempotent), read, search; a customer's cards;
-the sale's digital receipts: send one by email or SMS (idempotent), list their deliveries."""
+"""Sales at the till and the cards that paid them: record (idempotent), read, search; a customer attached to
+a recorded sale or taken off it; a customer's cards; the sale's digital receipts: send one by email or SMS
+(idempotent), list their deliveries."""
 
 from __future__ import annotations
 
@@ -120,6 +121,38 @@ def list_receipts(id: PathId, limit: Limit = 50, cursor: Cursor = None) -> recei
     page = receipt_service().list(who, id, limit=limit, cursor=cursors.open_(app.current_event, who, cursor))
     out = cursors.seal(app.current_event, who, page.cursor)
     return receipts.DeliveryList(items=[receipts.DeliveryOut.of(d) for d in page.items], cursor=out)
+
+
+@app.put(
+    "/v1/sales/<id>/customer",
+    tags=["Sales"],
+    summary="Attach an existing customer to a recorded sale (after payment, at the till)",
+    description="The sale then counts for the customer exactly as if recorded with them: their totals, visits "
+    "and loyalty points, the overview's customers, sales and returning customers (per site and per day), and "
+    "their groups. The response carries the customer's insights at that moment. The same customer again changes "
+    "nothing (idempotent); a sale that has another customer is 409 `SALE_HAS_CUSTOMER` naming it (take it off "
+    "first); a sale whose customer was erased is 409 `SALE_CUSTOMER_ERASED`. Refunds of the sale are sales of "
+    "their own: attach each of them too. A receipt can then be sent to the customer "
+    "(`POST /v1/sales/{id}/receipts`).",
+    responses={**ERRORS, **responses(409), **success(models.AttachmentOut, 200, "Attached")},
+)
+def attach_customer(id: PathId, body: models.AttachIn) -> models.AttachmentOut:
+    who = caller(app, Permission.SALES_WRITE)
+    return models.AttachmentOut.of(sales_service().attach_at_till(who, id, body.customer_id))
+
+
+@app.delete(
+    "/v1/sales/<id>/customer",
+    tags=["Sales"],
+    summary="Take a wrongly attached customer off a sale",
+    description="Everything the sale moved for the customer moves back exactly: their totals, visits and loyalty "
+    "points (down to a balance of 0 unless the program allows negative balances), the overview's counters, "
+    "their groups. A sale without a customer is answered as it is (idempotent), with `customer_id` null.",
+    responses={**ERRORS, **responses(409), **success(models.AttachmentOut, 200, "Taken off")},
+)
+def detach_customer(id: PathId) -> models.AttachmentOut:
+    who = caller(app, Permission.SALES_WRITE)
+    return models.AttachmentOut.of(sales_service().detach_at_till(who, id))
 
 
 @app.get(

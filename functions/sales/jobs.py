@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from clientele.platform.observability import logger, metrics, tracer
-from clientele.sales.events import sale_recorded
+from clientele.sales.events import sale_customer_changed, sale_recorded
 from clientele.sales.wiring import sale_events_topic
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
@@ -24,11 +24,15 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 def relay(record: DynamoDBRecord) -> None:
     event = sale_recorded(record.raw_event)
-    if event is None:
-        return
-    sale_events_topic().publish(event.to_message(), event_type=event.TYPE)
-    logger.info("sale recorded", extra={"merchant_id": event.merchant_id, "sale_id": event.sale_id})
-    metrics.add_metric(name="SaleRecorded", unit=MetricUnit.Count, value=1)
+    if event is not None:
+        sale_events_topic().publish(event.to_message(), event_type=event.TYPE)
+        logger.info("sale recorded", extra={"merchant_id": event.merchant_id, "sale_id": event.sale_id})
+        metrics.add_metric(name="SaleRecorded", unit=MetricUnit.Count, value=1)
+    changed = sale_customer_changed(record.raw_event)
+    if changed is not None:
+        sale_events_topic().publish(changed.to_message(), event_type=changed.TYPE)
+        logger.info("sale customer changed", extra={"merchant_id": changed.merchant_id, "sale_id": changed.sale_id})
+        metrics.add_metric(name="SaleCustomerChanged", unit=MetricUnit.Count, value=1)
 
 
 @logger.inject_lambda_context(clear_state=True)

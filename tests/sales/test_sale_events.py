@@ -50,7 +50,7 @@ def bodies(url: str) -> list[str]:
 
 
 def received(url: str) -> list[SaleRecorded]:
-    return [SaleRecorded.from_message(body) for body in bodies(url)]
+    return [SaleRecorded.from_message(body) for body in bodies(url) if '"SaleRecorded"' in body]
 
 
 def of_merchant(events: list[SaleRecorded], merchant: dict[str, Any]) -> list[SaleRecorded]:

@@ -21,7 +21,7 @@ from clientele.groups.repository import Change, Config, GroupRepository, StaleFa
 from clientele.kernel import clock
 from clientele.kernel.entity import Page
 from clientele.kernel.errors import Conflict, NotFound, ValidationFailed
-from clientele.kernel.events import SaleRecorded
+from clientele.kernel.events import SaleCustomerChanged, SaleRecorded
 from clientele.kernel.ids import new_id, new_sortable_id
 from clientele.kernel.permissions import Permission, Principal, require
 from clientele.storage.inbox import Inbox
@@ -497,6 +497,12 @@ class GroupsService:
                 continue  # the facts moved (another sale, the daily run): read again
             return "changed" if joined or left else "recorded"
         raise StaleFacts("the customer's groups kept changing")
+
+    def sale_customer_changed(self, event: SaleCustomerChanged) -> str:
+        """A customer attached to, or taken off, a recorded sale: each customer named has their facts rebuilt
+        from their sales as they are now, so a replay or a late delivery decides the same."""
+        changed = [self.recompute_customer(event.merchant_id, customer_id) for customer_id in event.customers]
+        return "changed" if any(changed) else "recomputed"
 
     # ------------------------------------------------------------------------------- the daily run
     def run_day(

@@ -54,3 +54,50 @@ class SaleRecorded:
             )
         except KeyError as exc:
             raise ValueError(f"a SaleRecorded event without {exc}") from exc
+
+
+# ------------------------------------------------------------------ a recorded sale's customer changed
+@dataclass(frozen=True)
+class SaleCustomerChanged:
+    """A customer was attached to a recorded sale, or taken off it (``PUT``/``DELETE /v1/sales/{id}/customer``,
+    a signup from the sale's QR code). ``customer_id``: the customer it has now (None: none);
+    ``previous_customer_id``: the one it had. ``version`` counts the sale's customer changes, so a detach and a
+    re-attach of the same customer are distinct facts. Consumers recompute what they keep of both customers
+    from the sales as they are, which makes a redelivery or an out-of-order delivery harmless."""
+
+    TYPE: ClassVar[str] = "SaleCustomerChanged"
+
+    merchant_id: str
+    sale_id: str
+    version: int
+    customer_id: str | None = None
+    previous_customer_id: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.sale_id}#v{self.version}"
+
+    @property
+    def customers(self) -> list[str]:
+        return [c for c in (self.previous_customer_id, self.customer_id) if c]
+
+    def to_message(self) -> str:
+        return json.dumps({"type": self.TYPE, **asdict(self)}, separators=(",", ":"), sort_keys=True)
+
+    @classmethod
+    def from_message(cls, body: str | dict[str, Any]) -> SaleCustomerChanged:
+        data = json.loads(body) if isinstance(body, str) else dict(body)
+        if "Message" in data and "type" not in data:  # an SNS envelope (raw delivery off)
+            data = json.loads(data["Message"])
+        if data.pop("type", None) != cls.TYPE:
+            raise ValueError("not a SaleCustomerChanged event")
+        try:
+            return cls(
+                merchant_id=str(data["merchant_id"]),
+                sale_id=str(data["sale_id"]),
+                version=int(data["version"]),
+                customer_id=str(data["customer_id"]) if data.get("customer_id") else None,
+                previous_customer_id=str(data["previous_customer_id"]) if data.get("previous_customer_id") else None,
+            )
+        except (KeyError, ValueError) as exc:
+            raise ValueError(f"a SaleCustomerChanged event without {exc}") from exc

@@ -51,6 +51,7 @@ class Change:
     events: list[Event] = field(default_factory=list)
     markers: list[Item] = field(default_factory=list)  # put with attribute_not_exists(PK)
     marker_updates: list[tuple[str, str, int, int]] = field(default_factory=list)  # (pk, sk, reversed was, now)
+    reverses: int = 0  # a refund: what it reversed of its sale's points (before the balance's floor)
 
 
 class LoyaltyRepository:

@@ -19,6 +19,7 @@ from clientele.customers.model import ContactHashes, Customer
 from clientele.customers.repository import CustomerRepository
 from clientele.kernel.entity import Page
 from clientele.kernel.errors import NotFound
+from clientele.loyalty.model import SalePoints
 from clientele.sales import keys, rules
 from clientele.sales.model import Card, Sale
 from clientele.sales.rules import CounterState
@@ -26,7 +27,8 @@ from clientele.storage import partitions
 from clientele.storage.table import Item, Table, Transaction, TransactionCancelled, fields_of
 
 # ``customer_erased``: set by erasure on the sales it keeps (anonymised); the sale reads the same.
-_SALE_STORAGE = frozenset({"request_hash", "customer_erased"})  # the request's hash; set by erasure
+# ``customer_version``: how many times a customer was attached to or detached from the sale (its events' key).
+_SALE_STORAGE = frozenset({"request_hash", "customer_erased", "customer_version"})
 _AMOUNT_OFFSET = 10**15  # amounts (signed, minor units) sort as fixed-width text once offset
 
 
@@ -56,6 +58,10 @@ class StaleRead(Exception):
         self.what = what  # "site", "card", "counters" or "conflict"
 
 
+class CustomerChanged(Exception):
+    """The sale's customer is not what was read (another attach or detach came first): read it again."""
+
+
 # ------------------------------------------------------------------------------------------ plans
 @dataclass(frozen=True)
 class CardLink:
@@ -76,6 +82,21 @@ class SaleWrite:
     known_card: CardLink | None = None  # attach through this link, which must still hold
     new_card: Card | None = None  # link this card to the sale's customer
     extra: Transaction | None = None  # operations of other contexts the sale carries (its loyalty points)
+
+
+@dataclass
+class CustomerChange:
+    """A customer given to (``attach``) or taken off a recorded sale, with everything that moves with it."""
+
+    sale: Sale  # as read: without a customer (attach) or with ``customer_id`` (detach)
+    customer_id: str
+    attach: bool
+    moves: list[rules.Move]
+    merchant: list[rules.MerchantCounts]
+    profile: Item  # the profile as read
+    last_visit_at: str | None  # the profile's last visit after the change
+    points: SalePoints | None = None  # attach: what the sale earned on the customer's loyalty account
+    extra: Transaction | None = None  # loyalty's operations
 
 
 def _guard(attribute: str, value: int, threshold: int, vals: dict[str, Any], names: dict[str, str]) -> str:
@@ -146,6 +167,13 @@ class SaleRepository:
         if not item:
             raise NotFound("No such sale.", field="id")
         return self.to_sale(item)
+
+    def for_change(self, merchant_id: str, sale_id: str) -> tuple[Sale, bool]:
+        """The sale, strongly consistent, and whether its customer was erased (it is then nobody's, for good)."""
+        item = self.table.get(keys.sale_pk(merchant_id, sale_id), keys.SALE_SK, consistent=True)
+        if not item:
+            raise NotFound("No such sale.", field="id")
+        return self.to_sale(item), bool(item.get("customer_erased"))
 
     def recent(self, merchant_id: str, *, limit: int, cursor: str | None) -> Page[Sale]:
         items, next_cursor = self.table.query(
@@ -258,6 +286,12 @@ class SaleRepository:
                 ":scope": counts.scope,
                 ":entity": "customer_stats",
             }
+            # The days the merchant's day counters count the customer (new, returning) in this scope: what
+            # taking a sale off them later takes back from (sales.rules.detach_moves).
+            day_set = "first_day = if_not_exists(first_day, :day)"
+            vals[":day"] = sale.local_date.isoformat()
+            if counts.purchase and counts.purchases_seen == rules.RETURNING_AFTER - 1:
+                day_set += ", returning_day = :day"
             condition = None
             if not new_customer:
                 conditions = [_guard("sale_count", counts.sales_seen, 1, vals, names)]
@@ -272,7 +306,7 @@ class SaleRepository:
                 keys.customer_stats_sk(counts.scope),
                 "ADD sale_count :one, purchase_count :p, refund_count :r, exchange_count :x, #spent :amount "
                 "SET first_visit_at = if_not_exists(first_visit_at, :now), last_visit_at = :now, "
-                "customer_id = :c, #scope = :scope, entity = :entity",
+                "customer_id = :c, #scope = :scope, entity = :entity, " + day_set,
                 condition=condition,
                 names={**names, "#scope": "scope"},
                 vals=vals,
@@ -400,34 +434,181 @@ class SaleRepository:
         except TransactionCancelled as exc:
             raise NotFound("No such card.", field="card_id") from exc
 
-    def attach(self, sale: Sale, customer_id: str, state: CounterState) -> bool:
-        """Give a recorded sale without a customer to ``customer_id`` (a signup from a QR bound to the sale),
-        moving the customer's and merchant's counters in the same transaction. ``False`` when the sale
-        already had a customer: it is attached once, so its counters move once."""
-        attached = sale.model_copy(update={"customer_id": customer_id})
-        write = SaleWrite(
-            sale=attached, request_hash=None, site_currency=sale.total.currency, site_time_zone="", state=state
-        )
+    # A customer given to, or taken off, a recorded sale ------------------------------------------
+    def standings(
+        self, merchant_id: str, customer_id: str, site_id: str, also: list[tuple[str, str]]
+    ) -> tuple[Item | None, tuple[rules.Standing, rules.Standing], dict[tuple[str, str], Item]]:
+        """The customer's profile, their counters overall and at ``site_id``, and the items ``also`` asks for
+        (loyalty's): one strongly consistent ``BatchGetItem``."""
+        pk = partitions.customer_pk(merchant_id, customer_id)
+        site_sk = keys.customer_site_stats_sk(site_id)
+        wanted = [(pk, customer_keys.CUSTOMER_SK), (pk, keys.CUSTOMER_STATS_SK), (pk, site_sk), *also]
+        found = {(i["PK"], i["SK"]): i for i in self.table.batch_get(wanted, consistent=True)}
+
+        def standing(scope: str, sk: str) -> rules.Standing:
+            item = found.get((pk, sk), {})
+            return rules.Standing(
+                scope=scope,
+                sale_count=int(item.get("sale_count", 0)),
+                purchase_count=int(item.get("purchase_count", 0)),
+                first_visit_at=item.get("first_visit_at"),
+                last_visit_at=item.get("last_visit_at"),
+                first_day=item.get("first_day"),
+                returning_day=item.get("returning_day"),
+            )
+
+        overall = standing(rules.ALL_SITES, keys.CUSTOMER_STATS_SK)
+        return found.get((pk, customer_keys.CUSTOMER_SK)), (overall, standing(site_id, site_sk)), found
+
+    def other_visits(self, sale: Sale) -> tuple[tuple[str | None, str | None], tuple[str | None, str | None]]:
+        """The first and last visit of the customer's other sales, overall and at the sale's site (bounded
+        reads of their activity, oldest and newest first)."""
+        assert sale.customer_id
+
+        def ends(site_ids: list[str] | None) -> tuple[str | None, str | None]:
+            found: list[str | None] = []
+            for ascending in (True, False):
+                page = self.activity(
+                    sale.merchant_id,
+                    sale.customer_id or "",
+                    scope="all",
+                    by_amount=False,
+                    ascending=ascending,
+                    limit=2,
+                    cursor=None,
+                    site_ids=site_ids,
+                )
+                found.append(next((s.occurred_at for s in page.items if s.id != sale.id), None))
+            return found[0], found[1]
+
+        return ends(None), ends([sale.site_id])
+
+    def change_customer(self, change: CustomerChange) -> None:
+        """Attach or detach in one transaction: the sale (guarded by its current customer), its activity
+        entries, the customer's counters and profile (guarded by what was read), the merchant's counters and
+        what loyalty adds. Raises :class:`CustomerChanged` when the sale's customer is not what was read."""
+        sale, cid = change.sale, change.customer_id
+        mid = sale.merchant_id
+        pk = partitions.customer_pk(mid, cid)
         tx = self.table.transaction()
-        tx.update(
-            "sale",
-            keys.sale_pk(sale.merchant_id, sale.id),
-            keys.SALE_SK,
-            "SET customer_id = :c",
-            condition="attribute_exists(PK) AND attribute_not_exists(customer_id)",
-            vals={":c": customer_id},
-        )
-        for item in self._activity_items(attached):
-            tx.put("activity", item)
-        self._counters(write, tx, new_customer=False)
+        sale_key = keys.sale_pk(mid, sale.id), keys.SALE_SK
+        points = change.points.model_dump(mode="json") if change.points is not None else None
+        if change.attach:
+            expression = "SET customer_id = :c, customer_version = if_not_exists(customer_version, :zero) + :one"
+            vals: dict[str, Any] = {":c": cid, ":zero": 0, ":one": 1}
+            if points is not None:
+                expression += ", loyalty = :points"
+                vals[":points"] = points
+            condition = (
+                "attribute_exists(PK) AND attribute_not_exists(customer_id) AND attribute_not_exists(customer_erased)"
+            )
+            tx.update("sale", *sale_key, expression, condition=condition, vals=vals)
+            for item in self._activity_items(sale.model_copy(update={"customer_id": cid, "loyalty": change.points})):
+                tx.put("activity", item)
+        else:
+            tx.update(
+                "sale",
+                *sale_key,
+                "REMOVE customer_id, loyalty SET customer_version = if_not_exists(customer_version, :zero) + :one",
+                condition="customer_id = :c",
+                vals={":c": cid, ":zero": 0, ":one": 1},
+            )
+            for scope in ("all", sale.type.value):
+                tx.delete("activity", pk, keys.activity_sk(scope, sale.occurred_at, sale.id))
+        for move in change.moves:
+            self._move(tx, pk, cid, move)
+        for moved in change.merchant:
+            add_merchant_counts(tx, mid, moved)
+        self._profile(tx, change)
+        if change.extra is not None:
+            tx.extend(change.extra)
         try:
             tx.commit()
         except TransactionCancelled as exc:
-            if exc.cancelled.failed("sale"):
-                return False
-            _explain(exc)
-            raise
-        return True
+            cancelled = exc.cancelled
+            if cancelled.failed("sale"):
+                raise CustomerChanged() from exc
+            if cancelled.failed("customer"):
+                raise NotFound("No such customer.", field="customer_id") from exc
+            raise StaleRead("counters") from exc
+
+    @staticmethod
+    def _move(tx: Transaction, pk: str, customer_id: str, move: rules.Move) -> None:
+        was = move.standing
+        names = {"#sales": "sale_count", "#purchases": "purchase_count"}
+        vals: dict[str, Any] = {}
+        guards = []
+        for name, value in (("#sales", was.sale_count), ("#purchases", was.purchase_count)):
+            vals[f":{name[1:]}_was"] = value
+            guard = f"{name} = :{name[1:]}_was"
+            guards.append(f"(attribute_not_exists({name}) OR {guard})" if value == 0 else guard)
+        sk = keys.customer_stats_sk(was.scope)
+        if move.delete:
+            tx.delete("customer_counters", pk, sk, condition=" AND ".join(guards), names=names, vals=vals)
+            return
+        names["#spent"] = f"spent_{move.currency}"
+        vals.update(
+            {
+                ":n": move.sign,
+                ":p": move.purchase,
+                ":r": move.refund,
+                ":x": move.exchange,
+                ":amount": move.spent,
+                ":c": customer_id,
+                ":scope": was.scope,
+                ":entity": "customer_stats",
+            }
+        )
+        sets = ["customer_id = :c", "#scope = :scope", "entity = :entity"]
+        names["#scope"] = "scope"
+        removes = []
+        for attribute in ("first_visit_at", "last_visit_at", "first_day", "returning_day"):
+            value = getattr(move, attribute)
+            if value is None:
+                removes.append(attribute)
+            else:
+                sets.append(f"{attribute} = :{attribute}")
+                vals[f":{attribute}"] = value
+        expression = (
+            "ADD #sales :n, #purchases :p, refund_count :r, exchange_count :x, #spent :amount SET " + ", ".join(sets)
+        )
+        if removes:
+            expression += " REMOVE " + ", ".join(removes)
+        tx.update("customer_counters", pk, sk, expression, condition=" AND ".join(guards), names=names, vals=vals)
+
+    def _profile(self, tx: Transaction, change: CustomerChange) -> None:
+        """The profile's last visit (and, on attach, the site visited) follow; the directory learns of them."""
+        sale, cid = change.sale, change.customer_id
+        pk = partitions.customer_pk(sale.merchant_id, cid)
+        sets: list[str] = []
+        removes: list[str] = []
+        vals: dict[str, Any] = {}
+        if change.last_visit_at != change.profile.get("last_visit_at"):
+            if change.last_visit_at is None:
+                removes.append("last_visit_at")
+            else:
+                sets.append("last_visit_at = :now")
+                vals[":now"] = change.last_visit_at
+        new_site = change.attach and sale.site_id not in (change.profile.get("site_ids") or [])
+        if new_site:
+            sets.append("site_ids = list_append(if_not_exists(site_ids, :empty), :site)")
+            vals.update({":empty": [], ":site": [sale.site_id]})
+        if not sets and not removes:
+            tx.check("customer", pk, customer_keys.CUSTOMER_SK, "attribute_exists(PK)")
+            return
+        expression = ("SET " + ", ".join(sets) if sets else "") + (" REMOVE " + ", ".join(removes) if removes else "")
+        tx.update(
+            "customer",
+            pk,
+            customer_keys.CUSTOMER_SK,
+            expression.strip(),
+            condition="attribute_exists(PK)",
+            vals=vals or None,
+        )
+        if change.last_visit_at is not None and (sets or new_site):
+            self.customers.directory.visit(
+                tx, sale.merchant_id, cid, change.last_visit_at, sale.site_id if new_site else None
+            )
 
 
 def add_merchant_counts(tx: Transaction, merchant_id: str, moved: rules.MerchantCounts) -> None:
@@ -468,4 +649,13 @@ def _explain(exc: TransactionCancelled) -> None:
         raise StaleRead("counters") from exc
 
 
-__all__ = ["CardLink", "CounterState", "SaleAlreadyRecorded", "SaleRepository", "SaleWrite", "StaleRead"]
+__all__ = [
+    "CardLink",
+    "CounterState",
+    "CustomerChange",
+    "CustomerChanged",
+    "SaleAlreadyRecorded",
+    "SaleRepository",
+    "SaleWrite",
+    "StaleRead",
+]

@@ -129,3 +129,128 @@ def receipt_number(sale: Sale) -> str:
     sales of one day at one merchant share a number about once in a billion), and needs no counter."""
     code = sale.id.rsplit("_", 1)[-1][-RECEIPT_CODE_LENGTH:].upper()
     return f"{sale.local_date:%Y%m%d}-{code}"
+
+
+# ------------------------------------------------------------------ a customer given to, or taken off, a sale
+@dataclass(frozen=True)
+class Standing:
+    """One of a customer's counter items as read before a sale is attached or detached: every value here is
+    guarded exactly by the transaction, so a concurrent sale or attach makes it fail and the caller reads again.
+    ``first_day`` and ``returning_day`` are the local days the merchant's day counters counted the customer
+    (as a new customer, as a returning one) in this scope; older items lack them."""
+
+    scope: str  # ALL_SITES or a site id
+    sale_count: int = 0
+    purchase_count: int = 0
+    first_visit_at: str | None = None
+    last_visit_at: str | None = None
+    first_day: str | None = None
+    returning_day: str | None = None
+
+
+@dataclass(frozen=True)
+class Move:
+    """What an attach (``sign`` 1) or a detach (-1) does to one customer counter item. The visit fields are
+    the values after (None: removed); ``delete``: the detach takes the scope's last sale, the item goes."""
+
+    standing: Standing
+    sign: int
+    purchase: int
+    refund: int
+    exchange: int
+    spent: int
+    currency: str
+    first_visit_at: str | None
+    last_visit_at: str | None
+    first_day: str | None
+    returning_day: str | None
+    delete: bool = False
+
+
+def _kinds(sale: Sale, sign: int) -> tuple[int, int, int]:
+    """The additions to purchase, refund and exchange counts."""
+    return (
+        sign * int(sale.type is SaleType.PURCHASE),
+        sign * int(sale.type is SaleType.REFUND),
+        sign * int(sale.type is SaleType.EXCHANGE),
+    )
+
+
+def attach_moves(sale: Sale, standings: tuple[Standing, Standing]) -> tuple[list[Move], list[MerchantCounts]]:
+    """What attaching ``sale`` moves: the customer's counters (overall, at the site) and the merchant's, as
+    recording it with the customer would have. The visits stretch to take the sale in, whenever it was."""
+    day = sale.local_date.isoformat()
+    purchase = sale.type is SaleType.PURCHASE
+    kinds = _kinds(sale, 1)
+    moves, merchant = [], []
+    for was in standings:
+        first = was.sale_count == 0
+        returning = purchase and was.purchase_count == RETURNING_AFTER - 1
+        moves.append(
+            Move(
+                standing=was,
+                sign=1,
+                purchase=kinds[0],
+                refund=kinds[1],
+                exchange=kinds[2],
+                spent=signed_amount(sale),
+                currency=sale.total.currency,
+                first_visit_at=min(filter(None, (was.first_visit_at, sale.occurred_at))),
+                last_visit_at=max(filter(None, (was.last_visit_at, sale.occurred_at))),
+                first_day=day if first else was.first_day,
+                returning_day=day if returning else was.returning_day,
+            )
+        )
+        merchant.append(MerchantCounts(was.scope, None, 1, int(first), int(returning)))
+        merchant.append(MerchantCounts(was.scope, day, 1, int(first), int(returning)))
+    return moves, _merged(merchant)
+
+
+def detach_moves(
+    sale: Sale, standings: tuple[Standing, Standing], visits: tuple[tuple[str | None, str | None], ...]
+) -> tuple[list[Move], list[MerchantCounts]]:
+    """What taking ``sale`` off its customer moves: exactly what attaching it (or recording it with the
+    customer) added, taken back. ``visits``: per scope, the first and last visit of the customer's other sales
+    (None, None: none left). The customer stops counting as a customer (returning customer) of a scope on the
+    day they were counted, when this sale was their only one (made them returning)."""
+    day = sale.local_date.isoformat()
+    purchase = sale.type is SaleType.PURCHASE
+    kinds = _kinds(sale, -1)
+    moves, merchant = [], []
+    for was, (first_visit, last_visit) in zip(standings, visits, strict=True):
+        last = was.sale_count <= 1
+        unreturning = purchase and was.purchase_count == RETURNING_AFTER
+        moves.append(
+            Move(
+                standing=was,
+                sign=-1,
+                purchase=kinds[0],
+                refund=kinds[1],
+                exchange=kinds[2],
+                spent=-signed_amount(sale),
+                currency=sale.total.currency,
+                first_visit_at=first_visit,
+                last_visit_at=last_visit,
+                first_day=None if last else was.first_day,
+                returning_day=None if unreturning else was.returning_day,
+                delete=last,
+            )
+        )
+        merchant.append(MerchantCounts(was.scope, None, -1, -int(last), -int(unreturning)))
+        merchant.append(MerchantCounts(was.scope, day, -1))
+        if last:
+            merchant.append(MerchantCounts(was.scope, was.first_day or day, customers=-1))
+        if unreturning:
+            merchant.append(MerchantCounts(was.scope, was.returning_day or day, returning_customers=-1))
+    return moves, _merged(merchant)
+
+
+def _merged(counts: list[MerchantCounts]) -> list[MerchantCounts]:
+    """One addition per counter item (a transaction touches an item once), without the empty ones."""
+    by_item: dict[tuple[str, str | None], list[int]] = {}
+    for c in counts:
+        total = by_item.setdefault((c.scope, c.day), [0, 0, 0])
+        total[0] += c.sales
+        total[1] += c.customers
+        total[2] += c.returning_customers
+    return [MerchantCounts(scope, day, *totals) for (scope, day), totals in by_item.items() if any(totals)]

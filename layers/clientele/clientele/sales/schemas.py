@@ -26,7 +26,7 @@ from clientele.sales.model import (
 
 if TYPE_CHECKING:
     from clientele.sales.cards import CardInput
-    from clientele.sales.service import SaleDraft
+    from clientele.sales.service import Attachment, SaleDraft
 
 Amount = Annotated[StrictInt, Field(ge=-(10**12), le=10**12, description="Minor units (cents), an integer.")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -284,3 +284,27 @@ class OverviewOut(Output):
 
 SortBy = Literal["date", "amount"]
 Order = Literal["asc", "desc"]
+
+
+class AttachIn(Input):
+    customer_id: Id = Field(description="An existing customer of the merchant.")
+
+
+class AttachmentOut(Output):
+    """The sale after a customer was attached or taken off, and that customer's insights at that moment."""
+
+    sale: SaleOut
+    customer_id: str | None = Field(
+        default=None, description="The customer attached (PUT) or taken off (DELETE); null: the sale had none."
+    )
+    insights: InsightsOut | None = Field(
+        default=None, description="The customer's insights now: total spent, purchases, refunds, last visit."
+    )
+
+    @classmethod
+    def of(cls, attachment: Attachment) -> AttachmentOut:
+        return cls(
+            sale=SaleOut.of(attachment.sale),
+            customer_id=attachment.customer_id,
+            insights=InsightsOut.of(attachment.insights) if attachment.insights is not None else None,
+        )

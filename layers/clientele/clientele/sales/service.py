@@ -23,10 +23,23 @@ from clientele.kernel.errors import Conflict, NotFound, ValidationFailed
 from clientele.kernel.money import Money
 from clientele.kernel.permissions import Principal
 from clientele.loyalty.accrual import SaleAccrual, SaleFacts
+from clientele.sales import rules
 from clientele.sales.cards import CardInput, names_from_cardholder, refuse_card_numbers
-from clientele.sales.model import Card, CardRef, PaymentMethod, Sale, SaleLine, SaleType, TaxLine
+from clientele.sales.insights_repository import InsightsRepository
+from clientele.sales.model import (
+    Card,
+    CardRef,
+    CustomerInsights,
+    PaymentMethod,
+    Sale,
+    SaleLine,
+    SaleType,
+    TaxLine,
+)
 from clientele.sales.repository import (
     CardLink,
+    CustomerChange,
+    CustomerChanged,
     SaleAlreadyRecorded,
     SaleRepository,
     SaleWrite,
@@ -120,13 +133,27 @@ def check_amounts(draft: SaleDraft, currency: str) -> None:
         )
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A sale after a customer was attached or taken off, and that customer's insights at that moment."""
+
+    sale: Sale
+    customer_id: str | None  # attached, or taken off; None: the sale had none
+    insights: CustomerInsights | None
+
+
 class SalesService:
     def __init__(
-        self, sales: SaleRepository, merchants: MerchantRepository, loyalty: SaleAccrual | None = None
+        self,
+        sales: SaleRepository,
+        merchants: MerchantRepository,
+        loyalty: SaleAccrual | None = None,
+        insights: InsightsRepository | None = None,
     ) -> None:
         self.sales = sales
         self.merchants = merchants
         self.loyalty = loyalty  # the port that adds a sale's loyalty points to the sale's transaction
+        self.insights = insights  # what the till shows of the customer once attached
         # Per container: sites change rarely and every sale re-checks the cached currency and time zone
         # in its transaction; card links are re-checked the same way. Both only save reads.
         self._sites: dict[str, tuple[float, list[Site]]] = {}
@@ -375,15 +402,115 @@ class SalesService:
         """Give a recorded sale that has no customer to ``customer_id`` (the shopper who signed up from the
         QR code printed for that sale). Once only: a sale that already has a customer keeps it."""
         try:
-            sale = self.sales.get(principal.merchant_id, sale_id)
-        except NotFound:
+            return self.attach_customer(principal, sale_id, customer_id, visible=False).customer_id == customer_id
+        except (NotFound, Conflict):
             return False  # the signup stands; there is just no sale to attach
-        for _ in range(3):  # another sale of the customer moved the counters meanwhile: read them again
+
+    # A customer given to, or taken off, a recorded sale -----------------------------------------
+    def attach_customer(self, principal: Principal, sale_id: str, customer_id: str, *, visible: bool = True) -> Sale:
+        """Attach an existing customer to a recorded sale (after payment, at the till): the sale moves every
+        counter, loyalty point and visit it would have moved if recorded with the customer, exactly once.
+        The same customer again changes nothing; another customer is 409 naming the one it has."""
+        for attempt in range(MAX_ATTEMPTS):
+            if attempt:
+                time.sleep(random.uniform(0.002, 0.01 * min(attempt, 10)))  # noqa: S311 - jitter, not secrecy
+            sale, erased = self._for_change(principal, sale_id, visible=visible)
+            if sale.customer_id == customer_id:
+                return sale
             if sale.customer_id is not None:
-                return sale.customer_id == customer_id
-            state = self.sales.counter_state(principal.merchant_id, customer_id, sale.site_id)
+                raise Conflict(
+                    f"This sale already has customer {sale.customer_id}; take them off it first.",
+                    field="customer_id",
+                    code="SALE_HAS_CUSTOMER",
+                )
+            if erased:
+                raise Conflict(
+                    "This sale's customer was erased: it cannot be given to anyone.",
+                    field="customer_id",
+                    code="SALE_CUSTOMER_ERASED",
+                )
             try:
-                return self.sales.attach(sale, customer_id, state)
-            except StaleRead:
-                sale = self.sales.get(principal.merchant_id, sale_id)
-        raise StaleRead("counters")
+                return self._change(sale, customer_id, attach=True)
+            except (CustomerChanged, StaleRead):
+                continue
+        raise Conflict("Too many concurrent changes to this sale or customer; retry the request.", code="BUSY")
+
+    def attach_at_till(self, principal: Principal, sale_id: str, customer_id: str) -> Attachment:
+        """:meth:`attach_customer`, answered with the customer's insights as the caller may see them."""
+        sale = self.attach_customer(principal, sale_id, customer_id)
+        return Attachment(sale, customer_id, self._insights(principal, customer_id))
+
+    def detach_at_till(self, principal: Principal, sale_id: str) -> Attachment:
+        """:meth:`detach_customer`, answered with the insights of the customer taken off (if any)."""
+        sale, customer_id = self.detach_customer(principal, sale_id)
+        return Attachment(sale, customer_id, self._insights(principal, customer_id) if customer_id else None)
+
+    def _insights(self, principal: Principal, customer_id: str) -> CustomerInsights | None:
+        if self.insights is None:
+            return None
+        return self.insights.customer(principal.merchant_id, customer_id, principal.site_ids)
+
+    def detach_customer(self, principal: Principal, sale_id: str) -> tuple[Sale, str | None]:
+        """Take a wrongly attached customer off a sale: everything the sale moved for them moves back. A sale
+        without a customer is left as it is. Returns the sale and the customer taken off (None: none)."""
+        for attempt in range(MAX_ATTEMPTS):
+            if attempt:
+                time.sleep(random.uniform(0.002, 0.01 * min(attempt, 10)))  # noqa: S311 - jitter, not secrecy
+            sale, _ = self._for_change(principal, sale_id, visible=True)
+            if sale.customer_id is None:
+                return sale, None
+            try:
+                return self._change(sale, sale.customer_id, attach=False), sale.customer_id
+            except (CustomerChanged, StaleRead):
+                continue
+        raise Conflict("Too many concurrent changes to this sale or customer; retry the request.", code="BUSY")
+
+    def _for_change(self, principal: Principal, sale_id: str, *, visible: bool) -> tuple[Sale, bool]:
+        sale, erased = self.sales.for_change(principal.merchant_id, sale_id)
+        if visible and principal.site_ids is not None and sale.site_id not in principal.site_ids:
+            raise NotFound("No such sale.", field="id")
+        return sale, erased
+
+    def _change(self, sale: Sale, customer_id: str, *, attach: bool) -> Sale:
+        mid = sale.merchant_id
+        facts = SaleFacts(
+            merchant_id=mid,
+            customer_id=customer_id,
+            sale_id=sale.id,
+            kind=sale.type.value,
+            amount=sale.total.amount,
+            at=sale.occurred_at,
+            refund_of=sale.refund_of,
+        )
+        also: list[tuple[str, str]] = []
+        if self.loyalty is not None:
+            also = (
+                self.loyalty.keys(mid, customer_id, sale.refund_of)
+                if attach
+                else self.loyalty.detach_keys(mid, customer_id, sale.id, sale.refund_of)
+            )
+        profile, standings, found = self.sales.standings(mid, customer_id, sale.site_id, also)
+        if profile is None:
+            raise NotFound("No such customer.", field="customer_id")
+        plan = None
+        if self.loyalty is not None:
+            plan = self.loyalty.plan(facts, found) if attach else self.loyalty.take_back(facts, found)
+        if attach:
+            moves, merchant = rules.attach_moves(sale, standings)
+            last_visit = max(filter(None, (profile.get("last_visit_at"), moves[0].last_visit_at)))
+        else:
+            moves, merchant = rules.detach_moves(sale, standings, self.sales.other_visits(sale))
+            last_visit = moves[0].last_visit_at
+        change = CustomerChange(
+            sale=sale,
+            customer_id=customer_id,
+            attach=attach,
+            moves=moves,
+            merchant=merchant,
+            profile=profile,
+            last_visit_at=last_visit,
+            points=plan.points if plan is not None and attach else None,
+            extra=plan.transaction if plan is not None else None,
+        )
+        self.sales.change_customer(change)
+        return sale.model_copy(update={"customer_id": customer_id if attach else None, "loyalty": change.points})

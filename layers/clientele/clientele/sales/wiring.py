@@ -30,9 +30,10 @@ def sales() -> SaleRepository:
 
 @provider
 def sales_service() -> SalesService:
+    from clientele.sales.insights_repository import InsightsRepository
     from clientele.sales.service import SalesService
 
-    return SalesService(sales(), account.merchants(), loyalty.sale_accrual())
+    return SalesService(sales(), account.merchants(), loyalty.sale_accrual(), InsightsRepository(data_table()))
 
 
 @provider
