@@ -116,8 +116,9 @@ class Stack:
     pollers: Any
 
     def drain(self, queue: str | None = None) -> Any:
-        """Deliver every pending SQS message to its function (retries and dead-letters included)."""
-        return self.pollers.drain(queue)
+        """Deliver every pending SQS message to its function (retries and dead-letters included). The time
+        allowed is generous: on a busy 2-core machine a drain that settles everything can take over 30 s."""
+        return self.pollers.drain(queue, timeout=120)
 
     def outbox(self) -> list[dict[str, Any]]:
         """Every email and SMS moto's SES and SNS recorded, newest first."""
