@@ -51,9 +51,8 @@ def merge_customers(id: PathId, body: models.MergeIn) -> Any:
 
     return idempotent_post(
         app,
-        scope="POST /v1/customers/{id}/merge",
         merchant_id=who.merchant_id,
-        payload={"id": id, **body.model_dump(mode="json")},
+        body=body,
         action=merge,
         status=200,
         location=lambda outcome: f"/v1/customers/{outcome['survivor_id']}",

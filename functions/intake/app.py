@@ -101,9 +101,8 @@ def request_intake(id: PathId, body: models.IntakeRequestIn) -> Response[models.
 
     return idempotent_post(
         app,
-        scope="POST /v1/customers/{id}/intake-requests",
         merchant_id=who.merchant_id,
-        payload={"customer_id": id, **body.model_dump(mode="json")},
+        body=body,
         action=send,
         status=201,
         location=lambda _: f"/v1/customers/{id}/intake-forms",

@@ -232,9 +232,8 @@ def record_payment(id: PathId, body: models.PaymentIn) -> Response[models.Member
 
     return idempotent_post(
         app,
-        scope="POST /v1/memberships/{id}/payments",
         merchant_id=who.merchant_id,
-        payload={"membership_id": id, **body.model_dump(mode="json")},
+        body=body,
         action=record,
         status=201,
         location=lambda _: f"/v1/memberships/{id}",
@@ -260,9 +259,8 @@ def request_mandate(id: PathId, body: models.MandateRequestIn) -> Response[model
 
     return idempotent_post(
         app,
-        scope="POST /v1/memberships/{id}/mandate-requests",
         merchant_id=who.merchant_id,
-        payload={"membership_id": id, **body.model_dump(mode="json")},
+        body=body,
         action=send,
         status=202,
         location=lambda _: f"/v1/memberships/{id}",

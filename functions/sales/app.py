@@ -46,9 +46,8 @@ def record_sale(body: models.SaleIn) -> Response[models.SaleOut]:
 
     return idempotent_post(
         app,
-        scope="POST /v1/sales",
         merchant_id=who.merchant_id,
-        payload=body.model_dump(mode="json"),
+        body=body,
         action=record,
         status=201,
         location=lambda sale: f"/v1/sales/{sale['id']}",
@@ -101,9 +100,8 @@ def send_receipt(id: PathId, body: receipts.ReceiptIn) -> Response[receipts.Deli
 
     return idempotent_post(
         app,
-        scope="POST /v1/sales/{id}/receipts",
         merchant_id=who.merchant_id,
-        payload={"sale_id": id, **body.model_dump(mode="json")},
+        body=body,
         action=send,
         status=202,
         location=lambda _: f"/v1/sales/{id}/receipts",

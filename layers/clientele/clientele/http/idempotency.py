@@ -113,27 +113,29 @@ HEADER = "Idempotency-Key"
 def idempotent_post(
     app: Any,
     *,
-    scope: str,
     merchant_id: str,
-    payload: Any,
+    body: Any,
     action: Callable[[str | None], dict[str, Any]],
     status: int,
     location: Callable[[dict[str, Any]], str],
 ) -> Any:
     """The one way a POST that creates money, messages or points runs: ``action(key)`` once per
     ``Idempotency-Key`` (when the request sends one; services derive ids from it too), a replay answered with
-    the first response and ``Idempotent-Replayed: true``."""
+    the first response and ``Idempotent-Replayed: true``. The key's scope is the route (``POST
+    /v1/sales/{id}/receipts``); the payload a reused key must match is the path's parameters and the parsed
+    ``body`` (a pydantic model), so the same request written differently is still the same request."""
     from clientele.http.app import json_response
 
-    key = check_key(app.current_event.headers.get(HEADER.lower()))
+    event = app.current_event
+    key = check_key(event.headers.get(HEADER.lower()))
     if key is None:
         response, replayed = action(None), False
     else:
         outcome = idempotency().run(
-            scope=scope,
+            scope=event.request_context.route_key,
             merchant_id=merchant_id,
             key=key,
-            payload=payload,
+            payload={"path": dict(event.path_parameters or {}), "body": body.model_dump(mode="json")},
             action=lambda: action(key),
             lambda_context=app.lambda_context,
         )
