@@ -107,6 +107,7 @@ RULES: dict[str, Rule] = {
     "collection_entry": Rule.DELETE,  # a charge still to collect is dropped from the next batch
     "membership_export": Rule.KEEP,  # ids only; the file itself expires from the bucket after a day
     "direct_debit_batch": Rule.KEEP,  # ids and money; holder and IBAN only in the bank file
+    "membership_credit": Rule.ANONYMISE,  # reasons go, available ones are revoked; ids, kinds and dates stay
     # directory jobs: ids, counts and field names only
     "merge_plan": Rule.KEEP,  # in a merged-away customer's partition: the survivor's id and the outcome
     "merge_outcome": Rule.DELETE,  # in the survivor's partition: the values a merge kept and dropped
