@@ -383,3 +383,23 @@ def test_download_my_data_holds_the_credits(stack: Stack, client: ApiClient, mer
     assert held["number"] == m["number"]
     assert [(c["name"], c["state"], c["source"]) for c in held["credits"]] == [("Class", "available", "membership")]
     assert [(c["name"], c["reason"]) for c in loose["credits"]] == [("Sauna", "Sorry for the cold water")]
+
+
+def test_a_site_limited_key_sees_the_credits_of_its_sites_only(client: ApiClient) -> None:
+    customer = make_customer(client)["id"]
+    site = client.get("/v1/sites").json()["items"][0]["id"]
+    annex = client.post(
+        "/v1/sites", {"name": "Annex", "country": "NL", "time_zone": "Europe/Amsterdam", "currency": "EUR"}
+    ).json()
+    main = client.post(f"/v1/customers/{customer}/credits", {"name": "Class", "reason": "r", "site_id": site}).json()
+    theirs = client.post(
+        f"/v1/customers/{customer}/credits", {"name": "Class", "reason": "r", "site_id": annex["id"]}
+    ).json()
+    limited = client.as_key(
+        client.post("/v1/api-keys", {"role": "manager", "site_ids": [annex["id"]]}).json()["secret"]
+    )
+    assert [c["id"] for c in _credits(limited, customer)] == [theirs["id"]]
+    assert limited.get(f"/v1/credits/{main['id']}").status == 404
+    assert limited.post(f"/v1/credits/{main['id']}/redeem", {}).status == 404
+    assert limited.post(f"/v1/credits/{theirs['id']}/redeem", {}).status == 200
+    assert {c["id"] for c in _credits(client, customer)} == {main["id"], theirs["id"]}
