@@ -92,6 +92,8 @@ class MandateService:
                 field="id",
                 code="MANDATE_NOT_NEEDED",
             )
+        if m.rate.currency != "EUR":
+            raise ValidationFailed("SEPA direct debits are in euros only.", field="id", code="DIRECT_DEBIT_EUR_ONLY")
         settings = self.memberships.get_settings(principal.merchant_id)
         _require_creditor(settings)
         customer = self.customers.get(principal.merchant_id, m.customer_id)

@@ -222,6 +222,7 @@ class MembershipService:
         rate = draft.rate or kind.rate
         if rate.currency != site.currency:
             raise ValidationFailed(f"This site takes {site.currency}.", field="rate.currency", code="CURRENCY_MISMATCH")
+        _require_euro_for_debits(draft.payment_method, rate, field="payment_method")
         start = draft.start_date or today
         end = draft.end_date
         if end is None and kind.fixed_length is not None:
@@ -416,6 +417,7 @@ class MembershipService:
                 raise ValidationFailed(
                     f"This site takes {site.currency}.", field="rate.currency", code="CURRENCY_MISMATCH"
                 )
+            _require_euro_for_debits(m.payment_method, changes["rate"], field="rate.currency")
             update["rate"] = changes["rate"]
         for name in ("start_date", "end_date"):
             if name in changes:
@@ -620,6 +622,19 @@ def _matches(m: Membership, f: MembershipFilters, created: tuple[str | None, str
         and _within(m.end_date, f.ends_from, f.ends_to)
         and _within(rules.next_billing_date(m), f.next_billing_from, f.next_billing_to)
     )
+
+
+SEPA_CURRENCY = "EUR"
+
+
+def _require_euro_for_debits(method: MembershipPaymentMethod, rate: Money, *, field: str) -> None:
+    """SEPA direct debits are in euros only: a direct debit in another currency is refused, never half-built."""
+    if method is MembershipPaymentMethod.DIRECT_DEBIT and rate.currency != SEPA_CURRENCY:
+        raise ValidationFailed(
+            f"SEPA direct debits are in euros only; this rate is in {rate.currency}. Take payments at the desk.",
+            field=field,
+            code="DIRECT_DEBIT_EUR_ONLY",
+        )
 
 
 def _check_plan(plan: CreditPlan) -> None:
