@@ -597,7 +597,9 @@ class CreditRepository:
                 return list(reversed(found))  # oldest first
 
     def open_for_membership(self, merchant_id: str, membership_id: str) -> list[Credit]:
-        found: list[Credit] = []
+        """The membership's available period credits: found on the (eventually consistent) index, then read
+        consistently, so a credit redeemed a moment ago never counts against a cap."""
+        wanted: list[tuple[str, str]] = []
         cursor = None
         while True:
             items, cursor = self.table.query(
@@ -606,9 +608,13 @@ class CreditRepository:
                 limit=100,
                 cursor=cursor,
             )
-            found.extend(_to_credit(i) for i in items)
+            wanted.extend((i["PK"], i["SK"]) for i in items)
             if not cursor:
-                return found
+                break
+        found: list[Credit] = []
+        for start in range(0, len(wanted), 100):
+            found.extend(_to_credit(i) for i in self.table.batch_get(wanted[start : start + 100], consistent=True))
+        return sorted((c for c in found if c.state is CreditState.AVAILABLE), key=lambda c: (c.period or 0, c.id))
 
     def move(self, c: Credit, survivor_id: str) -> None:
         """A merge: the credit now belongs to the survivor (nothing if it moved already)."""
