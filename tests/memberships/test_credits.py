@@ -403,3 +403,24 @@ def test_a_site_limited_key_sees_the_credits_of_its_sites_only(client: ApiClient
     assert limited.post(f"/v1/credits/{main['id']}/redeem", {}).status == 404
     assert limited.post(f"/v1/credits/{theirs['id']}/redeem", {}).status == 200
     assert {c["id"] for c in _credits(client, customer)} == {main["id"], theirs["id"]}
+
+
+def test_a_redemption_is_conditional_on_the_state_read(
+    stack: Stack, client: ApiClient, merchant: dict[str, Any]
+) -> None:
+    """Two desks read the same available credit; the second write finds it used and changes nothing."""
+    from clientele.memberships.model import CreditState
+    from clientele.memberships.repository import CreditChanged
+    from clientele.memberships.wiring import credit_repository
+
+    customer = make_customer(client)["id"]
+    credit = client.post(f"/v1/customers/{customer}/credits", {"name": "Class", "reason": "r"}).json()
+    with stack.runtime.environment_of(stack.runtime.shared_environment()):
+        repository = credit_repository()
+        read_by_both = repository.get(merchant["merchant_id"], credit["id"])
+        first = read_by_both.model_copy(update={"state": CreditState.USED, "used_by": "desk-1"})
+        repository.replace(read_by_both, first, usable_on=today())
+        second = read_by_both.model_copy(update={"state": CreditState.USED, "used_by": "desk-2"})
+        with pytest.raises(CreditChanged):
+            repository.replace(read_by_both, second, usable_on=today())
+        assert repository.get(merchant["merchant_id"], credit["id"]).used_by == "desk-1"
