@@ -574,4 +574,9 @@ OPERATIONS: dict[str, Doc] = {
         }
     ),
     "PATCH /v1/intake-forms/{id}": Doc(request={"title": {"en": "Before your treatment"}, "archived": False}),
+    # --- membership credits ---
+    "GET /v1/credits/{id}": Doc(
+        "One credit: its kind, the membership and period it came with, its status (`available`, `used`, "
+        "`revoked`, `expired`), its last day, and when and by which key it was used or revoked."
+    ),
 }

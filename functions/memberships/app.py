@@ -15,9 +15,10 @@ from clientele.http.idempotency import idempotent_post
 from clientele.http.schemas import IsoDay
 from clientele.kernel.permissions import Permission
 from clientele.memberships import schemas as models
-from clientele.memberships.model import Status
+from clientele.memberships.model import CreditState, Status
 from clientele.memberships.rules import QUICK_VIEWS
 from clientele.memberships.wiring import (
+    credit_service,
     direct_debit_service,
     mandate_service,
     membership_exports,
@@ -61,6 +62,7 @@ def create_type(body: models.MembershipTypeIn) -> Response[models.MembershipType
         rate=body.rate.to_domain(),
         billing_period=body.billing_period,
         fixed_length=body.fixed_length.to_domain() if body.fixed_length else None,
+        credits=body.credits.to_domain() if body.credits else None,
     )
     out = models.MembershipTypeOut.of(created).model_dump(mode="json")
     return json_response(201, out, headers={"Location": f"/v1/membership-types/{created.id}"})
@@ -354,6 +356,109 @@ def record_return(id: PathId, body: models.ReturnIn) -> models.BatchOut:
     who = caller(app, Permission.MEMBERSHIPS_MANAGE)
     batch = direct_debit_service().record_return(who, id, body.end_to_end_id, body.reason_code)
     return models.BatchOut.of(batch, detail=True)
+
+
+# Credits -----------------------------------------------------------------------------------------------------
+@app.get(
+    "/v1/customers/<id>/credits",
+    tags=["Credits"],
+    summary="A customer's membership credits, newest first (`status`: available, used, revoked, expired)",
+    description="The filters apply to each page read: a page may hold fewer items than `limit` while a `cursor` "
+    "is returned. A credit past its last day is `expired` at once, before the dues run marks it.",
+    responses={**success(models.CreditList), **ERRORS},
+)
+def customer_credits(
+    id: PathId,
+    status: Annotated[CreditState | None, Query()] = None,
+    membership_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> models.CreditList:
+    who = caller(app, Permission.MEMBERSHIPS_READ)
+    page = credit_service().for_customer(
+        who, id, status=status, membership_id=membership_id, limit=limit, cursor=cursor
+    )
+    return models.CreditList(items=[models.CreditOut.of(v) for v in page.items], cursor=page.cursor)
+
+
+@app.post(
+    "/v1/customers/<id>/credits",
+    tags=["Credits"],
+    summary="Issue a credit by hand, with a reason (send an `Idempotency-Key`)",
+    description="An unknown membership (or one of another customer) is 422 `UNKNOWN_MEMBERSHIP`; a last day in "
+    "the past 422 `DATE_IN_PAST`.",
+    responses={**ERRORS, **success(models.CreditOut, 201, "Issued")},
+)
+def issue_credit(id: PathId, body: models.CreditIn) -> Response[models.CreditOut]:
+    who = caller(app, Permission.MEMBERSHIPS_MANAGE)
+
+    def issue(_key: str | None) -> dict[str, object]:
+        view = credit_service().issue(
+            who,
+            id,
+            name=body.name,
+            reason=body.reason,
+            expires_on=body.expires_on,
+            membership_id=body.membership_id,
+            site_id=body.site_id,
+        )
+        return models.CreditOut.of(view).model_dump(mode="json")
+
+    return idempotent_post(
+        app,
+        merchant_id=who.merchant_id,
+        body=body,
+        action=issue,
+        status=201,
+        location=lambda out: f"/v1/credits/{out['id']}",
+    )
+
+
+@app.get(
+    "/v1/credits/<id>",
+    tags=["Credits"],
+    summary="Read one credit",
+    responses={**success(models.CreditOut), **ERRORS},
+)
+def get_credit(id: PathId) -> models.CreditOut:
+    who = caller(app, Permission.MEMBERSHIPS_READ)
+    return models.CreditOut.of(credit_service().get(who, id))
+
+
+@app.post(
+    "/v1/credits/<id>/redeem",
+    tags=["Credits"],
+    summary="Redeem a credit at the desk (send an `Idempotency-Key`: a replay answers the first redemption)",
+    description="A credit already used is 409 `CREDIT_USED`, a revoked one 409 `CREDIT_REVOKED`, one past its "
+    "last day 409 `CREDIT_EXPIRED`. Two desks redeeming the same credit at once: one succeeds, the other is 409.",
+    responses={**success(models.CreditOut), **ERRORS, **responses(409)},
+)
+def redeem_credit(id: PathId, body: models.RedeemIn | None = None) -> Response[models.CreditOut]:
+    who = caller(app, Permission.MEMBERSHIPS_WRITE)
+
+    def redeem(_key: str | None) -> dict[str, object]:
+        return models.CreditOut.of(credit_service().redeem(who, id)).model_dump(mode="json")
+
+    return idempotent_post(
+        app,
+        merchant_id=who.merchant_id,
+        body=body,
+        action=redeem,
+        status=200,
+        location=lambda _: f"/v1/credits/{id}",
+    )
+
+
+@app.post(
+    "/v1/credits/<id>/revoke",
+    tags=["Credits"],
+    summary="Revoke an available credit, with a reason",
+    description="A credit already used, revoked or expired is 409 (`CREDIT_USED`, `CREDIT_REVOKED`, `CREDIT_EXPIRED`).",
+    responses={**success(models.CreditOut), **ERRORS, **responses(409)},
+)
+def revoke_credit(id: PathId, body: models.RevokeIn) -> models.CreditOut:
+    who = caller(app, Permission.MEMBERSHIPS_MANAGE)
+    return models.CreditOut.of(credit_service().revoke(who, id, body.reason))
 
 
 lambda_handler = lambda_entry(app)

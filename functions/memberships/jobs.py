@@ -28,6 +28,7 @@ def dues_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any
         "days": report.days,
         "memberships": report.memberships,
         "charges": report.charges,
+        "credits": report.credits,
         "batches": report.batches,
         "notices": dict(report.notices),
     }

@@ -233,6 +233,9 @@ VALID_BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/v1/memberships/{id}/cancel"): {"reason": "x"},
     ("POST", "/v1/memberships/{id}/mandate-requests"): {},
     ("POST", "/v1/memberships/{id}/payments"): {"payment_type": "cash"},
+    ("POST", "/v1/customers/{id}/credits"): {"name": "Class", "reason": "x"},
+    ("POST", "/v1/credits/{id}/redeem"): {},
+    ("POST", "/v1/credits/{id}/revoke"): {"reason": "x"},
 }
 
 

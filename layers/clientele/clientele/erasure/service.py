@@ -111,6 +111,7 @@ RULES: dict[str, Rule] = {
     "intake_form": Rule.KEEP,  # the merchant's questions
     "intake_request": Rule.DELETE,  # its link stops working
     "intake_submission": Rule.DELETE,  # the answers and the consent go with the profile
+    "membership_credit": Rule.ANONYMISE,  # reasons go, available ones are revoked; ids, kinds and dates stay
     # directory jobs: ids, counts and field names only
     "merge_plan": Rule.KEEP,  # in a merged-away customer's partition: the survivor's id and the outcome
     "merge_outcome": Rule.DELETE,  # in the survivor's partition: the values a merge kept and dropped

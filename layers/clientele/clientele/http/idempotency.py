@@ -123,7 +123,7 @@ def idempotent_post(
     ``Idempotency-Key`` (when the request sends one; services derive ids from it too), a replay answered with
     the first response and ``Idempotent-Replayed: true``. The key's scope is the route (``POST
     /v1/sales/{id}/receipts``); the payload a reused key must match is the path's parameters and the parsed
-    ``body`` (a pydantic model), so the same request written differently is still the same request."""
+    ``body`` (a pydantic model, or None), so the same request written differently is still the same request."""
     from clientele.http.app import json_response
 
     event = app.current_event
@@ -135,7 +135,10 @@ def idempotent_post(
             scope=event.request_context.route_key,
             merchant_id=merchant_id,
             key=key,
-            payload={"path": dict(event.path_parameters or {}), "body": body.model_dump(mode="json")},
+            payload={
+                "path": dict(event.path_parameters or {}),
+                "body": None if body is None else body.model_dump(mode="json"),
+            },
             action=lambda: action(key),
             lambda_context=app.lambda_context,
         )

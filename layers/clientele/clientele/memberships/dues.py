@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from clientele.account.repository import MerchantRepository
 from clientele.kernel import clock
@@ -24,6 +24,9 @@ from clientele.memberships import keys, rules
 from clientele.memberships.model import Charge, ChargeState, Membership, MembershipPaymentMethod, MembershipSettings
 from clientele.memberships.repository import MembershipRepository, Stored
 from clientele.platform.observability import logger
+
+if TYPE_CHECKING:
+    from clientele.memberships.credits import CreditService
 
 MAX_CATCH_UP_DAYS = 62  # a site left behind longer than this restarts from here (nothing older is owed twice)
 
@@ -40,6 +43,7 @@ class RunReport:
     days: int = 0
     memberships: int = 0
     charges: int = 0
+    credits: int = 0
     batches: int = 0
     notices: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
@@ -58,6 +62,8 @@ class DuesRun:
         notices: NoticeSender | None = None,
         batches: BatchBuilder | None = None,
         on_holding_changed: Callable[[str, str], None] | None = None,
+        *,
+        credits: CreditService | None = None,
     ) -> None:
         self.memberships = memberships
         self.merchants = merchants
@@ -65,6 +71,7 @@ class DuesRun:
         self.batches = batches
         # told (merchant, customer) when a start or an expiry changes whether the customer holds a membership
         self.on_holding_changed = on_holding_changed
+        self.credits = credits  # issues each period's credits with its charge; expires or caps the older ones
 
     def run(self, now: datetime) -> RunReport:
         report = RunReport()
@@ -147,9 +154,17 @@ class DuesRun:
             for c in outcome.charges
         ]
         new = outcome.membership.model_copy(update={"version": m.version + 1, "updated_at": now})
-        queue = None
+        queue = self.memberships.table.transaction()
+        issued = 0
+        if self.credits is not None and new.credits is not None:
+            if outcome.credits is not None:
+                self.credits.tidy(new, day, current_period=outcome.credits.period)
+                credit_ops = self.credits.issue_ops(new, outcome.credits, now)
+                issued = len(credit_ops)
+                queue.extend(credit_ops)
+            elif outcome.ended:
+                self.credits.tidy(new, day, current_period=None)
         if state is ChargeState.PENDING_COLLECTION and charges:
-            queue = self.memberships.table.transaction()
             for charge in charges:  # collected in the site's next batch (once there is a mandate)
                 queue.put(
                     "collect",
@@ -162,10 +177,11 @@ class DuesRun:
                     },
                 )
         self.memberships.save(
-            stored, new, rules.agenda(new, settings, day + timedelta(days=1)), charges=charges, extra=queue
+            stored, new, rules.agenda(new, settings, day + timedelta(days=1)), charges=charges, extra=queue or None
         )
         report.memberships += 1
         report.charges += len(charges)
+        report.credits += issued
         for notice in outcome.notices:
             report.notices[notice] += 1
             if self.notices is not None:

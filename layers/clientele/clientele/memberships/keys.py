@@ -101,4 +101,21 @@ def dues_site_sk(merchant_id: str, site_id: str) -> str:
     return f"{merchant_id}#{site_id}"
 
 
+def credit_pk(merchant_id: str, credit_id: str) -> str:
+    return f"MERCHANT#{merchant_id}#CREDIT#{credit_id}"
+
+
+CREDIT_SK = "CREDIT"
+
+
+def customer_credits_pk(merchant_id: str, customer_id: str) -> str:
+    return f"MERCHANT#{merchant_id}#CUSTOMER#{customer_id}#CREDITS"  # GSI2: a customer's credits, by issue
+
+
+def open_credits_pk(merchant_id: str, membership_id: str) -> str:
+    """GSI1 (sparse): a membership's period credits while they are available, by period; the dues run reads
+    only these at a period's start to expire or cap them."""
+    return f"MERCHANT#{merchant_id}#MEMBERSHIP#{membership_id}#OPEN_CREDITS"
+
+
 __all__ = ["merchant_pk"]

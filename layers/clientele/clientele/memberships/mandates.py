@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any, Protocol
 
 from clientele.account.repository import MerchantRepository
@@ -22,7 +22,14 @@ from clientele.kernel.ids import new_id
 from clientele.kernel.links import LIFETIME_SECONDS, InvalidLink, Link, LinkSigner
 from clientele.kernel.permissions import Principal
 from clientele.memberships import rules, sepa
-from clientele.memberships.model import Mandate, MandateRequest, Membership, MembershipPaymentMethod, MembershipSettings
+from clientele.memberships.model import (
+    ChargeState,
+    Mandate,
+    MandateRequest,
+    Membership,
+    MembershipPaymentMethod,
+    MembershipSettings,
+)
 from clientele.memberships.repository import MembershipRepository, RequestUsed, Stored
 from clientele.memberships.service import MembershipService
 from clientele.rendering.languages import N_, gettext
@@ -34,12 +41,25 @@ MANDATE_TEXT = N_(
     "under the terms and conditions of your agreement with your bank. A refund must be claimed within 8 weeks "
     "starting from the date on which your account was debited."
 )
+# The notice the member agrees to (SEPA: 14 calendar days unless agreed otherwise): a debit due sooner after the
+# mandate is given (its regular pre-notification day has passed) is announced when the mandate is given.
+MANDATE_NOTICE_TEXT = N_(
+    "You will be told the amount and date of each debit at least %(days)s days before it is collected; a debit "
+    "due sooner after you give this mandate is announced to you as soon as you give it."
+)
 PERIOD_WORDS = {"weekly": N_("week"), "monthly": N_("month"), "quarterly": N_("quarter"), "yearly": N_("year")}
 
 
 class Messenger(Protocol):
     def enqueue(
-        self, kind: str, merchant_id: str, customer_id: str, channel: str, refs: dict[str, str] | None = None
+        self,
+        kind: str,
+        merchant_id: str,
+        customer_id: str,
+        channel: str,
+        refs: dict[str, str] | None = None,
+        *,
+        dedupe_key: str | None = None,
     ) -> Any: ...
 
 
@@ -92,6 +112,8 @@ class MandateService:
                 field="id",
                 code="MANDATE_NOT_NEEDED",
             )
+        if m.rate.currency != "EUR":
+            raise ValidationFailed("SEPA direct debits are in euros only.", field="id", code="DIRECT_DEBIT_EUR_ONLY")
         settings = self.memberships.get_settings(principal.merchant_id)
         _require_creditor(settings)
         customer = self.customers.get(principal.merchant_id, m.customer_id)
@@ -171,7 +193,9 @@ class MandateService:
 
     def text(self, token: str, locale: str) -> str:
         _, _, _, settings, merchant = self._open(token)
-        return mandate_text(locale, settings.creditor_name or merchant.name, settings.creditor_id or "")
+        return mandate_text(
+            locale, settings.creditor_name or merchant.name, settings.creditor_id or "", settings.prenotification_days
+        )
 
     def give(self, token: str, *, holder: str, iban: str, consent: bool, locale: str) -> Given:
         """Record the mandate; field errors come back (localised by the page), nothing is stored then."""
@@ -208,16 +232,57 @@ class MandateService:
             bank_name=account.bank_name,
             bic=account.bic,
             signed_at=now,
-            text=mandate_text(locale, creditor_name, creditor_id),
+            text=mandate_text(locale, creditor_name, creditor_id, settings.prenotification_days),
             text_version=sepa.MANDATE_TEXT_VERSION,
         )
         extra = self.memberships.mandate_ops(m.merchant_id, request, mandate, now)
-        self.service.attach_mandate(stored, mandate_id, extra)
+        saved = self.service.attach_mandate(stored, mandate_id, extra)
+        self._prenotify_now(saved, mandate, settings)
         return Given(mandate=mandate)
 
+    def _prenotify_now(self, m: Membership, mandate: Mandate, settings: MembershipSettings) -> list[date]:
+        """The pre-notifications the dues run can no longer send, sent now: the charges already waiting for a
+        mandate (collected from the site's next run) and the next charge when its notice day has passed. Each
+        once per mandate and date. Returns the collection dates announced."""
+        site = self.merchants.get_site(m.merchant_id, m.site_id)
+        today = rules.local_today(clock.utcnow(), site.time_zone)
+        debits: list[tuple[date, int, str]] = []
+        entry = self.memberships.dues_site(m.merchant_id, m.site_id)
+        done = date.fromisoformat(str(entry["watermark"])) if entry else today
+        first_run = max(today, done + timedelta(days=1))  # the next day the site's run builds a bank file
+        waiting = [
+            c
+            for c in self.memberships.all_charges(m.merchant_id, m.id)
+            if c.state in (ChargeState.PENDING_COLLECTION, ChargeState.FAILED)
+        ]
+        if waiting:
+            debits.append((first_run, sum(c.amount.amount for c in waiting), waiting[0].amount.currency))
+        upcoming = rules.next_charge_date(m)
+        if upcoming is not None and upcoming <= today + timedelta(days=settings.prenotification_days):
+            debits.append((max(upcoming, first_run), m.rate.amount, m.rate.currency))
+        for day, amount, currency in debits:
+            refs = {
+                "membership_id": m.id,
+                "notice": "prenotify",
+                "date": day.isoformat(),
+                "amount": str(amount),
+                "currency": currency,
+                "reference": mandate.reference,
+            }
+            self._messenger().enqueue(
+                "membership_notice",
+                m.merchant_id,
+                m.customer_id,
+                "email",
+                refs,
+                dedupe_key=f"{m.id}/prenotify/{mandate.id}/{day.isoformat()}",
+            )
+        return [day for day, _, _ in debits]
 
-def mandate_text(locale: str, creditor: str, creditor_id: str) -> str:
-    return gettext(locale, MANDATE_TEXT, creditor=creditor, creditor_id=creditor_id)
+
+def mandate_text(locale: str, creditor: str, creditor_id: str, notice_days: int) -> str:
+    authorisation = gettext(locale, MANDATE_TEXT, creditor=creditor, creditor_id=creditor_id)
+    return f"{authorisation} {gettext(locale, MANDATE_NOTICE_TEXT, days=notice_days)}"
 
 
 def _money(amount: int, currency: str, locale: str) -> str:

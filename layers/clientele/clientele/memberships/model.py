@@ -30,12 +30,32 @@ class FixedLength(Entity):
     unit: LengthUnit
 
 
+class UnusedCredits(StrEnum):
+    EXPIRE = "expire"  # a period's unused credits expire with its last day
+    CARRY_OVER = "carry_over"  # they carry into the next period, at most ``carry_over_cap`` of each kind
+
+
+class CreditAllowance(Entity):
+    name: str  # the merchant's word for the kind ("Class", "Sauna")
+    count: int
+
+
+class CreditPlan(Entity):
+    """The credits a membership type includes per billing period ("4 classes a month"), and what happens to
+    unused ones. A membership keeps the plan of its type as it was at enrolment (like the rate)."""
+
+    per_period: list[CreditAllowance]
+    unused: UnusedCredits = UnusedCredits.EXPIRE
+    carry_over_cap: int | None = None  # per kind; None: no cap
+
+
 class MembershipType(Entity):
     id: str
     name: str
     rate: Money
     billing_period: BillingPeriod
     fixed_length: FixedLength | None = None
+    credits: CreditPlan | None = None
     archived: bool = False
     created_at: str
     updated_at: str
@@ -87,6 +107,8 @@ class Membership(Entity):
     billed_periods: int = 0  # charges raised so far: the next one is for period ``billed_periods``
     open_charges: list[date] = Field(default_factory=list)  # period starts raised and not yet paid, oldest first
     cancellation: Cancellation | None = None
+    credits: CreditPlan | None = None  # the type's plan at enrolment (or at a change of type)
+    credited_periods: int = 0  # periods whose credits were issued (or skipped): the next is this one
     created_at: str
     updated_at: str
     version: int = 1
@@ -186,3 +208,50 @@ class DirectDebitBatch(Entity):
     schema_version: str = "pain.008.001.08"
     created_at: str
     debits: list[Debit] = Field(default_factory=list)
+
+
+class CreditState(StrEnum):
+    AVAILABLE = "available"
+    USED = "used"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+
+
+class CreditSource(StrEnum):
+    MEMBERSHIP = "membership"  # issued by the dues run with a period's charge
+    MANUAL = "manual"  # issued by hand ("+ Issue"), with a reason
+
+
+class Credit(Entity):
+    """One credit a customer can redeem at the desk. ``reason`` and ``revoked_reason`` are the merchant's free
+    text about the person: personal data, erased with them."""
+
+    id: str
+    merchant_id: str
+    customer_id: str
+    site_id: str
+    name: str
+    source: CreditSource
+    membership_id: str | None = None
+    period: int | None = None  # the membership's period it was issued for
+    period_start: date | None = None
+    period_end: date | None = None
+    expires_on: date | None = None  # the last day it can be redeemed (the site's date); None: no expiry
+    carries_over: bool = False  # a period credit under the carry-over rule (capped at each period start)
+    state: CreditState = CreditState.AVAILABLE
+    issued_at: str
+    issued_by: str  # an API key id, or "dues"
+    reason: str | None = None
+    used_at: str | None = None
+    used_by: str | None = None
+    revoked_at: str | None = None
+    revoked_by: str | None = None
+    revoked_reason: str | None = None
+    expired_at: str | None = None
+
+    def status_on(self, today: date) -> CreditState:
+        """The state as the desk sees it on ``today`` (the site's date): an available credit past its last day
+        is expired even before a dues run marks it so."""
+        if self.state is CreditState.AVAILABLE and self.expires_on is not None and self.expires_on < today:
+            return CreditState.EXPIRED
+        return self.state

@@ -20,6 +20,9 @@ from clientele.kernel.errors import AlreadyExists, Conflict, NotFound, VersionMi
 from clientele.memberships import keys, rules
 from clientele.memberships.model import (
     Charge,
+    Credit,
+    CreditSource,
+    CreditState,
     Mandate,
     MandateRequest,
     Membership,
@@ -97,6 +100,8 @@ def _raise_for(exc: TransactionCancelled, *, created: bool) -> None:
         ) from exc
     if failed("charge"):
         raise Conflict("This period's charge was raised meanwhile; read the membership again.") from exc
+    if failed("credit"):
+        raise Conflict("This period's credits were issued meanwhile; read the membership again.") from exc
     if failed("mandate_request"):
         raise RequestUsed() from exc
     if failed("mandate_reference"):
@@ -512,3 +517,116 @@ class MembershipRepository:
             found.extend(Charge.model_validate(fields_of(i)) for i in items)
             if not cursor:
                 return found
+
+
+def _credit_item(c: Credit) -> Item:
+    item: Item = {
+        "PK": keys.credit_pk(c.merchant_id, c.id),
+        "SK": keys.CREDIT_SK,
+        "entity": "membership_credit",
+        "GSI2PK": keys.customer_credits_pk(c.merchant_id, c.customer_id),
+        "GSI2SK": f"{c.issued_at}#{c.id}",
+        **c.model_dump(mode="json", exclude_none=True),
+    }
+    if c.state is CreditState.AVAILABLE and c.source is CreditSource.MEMBERSHIP and c.membership_id:
+        item["GSI1PK"] = keys.open_credits_pk(c.merchant_id, c.membership_id)
+        item["GSI1SK"] = f"{c.period_start.isoformat() if c.period_start else ''}#{c.id}"
+    return item
+
+
+def _to_credit(item: Item) -> Credit:
+    return Credit.model_validate(fields_of(item))
+
+
+class CreditChanged(Exception):
+    """The credit is no longer in the state it was read in (redeemed, revoked or expired meanwhile)."""
+
+
+class CreditRepository:
+    """Membership credits: one item each, a customer's by issue on GSI2, a membership's available period credits
+    on GSI1 (sparse: an item leaves it when used, revoked or expired)."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def issue_ops(self, tx: Transaction, credits: Sequence[Credit]) -> Transaction:
+        for c in credits:
+            tx.put("credit", _credit_item(c), "attribute_not_exists(PK)")
+        return tx
+
+    def add(self, c: Credit) -> None:
+        self.table.put(_credit_item(c), condition="attribute_not_exists(PK)")
+
+    def get(self, merchant_id: str, credit_id: str) -> Credit:
+        item = self.table.get(keys.credit_pk(merchant_id, credit_id), keys.CREDIT_SK, consistent=True)
+        if not item:
+            raise NotFound("No such credit.", field="id")
+        return _to_credit(item)
+
+    def replace(self, old: Credit, new: Credit, *, usable_on: date | None = None) -> None:
+        """Write ``new`` if the credit is still as ``old`` was read (its state, and with ``usable_on``, not past
+        its last day on that date); :class:`CreditChanged` otherwise."""
+        condition = "#st = :st"
+        vals: dict[str, Any] = {":st": old.state.value}
+        if usable_on is not None:
+            condition += " AND (attribute_not_exists(expires_on) OR expires_on >= :today)"
+            vals[":today"] = usable_on.isoformat()
+        try:
+            self.table.put(_credit_item(new), condition=condition, names={"#st": "state"}, vals=vals)
+        except ConditionFailed as exc:
+            raise CreditChanged() from exc
+
+    def for_customer(self, merchant_id: str, customer_id: str, *, limit: int, cursor: str | None) -> Page[Credit]:
+        items, next_cursor = self.table.query(
+            partition=("GSI2PK", keys.customer_credits_pk(merchant_id, customer_id)),
+            index="GSI2",
+            limit=limit,
+            cursor=cursor,
+            forward=False,
+        )
+        return Page(items=[_to_credit(i) for i in items], cursor=next_cursor)
+
+    def all_for_customer(self, merchant_id: str, customer_id: str) -> list[Credit]:
+        found: list[Credit] = []
+        cursor = None
+        while True:
+            page = self.for_customer(merchant_id, customer_id, limit=100, cursor=cursor)
+            found.extend(page.items)
+            cursor = page.cursor
+            if not cursor:
+                return list(reversed(found))  # oldest first
+
+    def open_for_membership(self, merchant_id: str, membership_id: str) -> list[Credit]:
+        """The membership's available period credits: found on the (eventually consistent) index, then read
+        consistently, so a credit redeemed a moment ago never counts against a cap."""
+        wanted: list[tuple[str, str]] = []
+        cursor = None
+        while True:
+            items, cursor = self.table.query(
+                partition=("GSI1PK", keys.open_credits_pk(merchant_id, membership_id)),
+                index="GSI1",
+                limit=100,
+                cursor=cursor,
+            )
+            wanted.extend((i["PK"], i["SK"]) for i in items)
+            if not cursor:
+                break
+        found: list[Credit] = []
+        for start in range(0, len(wanted), 100):
+            found.extend(_to_credit(i) for i in self.table.batch_get(wanted[start : start + 100], consistent=True))
+        return sorted((c for c in found if c.state is CreditState.AVAILABLE), key=lambda c: (c.period or 0, c.id))
+
+    def move(self, c: Credit, survivor_id: str) -> None:
+        """A merge: the credit now belongs to the survivor (nothing if it moved already)."""
+        with suppress(ConditionFailed):
+            self.table.update(
+                keys.credit_pk(c.merchant_id, c.id),
+                keys.CREDIT_SK,
+                "SET customer_id = :to, GSI2PK = :pk",
+                condition="customer_id = :from",
+                vals={
+                    ":to": survivor_id,
+                    ":from": c.customer_id,
+                    ":pk": keys.customer_credits_pk(c.merchant_id, survivor_id),
+                },
+            )

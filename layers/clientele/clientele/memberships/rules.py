@@ -15,6 +15,9 @@ from dateutil.relativedelta import relativedelta
 
 from clientele.memberships.model import (
     BillingPeriod,
+    Credit,
+    CreditPlan,
+    CreditState,
     FixedLength,
     LengthUnit,
     Membership,
@@ -22,6 +25,7 @@ from clientele.memberships.model import (
     MembershipSettings,
     Reason,
     Status,
+    UnusedCredits,
 )
 
 # Statuses in which a membership still runs: it bills, it can end, it shows in the date quick views.
@@ -190,6 +194,7 @@ def quick_view_range(today: date) -> tuple[date, date]:
 
 class Event:
     START = "start"  # an upcoming membership begins
+    CREDIT = "credit"  # issue the credits of the period that starts that day (expire or cap the older ones)
     CHARGE = "charge"  # raise the charge of the period that starts that day
     PRENOTIFY = "prenotify"  # tell the member before a direct debit is collected
     REMIND = "remind"  # remind the member before a payment at the desk is due
@@ -222,6 +227,9 @@ def agenda(m: Membership, settings: MembershipSettings, earliest: date) -> set[t
         and m.reason is not Reason.PAYMENT_OUTSTANDING
     ):
         planned.add((m.open_charges[0] + timedelta(days=settings.grace_days + 1), Event.GRACE))
+    credit = next_credit_date(m)
+    if credit is not None:
+        planned.add((credit, Event.CREDIT))
     if m.end_date is not None:
         planned.add((m.end_date - timedelta(days=settings.ending_notice_days), Event.ENDING))
         planned.add((m.end_date + timedelta(days=1), Event.END))
@@ -242,11 +250,14 @@ class RaisedCharge:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What one day's events do to a membership: its new state, the charges raised, the notices to send."""
+    """What one day's events do to a membership: its new state, the charges raised, the notices to send, the
+    period whose credits are issued (if any) and whether it ended that day."""
 
     membership: Membership
     charges: tuple[RaisedCharge, ...] = ()
     notices: tuple[str, ...] = ()
+    credits: RaisedCharge | None = None
+    ended: bool = False
 
 
 def apply_events(m: Membership, events: set[str], day: date, settings: MembershipSettings) -> Outcome:
@@ -265,9 +276,82 @@ def apply_events(m: Membership, events: set[str], day: date, settings: Membershi
     overdue = bool(m.open_charges) and m.open_charges[0] + timedelta(days=settings.grace_days) < day
     if Event.GRACE in events and overdue and m.payment_method is MembershipPaymentMethod.MANUAL:
         m = m.model_copy(update={"reason": Reason.PAYMENT_OUTSTANDING})
+    was_live = m.status in LIVE
     m = settle(finished(m, day) if Event.END in events else m, day)
+    credited = None
     if m.status in LIVE:
         for notice in (Event.PRENOTIFY, Event.REMIND, Event.ENDING):
             if notice in events:
                 notices.append(notice)
-    return Outcome(m, tuple(charges), tuple(notices))
+        if Event.CREDIT in events:
+            m, credited = issue_credits(m, day)
+    return Outcome(m, tuple(charges), tuple(notices), credited, ended=was_live and m.status not in LIVE)
+
+
+# Credits --------------------------------------------------------------------------------------------------
+
+MAX_CREDITS_PER_PERIOD = 40  # issued in the transaction that saves the membership (100 operations at most)
+
+
+def next_credit_date(m: Membership) -> date | None:
+    """When the next period's credits are issued: the start of the first period not credited yet, while the
+    membership runs and that period starts before its end."""
+    if m.status not in LIVE or m.credits is None or not m.credits.per_period:
+        return None
+    day = period_start(m.start_date, m.billing_period, m.credited_periods)
+    if m.end_date is not None and day > m.end_date:
+        return None
+    return day
+
+
+def issue_credits(m: Membership, day: date) -> tuple[Membership, RaisedCharge | None]:
+    """The period whose credits are issued on ``day``: the one ``day`` falls in, once. Periods that are already
+    over (a membership enrolled with a past start, a run more than a period late) get none: credits are for
+    the period they are used in. Returns the membership with ``credited_periods`` moved past it."""
+    due = next_credit_date(m)
+    if due is None or due > day:
+        return m, None
+    n = period_index(m.start_date, m.billing_period, day)
+    if n < m.credited_periods:  # pragma: no cover - next_credit_date is on or before day
+        return m, None
+    start = period_start(m.start_date, m.billing_period, n)
+    if m.end_date is not None and start > m.end_date:
+        return m.model_copy(update={"credited_periods": n + 1}), None
+    end = period_end(m.start_date, m.billing_period, n)
+    return m.model_copy(update={"credited_periods": n + 1}), RaisedCharge(n, start, end)
+
+
+def credit_expiry(plan: CreditPlan, period_last_day: date, end_date: date | None) -> date | None:
+    """The last day a period's credit can be redeemed: with ``expire``, the period's last day (or the
+    membership's, when it ends sooner); carried over, none."""
+    if plan.unused is UnusedCredits.CARRY_OVER:
+        return None
+    return min(period_last_day, end_date) if end_date is not None else period_last_day
+
+
+def period_credit_id(membership_id: str, period: int, kind: int, n: int) -> str:
+    """A period credit's id, the same for the same membership, period, kind and number: issued twice, the
+    second put fails its ``attribute_not_exists`` condition (never two credits for one)."""
+    import hashlib
+
+    digest = hashlib.sha256(f"{membership_id}|{period}|{kind}|{n}".encode()).hexdigest()
+    return f"crd_{digest[:25]}"
+
+
+def to_expire(
+    open_credits: list[Credit], plan: CreditPlan | None, day: date, *, current_period: int | None
+) -> list[Credit]:
+    """The available period credits that expire on ``day``: past their last day (``expire``), or, carried over,
+    those of each kind beyond the cap (the oldest go first; the current period's own are never counted)."""
+    gone = [c for c in open_credits if c.status_on(day) is CreditState.EXPIRED]
+    if plan is None or plan.unused is not UnusedCredits.CARRY_OVER or plan.carry_over_cap is None:
+        return gone
+    carried: dict[str, list[Credit]] = {}
+    for c in open_credits:
+        if c in gone or not c.carries_over or (current_period is not None and c.period == current_period):
+            continue
+        carried.setdefault(c.name, []).append(c)
+    for kind in carried.values():
+        kind.sort(key=lambda c: (c.period or 0, c.id), reverse=True)  # newest first
+        gone.extend(kind[plan.carry_over_cap :])
+    return gone

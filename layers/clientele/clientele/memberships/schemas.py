@@ -8,13 +8,17 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, StrictInt, StringConstraints
 
-from clientele.http.schemas import Currency, Id, Input, Name, Output
+from clientele.http.schemas import Currency, Id, Input, IsoDay, Name, Output
 from clientele.kernel.money import Money
 from clientele.memberships import rules
 from clientele.memberships.model import (
     BillingPeriod,
     Charge,
     ChargeState,
+    CreditAllowance,
+    CreditPlan,
+    CreditSource,
+    CreditState,
     Debit,
     DirectDebitBatch,
     FixedLength,
@@ -28,6 +32,7 @@ from clientele.memberships.model import (
     MembershipType,
     Reason,
     Status,
+    UnusedCredits,
 )
 
 Amount = Annotated[StrictInt, Field(ge=0, le=10**9, description="Minor units (cents), an integer.")]
@@ -42,6 +47,7 @@ class MembershipMoneyIO(Input):
 
 
 if TYPE_CHECKING:
+    from clientele.memberships.credits import CreditView
     from clientele.memberships.service import Detail, Enrolment, Summary
 
 Number = Annotated[
@@ -59,6 +65,32 @@ class FixedLengthIO(Input):
         return FixedLength(count=self.count, unit=self.unit)
 
 
+class CreditAllowanceIO(Input):
+    name: Name = Field(description='The kind of credit, in the merchant\'s words ("Class", "Sauna").')
+    count: Annotated[StrictInt, Field(ge=1, le=rules.MAX_CREDITS_PER_PERIOD, description="Credits per period.")]
+
+
+class CreditPlanIO(Input):
+    per_period: Annotated[list[CreditAllowanceIO], Field(min_length=1, max_length=10)] = Field(
+        description="The credits each billing period includes, per kind (at most 40 in all, names unique)."
+    )
+    unused: UnusedCredits = Field(
+        default=UnusedCredits.EXPIRE,
+        description="`expire`: unused credits expire with the period's last day. `carry_over`: they stay, at most "
+        "`carry_over_cap` of each kind carried into the next period (the oldest expire first).",
+    )
+    carry_over_cap: Annotated[StrictInt, Field(ge=0, le=1000)] | None = Field(
+        default=None, description="With `carry_over`: the most unused credits of one kind carried over; none: no cap."
+    )
+
+    def to_domain(self) -> CreditPlan:
+        return CreditPlan(
+            per_period=[CreditAllowance(name=a.name, count=a.count) for a in self.per_period],
+            unused=self.unused,
+            carry_over_cap=self.carry_over_cap,
+        )
+
+
 class MembershipTypeIn(Input):
     name: Name
     rate: MembershipMoneyIO = Field(description="Per billing period, in a currency one of the merchant's sites takes.")
@@ -66,20 +98,28 @@ class MembershipTypeIn(Input):
     fixed_length: FixedLengthIO | None = Field(
         default=None, description="A membership of this type ends after this long (e.g. 12 months); none: open-ended."
     )
+    credits: CreditPlanIO | None = Field(
+        default=None, description='Credits included per billing period ("4 classes a month"), issued with its charge.'
+    )
 
 
 class MembershipTypePatch(Input):
     name: Name | None = None
     rate: MembershipMoneyIO | None = None
     archived: bool | None = Field(default=None, description="An archived type takes no new enrolments.")
+    credits: CreditPlanIO | None = Field(
+        default=None,
+        description="For new enrolments (like the rate): a membership keeps the plan it was enrolled with. "
+        "`null` takes the credits off the type.",
+    )
 
     def changes(self) -> dict[str, Any]:
         found: dict[str, Any] = {}
         for name in self.model_fields_set:
             value = getattr(self, name)
-            if value is None:
+            if value is None and name != "credits":
                 continue
-            found[name] = value.to_domain() if isinstance(value, MembershipMoneyIO) else value
+            found[name] = value.to_domain() if isinstance(value, (MembershipMoneyIO, CreditPlanIO)) else value
         return found
 
 
@@ -89,6 +129,7 @@ class MembershipTypeOut(Output):
     rate: Money
     billing_period: BillingPeriod
     fixed_length: FixedLength | None = None
+    credits: CreditPlan | None = None
     archived: bool
     created_at: str
     updated_at: str
@@ -213,6 +254,7 @@ class MembershipOut(Output):
     next_billing_date: date | None = None
     cancelled_at: str | None = None
     cancellation_reason: str | None = None
+    credits: CreditPlan | None = Field(default=None, description="The credits each period includes (its type's plan).")
     created_at: str
     updated_at: str
     version: int
@@ -240,6 +282,7 @@ class MembershipOut(Output):
             next_billing_date=rules.next_billing_date(m),
             cancelled_at=m.cancellation.at if m.cancellation else None,
             cancellation_reason=m.cancellation.reason if m.cancellation else None,
+            credits=m.credits,
             created_at=m.created_at,
             updated_at=m.updated_at,
             version=m.version,
@@ -401,3 +444,70 @@ class MembershipExportOut(Output):
     count: int
     created_at: str
     download_url: str | None = Field(default=None, description="A presigned link to the file, valid 5 minutes.")
+
+
+# Credits ---------------------------------------------------------------------------------------------------
+class CreditIn(Input):
+    name: Name = Field(description='The kind of credit ("Class").')
+    reason: Reasontext = Field(description="Why it is issued (kept with the credit; erased with the customer).")
+    expires_on: IsoDay | None = Field(default=None, description="The last day it can be redeemed; none: no expiry.")
+    membership_id: Id | None = Field(default=None, description="One of the customer's memberships it belongs to.")
+    site_id: Id | None = Field(default=None, description="Default: the membership's site, else the key's first site.")
+
+
+class RevokeIn(Input):
+    reason: Reasontext
+
+
+class RedeemIn(Input):
+    pass
+
+
+class CreditOut(Output):
+    id: str
+    customer_id: str
+    site_id: str
+    membership_id: str | None = None
+    name: str
+    source: CreditSource = Field(description="`membership` (issued with a period's charge) or `manual`.")
+    status: CreditState = Field(description="`available`, `used`, `revoked` or `expired` (today at its site).")
+    period_start: date | None = None
+    period_end: date | None = None
+    expires_on: date | None = Field(default=None, description="The last day it can be redeemed.")
+    issued_at: str
+    reason: str | None = None
+    used_at: str | None = None
+    revoked_at: str | None = None
+    revoked_reason: str | None = None
+    expired_at: str | None = None
+
+    @classmethod
+    def of(cls, view: CreditView) -> CreditOut:
+        c = view.credit
+        return cls(
+            **c.model_dump(
+                include={
+                    "id",
+                    "customer_id",
+                    "site_id",
+                    "membership_id",
+                    "name",
+                    "source",
+                    "period_start",
+                    "period_end",
+                    "expires_on",
+                    "issued_at",
+                    "reason",
+                    "used_at",
+                    "revoked_at",
+                    "revoked_reason",
+                    "expired_at",
+                }
+            ),
+            status=view.status,
+        )
+
+
+class CreditList(Output):
+    items: list[CreditOut]
+    cursor: str | None = None

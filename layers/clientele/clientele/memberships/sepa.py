@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from clientele.kernel.errors import ValidationFailed
 
-MANDATE_TEXT_VERSION = "2026-01"
+MANDATE_TEXT_VERSION = "2026-12"  # the notice of each debit, and of one due sooner after signing
 _CREDITOR_ID = re.compile(r"^([A-Z]{2})([0-9]{2})([A-Z0-9]{3})([A-Z0-9]{1,28})$")
 _REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from clientele.account.model import Site
@@ -23,6 +23,7 @@ from clientele.memberships.model import (
     Cancellation,
     Charge,
     ChargeState,
+    CreditPlan,
     FixedLength,
     MandateStatus,
     Membership,
@@ -31,9 +32,13 @@ from clientele.memberships.model import (
     MembershipType,
     Reason,
     Status,
+    UnusedCredits,
 )
 from clientele.memberships.repository import ALL, MembershipRepository, Stored
 from clientele.storage.table import Transaction
+
+if TYPE_CHECKING:
+    from clientele.memberships.credits import CreditService
 
 RECENT_CHARGES = 10
 _MANDATE_REASONS = (Reason.NO_MANDATE, Reason.MANDATE_REVOKED)
@@ -95,11 +100,13 @@ class MembershipService:
         merchants: MerchantRepository,
         customers: CustomerRepository,
         listener: MembershipFlagListener | None = None,
+        credits: CreditService | None = None,
     ) -> None:
         self.memberships = memberships
         self.merchants = merchants
         self.customers = customers
         self.listener = listener
+        self.credits = credits
 
     # Types ----------------------------------------------------------------------------------------
     def create_type(
@@ -110,12 +117,15 @@ class MembershipService:
         rate: Money,
         billing_period: BillingPeriod,
         fixed_length: FixedLength | None,
+        credits: CreditPlan | None = None,
     ) -> MembershipType:
         currencies = {s.currency for s in self._sites(principal)}
         if rate.currency not in currencies:
             raise ValidationFailed(
                 f"No site of this merchant takes {rate.currency}.", field="rate.currency", code="CURRENCY_MISMATCH"
             )
+        if credits is not None:
+            _check_plan(credits)
         now = clock.now_iso()
         created = MembershipType(
             id=new_id("mtype"),
@@ -123,6 +133,7 @@ class MembershipService:
             rate=rate,
             billing_period=billing_period,
             fixed_length=fixed_length,
+            credits=credits,
             created_at=now,
             updated_at=now,
         )
@@ -137,6 +148,8 @@ class MembershipService:
         current = self.memberships.get_type(principal.merchant_id, type_id)
         if "rate" in changes:
             self.create_type_rate_check(principal, changes["rate"])
+        if changes.get("credits") is not None:
+            _check_plan(changes["credits"])
         updated = current.model_copy(update={**changes, "updated_at": clock.now_iso()})
         self.memberships.put_type(principal.merchant_id, updated, must_exist=True)
         return updated
@@ -209,6 +222,7 @@ class MembershipService:
         rate = draft.rate or kind.rate
         if rate.currency != site.currency:
             raise ValidationFailed(f"This site takes {site.currency}.", field="rate.currency", code="CURRENCY_MISMATCH")
+        _require_euro_for_debits(draft.payment_method, rate, field="payment_method")
         start = draft.start_date or today
         end = draft.end_date
         if end is None and kind.fixed_length is not None:
@@ -234,6 +248,7 @@ class MembershipService:
                 start_date=start,
                 end_date=end,
                 status=Status.ACTIVE,
+                credits=kind.credits,
                 created_at=now,
                 updated_at=now,
             )
@@ -396,11 +411,13 @@ class MembershipService:
             kind = self.memberships.get_type(principal.merchant_id, changes["type_id"])
             update["type_id"] = kind.id
             update["billing_period"] = kind.billing_period
+            update["credits"] = kind.credits  # from the next period on
         if "rate" in changes:
             if changes["rate"].currency != site.currency:
                 raise ValidationFailed(
                     f"This site takes {site.currency}.", field="rate.currency", code="CURRENCY_MISMATCH"
                 )
+            _require_euro_for_debits(m.payment_method, changes["rate"], field="rate.currency")
             update["rate"] = changes["rate"]
         for name in ("start_date", "end_date"):
             if name in changes:
@@ -408,7 +425,10 @@ class MembershipService:
         new = m.model_copy(update=update)
         if new.end_date is not None and new.end_date < new.start_date:
             raise ValidationFailed("The end date is before the start date.", field="end_date", code="END_BEFORE_START")
-        return self._save(stored, new, site)
+        saved = self._save(stored, new, site)
+        if saved.end_date != m.end_date:
+            self._credits_follow_end(saved, site)
+        return saved
 
     def record_payment(
         self, principal: Principal, membership_id: str, payment_type: str, amount: Money | None
@@ -480,7 +500,14 @@ class MembershipService:
         update: dict[str, Any] = {"cancellation": cancellation, "end_date": last}
         if not ends_later:
             update["status"] = Status.CANCELLED
-        return self._save(stored, m.model_copy(update=update), site)
+        saved = self._save(stored, m.model_copy(update=update), site)
+        self._credits_follow_end(saved, site)
+        return saved
+
+    def _credits_follow_end(self, m: Membership, site: Site) -> None:
+        """The membership's remaining credits follow its new last day (and, once it has ended, the cap)."""
+        if self.credits is not None:
+            self.credits.follow_end(m, self.today(site))
 
     # Ports for other contexts -------------------------------------------------------------------------
     def has_active_membership(self, merchant_id: str, customer_id: str) -> bool:
@@ -501,6 +528,8 @@ class MembershipService:
             self.memberships.save(stored, new, stored.agenda)
             moved += 1
             self._tell(new, None)
+        if self.credits is not None:
+            self.credits.move_to(merchant_id, source_customer_id, survivor_customer_id)
         if moved:
             self.notify_holding(merchant_id, source_customer_id)
         return moved
@@ -553,6 +582,8 @@ class MembershipService:
                 )
             self._save(stored, m.model_copy(update=update), site, updates=dropped, extra=unqueue)
             ended += 1
+        if self.credits is not None:
+            self.credits.erase_member(merchant_id, customer_id)
         return ended
 
     def _tell(self, new: Membership, old: Membership | None) -> None:
@@ -591,6 +622,35 @@ def _matches(m: Membership, f: MembershipFilters, created: tuple[str | None, str
         and _within(m.end_date, f.ends_from, f.ends_to)
         and _within(rules.next_billing_date(m), f.next_billing_from, f.next_billing_to)
     )
+
+
+SEPA_CURRENCY = "EUR"
+
+
+def _require_euro_for_debits(method: MembershipPaymentMethod, rate: Money, *, field: str) -> None:
+    """SEPA direct debits are in euros only: a direct debit in another currency is refused, never half-built."""
+    if method is MembershipPaymentMethod.DIRECT_DEBIT and rate.currency != SEPA_CURRENCY:
+        raise ValidationFailed(
+            f"SEPA direct debits are in euros only; this rate is in {rate.currency}. Take payments at the desk.",
+            field=field,
+            code="DIRECT_DEBIT_EUR_ONLY",
+        )
+
+
+def _check_plan(plan: CreditPlan) -> None:
+    if sum(a.count for a in plan.per_period) > rules.MAX_CREDITS_PER_PERIOD:
+        raise ValidationFailed(
+            f"At most {rules.MAX_CREDITS_PER_PERIOD} credits per period in all.",
+            field="credits.per_period",
+            code="TOO_MANY_CREDITS",
+        )
+    names = [a.name.casefold() for a in plan.per_period]
+    if len(set(names)) != len(names):
+        raise ValidationFailed("Each kind of credit once.", field="credits.per_period", code="DUPLICATE_CREDIT_NAME")
+    if plan.carry_over_cap is not None and plan.unused is not UnusedCredits.CARRY_OVER:
+        raise ValidationFailed(
+            "A cap applies to credits that carry over.", field="credits.carry_over_cap", code="CAP_WITHOUT_CARRY_OVER"
+        )
 
 
 def _require_live(m: Membership) -> None:

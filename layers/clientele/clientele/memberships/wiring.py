@@ -15,11 +15,12 @@ from clientele.storage.table import data_table
 
 if TYPE_CHECKING:
     from clientele.memberships.collection import DirectDebitService
+    from clientele.memberships.credits import CreditService
     from clientele.memberships.dues import DuesRun
     from clientele.memberships.exports import MembershipExports
     from clientele.memberships.mandates import MandateService
     from clientele.memberships.notices import MemberNotices
-    from clientele.memberships.repository import MembershipRepository
+    from clientele.memberships.repository import CreditRepository, MembershipRepository
     from clientele.memberships.service import MembershipService
 
 
@@ -34,7 +35,23 @@ def memberships() -> MembershipRepository:
 def membership_service() -> MembershipService:
     from clientele.memberships.service import MembershipService
 
-    return MembershipService(memberships(), account.merchants(), customers.customers(), listener=DirectoryFlag())
+    return MembershipService(
+        memberships(), account.merchants(), customers.customers(), listener=DirectoryFlag(), credits=credit_service()
+    )
+
+
+@provider
+def credit_repository() -> CreditRepository:
+    from clientele.memberships.repository import CreditRepository
+
+    return CreditRepository(data_table())
+
+
+@provider
+def credit_service() -> CreditService:
+    from clientele.memberships.credits import CreditService
+
+    return CreditService(credit_repository(), memberships(), account.merchants(), customers.customers())
 
 
 class DirectoryFlag:
@@ -57,6 +74,7 @@ def dues_run() -> DuesRun:
         notices=member_notices(),
         batches=direct_debit_service(),
         on_holding_changed=lambda merchant, customer: membership_service().notify_holding(merchant, customer),
+        credits=credit_service(),
     )
 
 
@@ -112,5 +130,5 @@ def membership_exports() -> MembershipExports:
 
 @merge_participant
 def memberships_merge() -> Participant:
-    """A merge of two customers moves every membership of the source to the survivor."""
+    """A merge of two customers moves every membership and every credit of the source to the survivor."""
     return Participant("memberships", lambda m, source, survivor: membership_service().move_to(m, source, survivor))

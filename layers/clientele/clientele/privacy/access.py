@@ -17,7 +17,7 @@ from clientele.customers.model import Customer
 from clientele.customers.repository import CustomerRepository
 from clientele.intake.repository import IntakeRepository
 from clientele.loyalty.repository import LoyaltyRepository
-from clientele.memberships.repository import MembershipRepository
+from clientele.memberships.repository import CreditRepository, MembershipRepository
 from clientele.rendering.languages import N_
 from clientele.sales.repository import SaleRepository
 
@@ -140,11 +140,36 @@ def loyalty(accounts: LoyaltyRepository) -> Callable[[str, Customer], Section | 
     return contribute
 
 
-def memberships(repository: MembershipRepository) -> Callable[[str, Customer], Section | None]:
-    """Each membership with its recent charges and, for a direct debit, the mandate (its IBAN masked)."""
+CREDIT_FIELDS = {
+    "name",
+    "source",
+    "state",
+    "period_start",
+    "period_end",
+    "expires_on",
+    "issued_at",
+    "reason",
+    "used_at",
+    "revoked_at",
+    "revoked_reason",
+    "expired_at",
+}
+
+
+def memberships(
+    repository: MembershipRepository, credits: CreditRepository | None = None
+) -> Callable[[str, Customer], Section | None]:
+    """Each membership with its recent charges, its credits and, for a direct debit, the mandate (its IBAN
+    masked); credits issued by hand outside any membership in one more entry."""
 
     def contribute(merchant_id: str, customer: Customer) -> Section | None:
         found: list[dict[str, Any]] = []
+        held = credits.all_for_customer(merchant_id, customer.id) if credits is not None else []
+        by_membership: dict[str | None, list[dict[str, Any]]] = {}
+        for c in held:
+            by_membership.setdefault(c.membership_id, []).append(
+                c.model_dump(mode="json", include=CREDIT_FIELDS, exclude_none=True)
+            )
         for stored in repository.all_for_customer(merchant_id, customer.id):
             m = stored.membership
             item = m.model_dump(
@@ -160,7 +185,11 @@ def memberships(repository: MembershipRepository) -> Callable[[str, Customer], S
                     item["mandate"] = mandate.model_dump(
                         mode="json", include={"reference", "creditor_name", "holder_name", "iban_masked", "signed_at"}
                     )
+            item["credits"] = by_membership.pop(m.id, [])
             found.append(item)
+        loose = [c for group in by_membership.values() for c in group]  # by hand, or of a membership now gone
+        if loose:
+            found.append({"credits": loose})
         return Section("memberships", N_("Your memberships"), found) if found else None
 
     return contribute

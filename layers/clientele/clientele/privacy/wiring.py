@@ -63,7 +63,7 @@ def data_access() -> DataAccess:
         access.preferences,
         access.receipts(sales.sales()),
         access.loyalty(loyalty_wiring.loyalty()),
-        access.memberships(memberships_wiring.memberships()),
+        access.memberships(memberships_wiring.memberships(), memberships_wiring.credit_repository()),
         access.intake_forms(intake_wiring.intake()),
     ]
     return access.DataAccess(customers.customers(), contributors)
