@@ -68,12 +68,19 @@ class ExportFilters(Input):
     label: str | None = Field(default=None, max_length=1400, description="One id or several, comma-separated.")
     marketing_preference: str | None = Field(default=None, max_length=1400, description="Opted in (ids).")
     site_id: str | None = Field(default=None, max_length=1400)
+    group_id: str | None = Field(default=None, max_length=1400)
+    has_membership: str | None = Field(default=None, max_length=5, description="`true` or `false`.")
+    attributes: dict[str, str] | None = Field(
+        default=None, max_length=20, description="Custom attribute filters, `{key: value}` (`attribute.{key}=value`)."
+    )
     source: Source | None = None
     sort: str | None = Field(default=None, max_length=20)
     order: str | None = Field(default=None, max_length=4)
 
     def to_dict(self) -> dict[str, str]:
-        return {k: str(v) for k, v in self.model_dump(mode="json", exclude_none=True).items()}
+        given = self.model_dump(mode="json", exclude_none=True)
+        attributes = given.pop("attributes", None) or {}
+        return {k: str(v) for k, v in given.items()} | {f"attribute.{k}": str(v) for k, v in attributes.items()}
 
 
 class ExportIn(Input):

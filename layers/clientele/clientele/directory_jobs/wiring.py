@@ -14,7 +14,7 @@ from clientele.erasure.service import TombstoneCounts, tombstone_counts
 # memberships (moved) and groups (re-decided from the sales, which the merge moves before any participant).
 from clientele.groups import wiring as _groups  # noqa: F401
 from clientele.loyalty import wiring as _loyalty  # noqa: F401
-from clientele.memberships import wiring as _memberships  # noqa: F401
+from clientele.memberships import wiring as _memberships
 from clientele.platform.config import Settings, settings
 from clientele.platform.providers import provider
 from clientele.platform.secrets import app_secret
@@ -83,7 +83,14 @@ def exports() -> ExportRepository:
 def export_service() -> ExportService:
     from clientele.directory_jobs.exports import ExportService
 
-    return ExportService(exports(), customers.customers(), account.merchants(), job_files, jobs_queue)
+    return ExportService(
+        exports(),
+        customers.customers(),
+        account.merchants(),
+        job_files,
+        jobs_queue,
+        memberships=lambda: _memberships.membership_service().member_lines,
+    )
 
 
 @tombstone_counts
