@@ -176,3 +176,19 @@ class TestExportCells:
         assert shown([old, new]) is new
         assert shown([old, soon, new]) is soon
         assert shown([old, soon, now, new]) is now
+
+
+class TestImportLimits:
+    def test_the_last_row_allowed_is_read_and_one_more_is_refused(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from clientele.directory_jobs import import_rules
+
+        assert import_rules.MAX_ROWS == 50_000  # the boundary itself is tested on a small file
+        monkeypatch.setattr(import_rules, "MAX_ROWS", 10)
+        lines = ["Email", *(f"a{n}@example.com" for n in range(10))]
+        _, numbered = import_rules.rows("\n".join(lines))
+        assert sum(1 for _ in numbered) == 10
+
+        _, numbered = import_rules.rows("\n".join([*lines, "one@more.com"]))
+        with pytest.raises(import_rules.FileRefused) as refused:
+            list(numbered)
+        assert refused.value.code == "TOO_MANY_ROWS"
