@@ -18,7 +18,7 @@ from clientele.customers import keys as customer_keys
 from clientele.customers.model import AuditEntry, Customer, Note
 from clientele.customers.repository import CustomerRepository, to_customer
 from clientele.directory_jobs import keys
-from clientele.directory_jobs.model import ExportJob, ImportJob, MergeOutcome
+from clientele.directory_jobs.model import AttributeRemoval, ExportJob, ImportJob, MergeOutcome
 from clientele.kernel.entity import Page
 from clientele.kernel.errors import Conflict, NotFound
 from clientele.sales import keys as sale_keys
@@ -412,3 +412,35 @@ class ImportRepository:
         if not item:
             raise NotFound("No such import.", field="id")
         return ImportJob.model_validate(fields_of(item))
+
+
+class AttributeRemovalRepository:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def save(self, job: AttributeRemoval, expires_epoch: int) -> None:
+        self.table.put(
+            {
+                "PK": keys.attribute_removals_pk(job.merchant_id),
+                "SK": keys.attribute_removal_sk(job.id),
+                "entity": "attribute_removal",
+                "expires_at": expires_epoch,
+                **job.model_dump(mode="json", exclude_none=True),
+            }
+        )
+
+    def get(self, merchant_id: str, removal_id: str) -> AttributeRemoval:
+        item = self.table.get(
+            keys.attribute_removals_pk(merchant_id), keys.attribute_removal_sk(removal_id), consistent=True
+        )
+        if not item:
+            raise NotFound("No such removal.", field="id")
+        return AttributeRemoval.model_validate(fields_of(item))
+
+    def unfinished(self, merchant_id: str, key: str) -> AttributeRemoval | None:
+        """The removal of ``key`` still under way, if any (the newest 50 removals are looked at)."""
+        items, _ = self.table.query(partition=("PK", keys.attribute_removals_pk(merchant_id)), limit=50, forward=False)
+        for item in items:
+            if item.get("key") == key and item.get("status") != "done":
+                return AttributeRemoval.model_validate(fields_of(item))
+        return None

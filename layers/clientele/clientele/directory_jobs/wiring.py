@@ -22,6 +22,7 @@ from clientele.sales import wiring as sales
 from clientele.storage.table import data_table
 
 if TYPE_CHECKING:
+    from clientele.directory_jobs.attributes import AttributeRemovals
     from clientele.directory_jobs.duplicates import DuplicateService
     from clientele.directory_jobs.exports import ExportService
     from clientele.directory_jobs.imports import ImportService
@@ -116,4 +117,19 @@ def import_service() -> ImportService:
         files=job_files,
         queue=jobs_queue,
         secret=app_secret,
+    )
+
+
+@provider
+def attribute_removals() -> AttributeRemovals:
+    """Removing a custom attribute from its holders, as a job of the jobs queue."""
+    from clientele.directory_jobs.attributes import AttributeRemovals
+    from clientele.directory_jobs.repository import AttributeRemovalRepository
+
+    return AttributeRemovals(
+        AttributeRemovalRepository(data_table()),
+        attributes=account.custom_attributes,
+        customers=customers.customer_service,
+        directory=customers.directory_service,
+        queue=jobs_queue,
     )
