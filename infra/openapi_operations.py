@@ -579,4 +579,9 @@ OPERATIONS: dict[str, Doc] = {
         "One credit: its kind, the membership and period it came with, its status (`available`, `used`, "
         "`revoked`, `expired`), its last day, and when and by which key it was used or revoked."
     ),
+    "GET /v1/custom-attribute-removals/{id}": Doc(
+        "The progress of removing a custom attribute from every customer who holds a value (`total`, "
+        "`processed`, `remaining`; `status` `queued`, `running` or `done`), started by "
+        "`DELETE /v1/custom-attributes/{key}`."
+    ),
 }

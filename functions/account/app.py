@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
@@ -267,38 +267,6 @@ def change_custom_attribute(key: PathId, body: models.CustomAttributePatch) -> m
 
     who = caller(app, SettingsPerm, terms=False)
     return models.CustomAttributeOut.of(custom_attributes().change(who, key, name=body.name, options=body.options))
-
-
-ATTRIBUTE_REMOVAL_BATCH = 200  # customers whose value one DELETE takes off (a bounded request)
-
-
-@app.delete(
-    "/v1/custom-attributes/<key>",
-    tags=["Account"],
-    summary="Remove a custom attribute and its values",
-    description="The definition stops being usable at once; its values are taken off the customers in batches of "
-    f"{ATTRIBUTE_REMOVAL_BATCH}. While customers remain, the answer is 202 with `remaining`: repeat the DELETE. "
-    "When none remain, the definition is gone: 204.",
-    responses={
-        **ERRORS,
-        **NOT_FOUND,
-        **no_content("Removed, with every value"),
-        **success(models.AttributeRemoval, 202, "Values remain: repeat"),
-    },
-)
-def delete_custom_attribute(key: PathId) -> Response[Any]:
-    from clientele.account.wiring import custom_attributes
-    from clientele.customers.wiring import customer_service, directory_service
-
-    who = caller(app, SettingsPerm, terms=False)
-    custom_attributes().start_removal(who, key)
-    holders = directory_service().attribute_holders(who, key)
-    customer_service().remove_attribute(who, key, holders[:ATTRIBUTE_REMOVAL_BATCH])
-    remaining = max(0, len(holders) - ATTRIBUTE_REMOVAL_BATCH)
-    if remaining:
-        return json_response(202, models.AttributeRemoval(key=key, remaining=remaining).model_dump(mode="json"))
-    custom_attributes().finish_removal(who, key)
-    return Response(status_code=204)
 
 
 lambda_handler = lambda_entry(app)

@@ -1,4 +1,5 @@
-"""Work on the whole customer list: merge two profiles, likely duplicates, exports and imports."""
+"""Work on the whole customer list: merge two profiles, likely duplicates, exports and imports, removing a
+custom attribute from every customer."""
 
 from __future__ import annotations
 
@@ -9,9 +10,15 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from clientele.account.wiring import terms_gate
 from clientele.directory_jobs import schemas as models
-from clientele.directory_jobs.wiring import duplicate_service, export_service, import_service, merge_service
+from clientele.directory_jobs.wiring import (
+    attribute_removals,
+    duplicate_service,
+    export_service,
+    import_service,
+    merge_service,
+)
 from clientele.http.app import caller, create_app, json_response, lambda_entry
-from clientele.http.errors import responses, success
+from clientele.http.errors import no_content, responses, success
 from clientele.http.idempotency import idempotent_post
 from clientele.kernel.permissions import Permission
 
@@ -76,7 +83,9 @@ def list_duplicates(limit: Limit = 50, cursor: Cursor = None) -> models.Duplicat
 EXPORT_DESCRIPTION = """Start an export of the customer list, as CSV or Excel (`format`): every customer, or those
 matching `filters` (the list's filters), with the columns id, first name, last name, email, phone,
 customer since, and the membership columns (number of memberships, active memberships, type, rate,
-status, member since; empty for customers who are not members). Or, with `marketing_preference`, the
+status, member since, currency, membership number, payment method, payments up to date, end, next
+billing: the membership held now, else the one still to start, else the latest; empty for customers who
+never had one). Or, with `marketing_preference`, the
 emails of the customers opted into it, with when and how they opted in and the wording they saw.
 
 The export runs in the background: read it with `GET /v1/customer-exports/{id}` until `status` is
@@ -191,6 +200,44 @@ def start_import(id: PathId, body: models.ImportStart) -> Response[models.Import
 def get_import(id: PathId) -> models.ImportOut:
     who = caller(app, Permission.CUSTOMERS_WRITE)
     return models.ImportOut.of(import_service().get(who, id))
+
+
+@app.delete(
+    "/v1/custom-attributes/<key>",
+    tags=["Account"],
+    summary="Remove a custom attribute and its values",
+    description="The definition stops being usable at once (no value can be set, no filter used). When no "
+    "customer holds a value, it is gone at once: 204. Otherwise its values are taken off the customers in the "
+    "background: 202 with the removal (`total`, `processed`), read with `GET /v1/custom-attribute-removals/{id}` "
+    "(the `Location`); when it is `done`, the definition is gone and the key free again. Asking again while it "
+    "runs answers the same removal.",
+    responses={
+        **ERRORS,
+        **no_content("Removed: no customer held a value"),
+        **success(models.AttributeRemovalOut, 202, "Accepted: the values are being removed"),
+    },
+)
+def delete_custom_attribute(key: PathId) -> Response[Any]:
+    who = caller(app, Permission.SETTINGS_MANAGE, terms=False)
+    job = attribute_removals().start(who, key)
+    if job is None:
+        return Response(status_code=204)
+    return json_response(
+        202,
+        models.AttributeRemovalOut.of(job).model_dump(mode="json"),
+        headers={"Location": f"/v1/custom-attribute-removals/{job.id}"},
+    )
+
+
+@app.get(
+    "/v1/custom-attribute-removals/<id>",
+    tags=["Account"],
+    summary="A custom attribute's removal: its progress",
+    responses={**success(models.AttributeRemovalOut), **ERRORS},
+)
+def get_attribute_removal(id: PathId) -> models.AttributeRemovalOut:
+    who = caller(app, Permission.SETTINGS_MANAGE, terms=False)
+    return models.AttributeRemovalOut.of(attribute_removals().get(who, id))
 
 
 lambda_handler = lambda_entry(app)

@@ -1,4 +1,5 @@
-"""The directory jobs' worker: one export or import per message from the jobs queue, in the background.
+"""The directory jobs' worker: one export, import or step of an attribute's removal per message from the jobs
+queue, in the background.
 
 Messages carry ids only. A job records its own state, so a message delivered twice finds its job finished
 and does nothing; one that fails on AWS is retried by the queue (three receives, then its dead-letter
@@ -15,7 +16,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from clientele.directory_jobs.wiring import export_service, import_service
+from clientele.directory_jobs.wiring import attribute_removals, export_service, import_service
 from clientele.platform.observability import logger, metrics, tracer
 
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -32,6 +33,13 @@ def run(record: SQSRecord) -> None:
         done = import_service().run(str(message["merchant_id"]), str(message["import_id"]))
         logger.info("import finished", extra={"import_id": done.id, "status": done.status, "rows": done.processed})
         metrics.add_metric(name="ImportRows", unit=MetricUnit.Count, value=done.processed)
+        return
+    if message.get("job") == "attribute_removal":
+        removal = attribute_removals().run(str(message["merchant_id"]), str(message["removal_id"]))
+        logger.info(
+            "attribute removal step",
+            extra={"removal_id": removal.id, "status": removal.status, "processed": removal.processed},
+        )
         return
     logger.warning("unknown job", extra={"job": str(message.get("job"))[:40]})
 

@@ -72,7 +72,8 @@ def import_ratios() -> None:
         print(f"   {function_id:<28} {seconds * 1000:7.0f} ms   ratio {ratio:4.2f}")
 
 
-def aws_calls() -> None:
+def aws_calls(modules: list[str] | None = None) -> None:
+    """``modules``: only these bench modules after the common figures (``python -m tests.bench calls bench_jobs``)."""
     sys.path.insert(0, str(ROOT))
     conftest = importlib.import_module("tests.conftest")
     from moto import mock_aws
@@ -139,6 +140,8 @@ def aws_calls() -> None:
             "bench_memberships",
             "bench_jobs",
         ):
+            if modules and extra not in modules:
+                continue
             try:
                 module = importlib.import_module(f"tests.bench.{extra}")
             except ModuleNotFoundError:
@@ -153,7 +156,7 @@ def main() -> None:
     if "imports" in only:
         import_ratios()
     if "calls" in only:
-        aws_calls()
+        aws_calls([name for name in only if name.startswith("bench_")])
 
 
 if __name__ == "__main__":

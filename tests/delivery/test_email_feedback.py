@@ -71,6 +71,22 @@ class TestBounce:
         assert customer.email.lower() not in stored and customer.email.split("@")[0].lower() not in stored
         assert customer.id not in stored and "bérénice" not in stored
 
+    def test_a_bounce_of_a_customer_merged_away_since_marks_the_moved_delivery(
+        self, stack: Any, merchant: dict[str, Any]
+    ) -> None:
+        from clientele.directory_jobs.wiring import merge_service
+
+        source, record = _sent_welcome(stack, merchant)
+        survivor = new_customer(merchant, email=False)
+        merge_service().merge(owner(merchant), survivor.id, source.id)
+
+        ses_events.publish(record.provider_message_id, "bounce")  # its tags name the source
+        stack.pollers.drain(timeout=DRAIN_SECONDS)
+
+        moved = deliveries().get(merchant["merchant_id"], survivor.id, record.id)
+        assert moved is not None and moved.status is DeliveryStatus.BOUNCED
+        assert _suppression_item(merchant["merchant_id"], source.email) is not None
+
     def test_the_next_email_to_that_address_is_never_sent(self, stack: Any, merchant: dict[str, Any]) -> None:
         customer, record = _sent_welcome(stack, merchant)
         ses_events.publish(record.provider_message_id, "bounce")

@@ -59,10 +59,11 @@ class TestCustomerExports:
         header, *body = rows(job)
         assert header == [
             "id", "first_name", "last_name", "email", "phone", "customer_since", "memberships",
-            "active_memberships", "membership_type", "rate", "status", "member_since",
+            "active_memberships", "membership_type", "rate", "status", "member_since", "currency",
+            "membership_number", "payment_method", "payments_up_to_date", "membership_ends", "next_billing",
         ]  # fmt: skip
         assert body == [[ana["id"], "Zoë", "Lefèvre", "zoe@example.com", "+31612345678", ana["created_at"][:10],
-                         "", "", "", "", "", ""]]  # fmt: skip
+                         *[""] * 12]]  # fmt: skip
 
     def test_filters_of_the_directory_apply(self, client: ApiClient, stack: Stack) -> None:
         vip = client.post("/v1/labels", {"name": "VIP"}).json()["id"]
@@ -71,6 +72,22 @@ class TestCustomerExports:
         job = export(client, stack, {"format": "csv", "filters": {"label": vip}})
         assert [r[0] for r in rows(job)[1:]] == [kept["id"]]
         assert job["filters"] == {"label": vip}
+
+    def test_group_membership_and_attribute_filters_of_the_directory_apply_too(
+        self, client: ApiClient, stack: Stack
+    ) -> None:
+        made = client.post("/v1/custom-attributes", {"key": "vip", "name": "VIP", "type": "boolean"})
+        assert made.status == 201, made.text
+        kept = create(client, given_name="Kept", attributes={"vip": True})
+        create(client, given_name="Other", attributes={"vip": False})
+        body = {"format": "csv", "filters": {"attributes": {"vip": "true"}, "has_membership": "false"}}
+        job = export(client, stack, body)
+        assert [r[0] for r in rows(job)[1:]] == [kept["id"]]
+        assert job["filters"] == {"attribute.vip": "true", "has_membership": "false"}
+        unknown = client.post("/v1/customer-exports", {"filters": {"attributes": {"shoe": "true"}}})
+        assert unknown.status == 400 and unknown.error_codes() == ["UNKNOWN_ATTRIBUTE"]
+        bad_flag = client.post("/v1/customer-exports", {"filters": {"has_membership": "maybe"}})
+        assert bad_flag.status == 400 and bad_flag.error_codes() == ["INVALID_PARAMETER"]
 
     def test_formula_payloads_are_stored_as_text_and_escaped_in_the_file(self, client: ApiClient, stack: Stack) -> None:
         evil = create(client, given_name='=HYPERLINK("http://evil")', family_name="@SUM(A1)")
@@ -165,3 +182,78 @@ class TestErasure:
             tombstones = ErasureRepository(data_table())
             assert tombstones.tombstone(merchant_id, inside["id"])["counts"] == {"live_exports": 2}
             assert tombstones.tombstone(merchant_id, outside["id"])["counts"] == {"live_exports": 0}
+
+
+class TestMembershipColumns:
+    """The spa and gym software's Excel export: each customer's membership type, status, rate, member since,
+    next billing date, read through the memberships' port."""
+
+    def test_members_rows_describe_their_current_membership_in_csv_and_xlsx(
+        self, client: ApiClient, stack: Stack
+    ) -> None:
+        from tests.memberships.conftest import days, enrol, make_type, today
+
+        gold = make_type(client, name="=Gold", rate={"amount": 4500, "currency": "EUR"})
+        yoga = make_type(client, name="Yoga", billing_period="weekly")
+        member = create(client, given_name="Member")
+        held = enrol(client, gold["id"], member["id"], start_date=today())
+        paid = client.post(f"/v1/memberships/{held['id']}/payments", {"payment_type": "cash"})
+        assert paid.status == 201, paid.text
+        lapsed = create(client, given_name="Lapsed")
+        ended = enrol(client, yoga["id"], lapsed["id"], start_date=today() - days(30))
+        assert client.post(f"/v1/memberships/{ended['id']}/cancel", {"reason": "moved"}).status == 200
+        upcoming = enrol(client, yoga["id"], lapsed["id"], start_date=today() + days(10), number="Y-77")
+        plain = create(client, given_name="Plain")
+        held = client.get(f"/v1/memberships/{held['id']}").json()
+
+        job = export(client, stack, {"format": "csv"})
+
+        header, *body = rows(job)
+        by_id = {r[0]: dict(zip(header, r, strict=True)) for r in body}
+        assert {k: by_id[member["id"]][k] for k in header[6:]} == {
+            "memberships": "1", "active_memberships": "1", "membership_type": "'=Gold", "rate": "45.00",
+            "status": "active", "member_since": today().isoformat(), "currency": "EUR",
+            "membership_number": held["number"], "payment_method": "manual", "payments_up_to_date": "yes",
+            "membership_ends": "", "next_billing": held["next_billing_date"] or "",
+        }  # fmt: skip
+        # Two memberships, none held: the one still to start is shown.
+        shown = by_id[lapsed["id"]]
+        assert (shown["memberships"], shown["active_memberships"]) == ("2", "0")
+        assert (shown["membership_type"], shown["status"], shown["membership_number"]) == ("Yoga", "upcoming", "Y-77")
+        assert shown["member_since"] == upcoming["start_date"] and shown["payments_up_to_date"] == ""
+        assert all(by_id[plain["id"]][k] == "" for k in header[6:])
+
+        workbook = export(client, stack, {"format": "xlsx", "filters": {"has_membership": "true"}})
+        assert workbook["row_count"] == 1
+        text = _xlsx_text(file_of(workbook))
+        assert member["id"] in text and "'=Gold" in text.replace("&apos;", "'") and "45.00" in text
+        assert lapsed["id"] not in text and plain["id"] not in text
+
+    def test_the_port_reads_few_customers_one_by_one_and_many_from_the_whole_list(
+        self, client: ApiClient, merchant: dict[str, Any]
+    ) -> None:
+        from clientele.memberships import service as memberships
+        from clientele.memberships.wiring import membership_service
+        from tests.memberships.conftest import enrol, make_type
+
+        kind = make_type(client)
+        members = [enrol(client, kind["id"])["customer_id"] for _ in range(3)]
+        other = create(client, given_name="Other")["id"]
+        wanted = [*members[:2], other]
+
+        one_by_one = membership_service().member_lines(merchant["merchant_id"], wanted)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(memberships, "_ONE_BY_ONE", 0)
+            whole_list = membership_service().member_lines(merchant["merchant_id"], wanted)
+
+        assert one_by_one == whole_list
+        assert sorted(one_by_one) == sorted(members[:2])
+        assert [line.type_name for line in one_by_one[members[0]]] == ["Monthly unlimited"]
+
+
+def _xlsx_text(data: bytes) -> str:
+    import zipfile
+
+    book = zipfile.ZipFile(io.BytesIO(data))
+    shared = book.read("xl/sharedStrings.xml").decode() if "xl/sharedStrings.xml" in book.namelist() else ""
+    return shared + book.read("xl/worksheets/sheet1.xml").decode()

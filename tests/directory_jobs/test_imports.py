@@ -184,3 +184,61 @@ def test_the_file_is_deleted_when_the_import_ends(client: ApiClient, stack: Stac
     bucket = stack.info.buckets["JobFilesBucket"]
     listed = boto3.client("s3").list_objects_v2(Bucket=bucket, Prefix=job["upload"]["fields"]["key"])
     assert listed.get("KeyCount", 0) == 0
+
+
+def post_form(client: ApiClient, content: bytes, **body: Any) -> tuple[dict[str, Any], Any]:
+    """Create an import and send the file with its presigned form, as a browser or ``curl -F`` does."""
+    import requests
+
+    created = client.post("/v1/customer-imports", body)
+    assert created.status == 201, created.text
+    job = created.json()
+    form = job["upload"]
+    sent = requests.post(form["url"], data=form["fields"], files={"file": ("customers.csv", content)}, timeout=60)
+    return job, sent
+
+
+class TestTheUploadForm:
+    def test_a_file_posted_with_the_form_is_dry_run_then_applied(self, client: ApiClient, stack: Stack) -> None:
+        job, sent = post_form(client, FRENCH)
+        assert sent.status_code in (200, 201, 204), sent.text
+
+        dry = run(client, stack, job["id"], dry_run=True)
+        assert (dry["created"], dry["rejected"], dry["total"]) == (2, 1, 3)
+        applied = run(client, stack, job["id"], dry_run=False)
+
+        assert applied["status"] == "done" and applied["processed"] == applied["total"] == 3
+        assert sorted(c["given_name"] for c in customers(client)) == ["Zoë", "Łukasz"]
+
+    def test_the_form_takes_one_file_of_1_byte_to_10_mb_at_this_imports_key_for_15_minutes(
+        self, client: ApiClient, merchant: dict[str, Any]
+    ) -> None:
+        import base64
+        import json
+        from datetime import UTC, datetime
+
+        job = client.post("/v1/customer-imports", {}).json()
+        fields = job["upload"]["fields"]
+        policy = json.loads(base64.b64decode(fields["policy"]))
+
+        assert ["content-length-range", 1, 10 * 1024 * 1024] in policy["conditions"]
+        assert {"key": fields["key"]} in policy["conditions"]
+        assert merchant["merchant_id"] in fields["key"] and job["id"] in fields["key"]
+        expires = datetime.fromisoformat(policy["expiration"].replace("Z", "+00:00"))
+        assert 14 * 60 <= (expires - datetime.now(UTC)).total_seconds() <= 15 * 60
+
+    def test_a_file_of_more_than_50000_rows_is_refused_whole(self, client: ApiClient, stack: Stack) -> None:
+        lines = ["First name,Email", *(f"Ana,a{n}@example.com" for n in range(50_001))]
+        job, sent = post_form(client, "\n".join(lines).encode())
+        assert sent.status_code in (200, 201, 204), sent.text
+
+        done = run(client, stack, job["id"], dry_run=False)
+
+        assert done["status"] == "failed" and done["failure_code"] == "TOO_MANY_ROWS"
+        assert "50000" in done["failure_reason"].replace(",", "")
+        assert done["processed"] == 0 and done["created"] == 0
+        assert customers(client) == []  # no partial import
+        bucket = stack.info.buckets["JobFilesBucket"]
+        import boto3
+
+        assert boto3.client("s3").list_objects_v2(Bucket=bucket, Prefix=job["upload"]["fields"]["key"])["KeyCount"] == 0

@@ -137,18 +137,109 @@ class TestSurvivorKeepsEverything:
         # The card now attaches its next sale to the survivor.
         assert record(client, sale_body(100, card=paid_with))["customer_id"] == survivor
 
-    def test_both_audit_trails_record_the_merge(self, client: ApiClient, stack: Stack) -> None:
+    def test_both_audit_trails_record_the_merge_in_the_survivors_partition(self, client: ApiClient) -> None:
         survivor, source = new_customer(client), new_customer(client)
         assert merge(client, survivor, source).status == 200
-        assert client.get(f"/v1/customers/{survivor}/audit").json()["items"][0]["action"] == "merged"
-        from clientele.customers.wiring import customers
 
-        trail = customers().list_audit(_merchant_of(client), source, limit=5, cursor=None)
-        assert trail.items[0].action == "merged_into"
+        trail = client.get(f"/v1/customers/{survivor}/audit").json()["items"]
+
+        entries = [(e["action"], e["merged_from"]) for e in trail]
+        assert entries[:2] == [("merged", None), ("merged_into", source)]
+        assert sorted(entries[2:], key=lambda e: e[1] or "") == [("created", None), ("created", source)]
+        assert all(e["customer_id"] == survivor for e in trail)
 
 
 def _merchant_of(client: ApiClient) -> str:
     return str(client.get("/v1/settings").json()["merchant_id"])
+
+
+def _partition(merchant_id: str, customer_id: str) -> list[dict[str, Any]]:
+    from clientele.directory_jobs.wiring import merge_service
+
+    return merge_service().merges.partition(merchant_id, customer_id)
+
+
+class TestNothingStaysUnderTheSourcesId:
+    """The source's audit entries and deliveries move to the survivor: only the plan (ids) stays behind."""
+
+    def test_only_the_plan_stays_and_erasing_the_survivor_reaches_what_moved(self, client: ApiClient) -> None:
+        from clientele.messaging.wiring import delivery_service
+
+        merchant_id = _merchant_of(client)
+        survivor = new_customer(client, email=f"s.{uuid.uuid4().hex[:8]}@example.net")
+        source = new_customer(client, email=f"o.{uuid.uuid4().hex[:8]}@example.net")
+        assert client.patch(f"/v1/customers/{source}", {"version": 1, "given_name": "Anna"}).status == 200
+        queued = delivery_service().enqueue("welcome", merchant_id, source, "email")
+        assert merge(client, survivor, source).status == 200
+
+        left = _partition(merchant_id, source)
+        assert [i["entity"] for i in left] == ["merge_plan"]
+        # The pointer holds ids, a state and the outcome without the values kept and dropped: no personal data.
+        assert set(left[0]) == {"PK", "SK", "entity", "survivor_id", "state", "outcome"}
+        assert "o." not in left[0]["outcome"] and "Anna" not in left[0]["outcome"]
+        moved = _partition(merchant_id, survivor)
+        deliveries = [i for i in moved if i["entity"] == "delivery"]
+        assert [(d["id"], d["customer_id"]) for d in deliveries] == [(queued.id, survivor)]
+        assert sorted(i["action"] for i in moved if i.get("merged_from") == source) == [
+            "created", "merged_into", "updated",
+        ]  # fmt: skip
+
+        assert client.delete(f"/v1/customers/{survivor}").status in (200, 202, 204)
+
+        assert {i["entity"] for i in _partition(merchant_id, survivor)} == {"tombstone"}
+        assert [i["entity"] for i in _partition(merchant_id, source)] == ["merge_plan"]
+
+    def test_a_message_queued_under_the_source_is_sent_once_to_the_survivor(
+        self, client: ApiClient, stack: Stack
+    ) -> None:
+        from clientele.messaging.delivery import DeliveryMessage, Outcome
+        from clientele.messaging.model import DeliveryStatus
+        from clientele.messaging.wiring import deliveries, delivery_service
+
+        merchant_id = _merchant_of(client)
+        address = f"s.{uuid.uuid4().hex[:8]}@example.net"
+        survivor = new_customer(client, email=address)
+        source = new_customer(client, given_name="Zoë")
+        queued = delivery_service().enqueue("welcome", merchant_id, source, "email")
+        assert merge(client, survivor, source).status == 200
+        message = DeliveryMessage(queued.id, merchant_id, source)  # as it waits in the queue, the source's id
+
+        assert delivery_service().deliver(message) is Outcome.SENT
+        assert delivery_service().deliver(message) is Outcome.ALREADY_SENT
+
+        record = deliveries().get(merchant_id, source, queued.id)  # found where the merge moved it
+        assert record is not None and record.status is DeliveryStatus.SENT and record.customer_id == survivor
+        assert len([m for m in stack.outbox() if m["to"].lower() == address]) == 1
+        stack.drain()  # the queue's copy of the message finds it sent
+
+    def test_a_delivery_changed_while_it_moves_makes_the_merge_retry(self, client: ApiClient) -> None:
+        from clientele.directory_jobs.repository import MergeRepository
+        from clientele.messaging.wiring import delivery_service
+
+        merchant_id = _merchant_of(client)
+        survivor, source = new_customer(client), new_customer(client, email=f"o.{uuid.uuid4().hex[:8]}@example.net")
+        queued = delivery_service().enqueue("welcome", merchant_id, source, "email")
+        original = MergeRepository.partition
+
+        def then_sent(self: Any, mid: str, customer_id: str) -> list[dict[str, Any]]:
+            items = original(self, mid, customer_id)
+            if customer_id == source:  # a consumer takes the message right after the merge read the partition
+                from clientele.messaging.wiring import deliveries
+
+                deliveries().claim(
+                    merchant_id, source, queued.id, claim_id="c1", now="2026-01-01T00:00:00Z", now_epoch=1,
+                    lease_seconds=60,
+                )  # fmt: skip
+            return items
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(MergeRepository, "partition", then_sent)
+            response = merge(client, survivor, source)
+        assert response.status == 409 and response.error_codes() == ["MERGE_RETRY"]
+
+        assert merge(client, survivor, source).status == 200
+        [moved] = [i for i in _partition(merchant_id, survivor) if i["entity"] == "delivery"]
+        assert (moved["status"], moved["claim"]) == ("sending", "c1")  # as the consumer left it
 
 
 class TestIdempotentAndSafe:

@@ -158,10 +158,21 @@ class TestFilters:
         assert response.error_codes() == [code] and response.json()["errors"][0]["field"] == next(iter(params))
 
 
-def test_removing_a_definition_removes_its_values(client: ApiClient, attributes: None) -> None:
+def test_removing_a_definition_removes_its_values(client: ApiClient, stack: Stack, attributes: None) -> None:
     ana = client.post("/v1/customers", {"given_name": "Ana", "attributes": {"tier": "gold", "vip": True}}).json()
     bob = client.post("/v1/customers", {"given_name": "Bob", "attributes": {"tier": "bronze"}}).json()
-    assert client.delete("/v1/custom-attributes/tier").status == 204
+    started = client.delete("/v1/custom-attributes/tier")
+    assert started.status == 202, started.text
+    removal = started.json()
+    assert (removal["key"], removal["status"], removal["total"], removal["processed"]) == ("tier", "queued", 2, 0)
+    assert started.headers["location"] == f"/v1/custom-attribute-removals/{removal['id']}"
+    assert client.post("/v1/customers", {"given_name": "Cy", "attributes": {"tier": "gold"}}).status == 422
+    assert client.delete("/v1/custom-attributes/tier").json()["id"] == removal["id"]  # the same removal
+
+    stack.drain("DirectoryJobsQueue")
+
+    done = client.get(f"/v1/custom-attribute-removals/{removal['id']}").json()
+    assert (done["status"], done["processed"], done["remaining"]) == ("done", 2, 0) and done["finished_at"]
     assert client.get(f"/v1/customers/{ana['id']}").json()["attributes"] == {"vip": True}
     assert client.get(f"/v1/customers/{bob['id']}").json()["attributes"] == {}
     assert "tier" not in {d["key"] for d in client.get("/v1/custom-attributes").json()["items"]}
@@ -170,3 +181,33 @@ def test_removing_a_definition_removes_its_values(client: ApiClient, attributes:
     again = _define(client, "tier", "select", options=["silver"])  # the key is free again
     assert again["options"] == ["silver"]
     assert client.get(f"/v1/customers/{bob['id']}").json()["attributes"] == {}
+
+
+def test_a_definition_nobody_holds_goes_at_once(client: ApiClient, attributes: None) -> None:
+    client.post("/v1/customers", {"given_name": "Ana", "attributes": {"vip": True}})
+    assert client.delete("/v1/custom-attributes/tier").status == 204
+    assert "tier" not in {d["key"] for d in client.get("/v1/custom-attributes").json()["items"]}
+
+
+def test_a_removal_shows_its_progress_and_queues_the_rest_of_a_long_list(
+    client: ApiClient, stack: Stack, merchant: dict[str, Any], attributes: None
+) -> None:
+    from clientele.directory_jobs import attributes as removals
+    from clientele.directory_jobs.wiring import attribute_removals
+
+    holders = [client.post("/v1/customers", {"given_name": f"C{n}", "attributes": {"vip": True}}).json()["id"]
+               for n in range(3)]  # fmt: skip
+    removal = client.delete("/v1/custom-attributes/vip").json()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(removals, "PER_MESSAGE", 2)
+        patch.setattr(removals, "CHUNK", 1)
+        step = attribute_removals().run(merchant["merchant_id"], removal["id"])
+        assert (step.status, step.processed, step.total) == ("running", 2, 3)
+        assert client.get(f"/v1/custom-attribute-removals/{removal['id']}").json()["remaining"] == 1
+        stack.drain("DirectoryJobsQueue")  # the first message (its holders are fewer now) and the next one
+
+    done = client.get(f"/v1/custom-attribute-removals/{removal['id']}").json()
+    assert (done["status"], done["processed"]) == ("done", 3)
+    assert all(client.get(f"/v1/customers/{cid}").json()["attributes"] == {} for cid in holders)
+    trail = client.get(f"/v1/customers/{holders[0]}/audit").json()["items"]
+    assert trail[0]["action"] == "attribute_removed"

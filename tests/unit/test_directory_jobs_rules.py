@@ -145,3 +145,50 @@ class TestDuplicates:
 )
 def test_cells_that_would_run_as_formulas_are_escaped(value: Any, expected: str) -> None:
     assert rules.safe_cell(value) == expected
+
+
+class TestExportCells:
+    def test_amounts_take_the_currencys_own_decimals(self) -> None:
+        assert [rules.amount(4500, "EUR"), rules.amount(5, "eur"), rules.amount(4500, "JPY")] == [
+            "45.00",
+            "0.05",
+            "4500",
+        ]
+        assert rules.amount(1234, "KWD") == "1.234"
+
+    def test_the_membership_shown_is_held_then_upcoming_then_the_latest(self) -> None:
+        from datetime import date
+
+        from clientele.directory_jobs.exports import shown
+        from clientele.kernel.money import Money
+        from clientele.memberships.service import MemberLine
+
+        def line(mid: str, status: str, start: date) -> MemberLine:
+            return MemberLine(
+                membership_id=mid, number=mid, type_name="T", status=status, holding=status == "active",
+                rate=Money(amount=1, currency="EUR"), payment_method="manual", start_date=start, end_date=None,
+                next_billing=None, up_to_date=True,
+            )  # fmt: skip
+
+        old, new = line("a", "expired", date(2025, 1, 1)), line("b", "cancelled", date(2026, 1, 1))
+        soon, now = line("c", "upcoming", date(2027, 1, 1)), line("d", "active", date(2024, 1, 1))
+        assert shown([]) is None
+        assert shown([old, new]) is new
+        assert shown([old, soon, new]) is soon
+        assert shown([old, soon, now, new]) is now
+
+
+class TestImportLimits:
+    def test_the_last_row_allowed_is_read_and_one_more_is_refused(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from clientele.directory_jobs import import_rules
+
+        assert import_rules.MAX_ROWS == 50_000  # the boundary itself is tested on a small file
+        monkeypatch.setattr(import_rules, "MAX_ROWS", 10)
+        lines = ["Email", *(f"a{n}@example.com" for n in range(10))]
+        _, numbered = import_rules.rows("\n".join(lines))
+        assert sum(1 for _ in numbered) == 10
+
+        _, numbered = import_rules.rows("\n".join([*lines, "one@more.com"]))
+        with pytest.raises(import_rules.FileRefused) as refused:
+            list(numbered)
+        assert refused.value.code == "TOO_MANY_ROWS"

@@ -340,8 +340,3 @@ class CustomAttributeOut(Output):
 
 class CustomAttributeList(Output):
     items: list[CustomAttributeOut]
-
-
-class AttributeRemoval(Output):
-    key: str
-    remaining: int = Field(description="Customers still holding a value; repeat the DELETE to go on.")

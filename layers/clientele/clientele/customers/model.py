@@ -92,6 +92,8 @@ class AuditEntry(Entity):
     actor: str
     action: str
     fields: list[str] = Field(default_factory=list)
+    # Set on the entries of a profile merged into this one: the id they were recorded for.
+    merged_from: str | None = None
 
 
 @dataclass(frozen=True)

@@ -225,6 +225,20 @@ class CustomerRepository:
             return None
         return str(item["survivor_id"])
 
+    def moved_to(self, merchant_id: str, customer_id: str) -> str | None:
+        """Where a merge moves (or moved) this customer's items, a merge under way included (``None``: nowhere).
+
+        Deliveries and audit entries follow the merge to the survivor, so a message queued under the
+        source's id is looked for there (``messaging``); a survivor merged again is followed on."""
+        seen = {customer_id}
+        survivor = None
+        while True:
+            item = self.table.get(partitions.customer_pk(merchant_id, customer_id), keys.MERGED_SK, consistent=True)
+            if not item or not item.get("survivor_id") or str(item["survivor_id"]) in seen:
+                return survivor
+            survivor = customer_id = str(item["survivor_id"])
+            seen.add(survivor)
+
     # What a merge (directory_jobs) writes in its own transaction with a profile's guards and audit trail.
     def claim_op(self, merchant_id: str, kind: str, value_hash: str, customer_id: str) -> dict[str, Any]:
         return self._claim(merchant_id, kind, value_hash, customer_id)

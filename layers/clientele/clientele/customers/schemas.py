@@ -360,6 +360,9 @@ class AuditOut(Output):
     actor: str
     action: str
     fields: list[str] = []
+    merged_from: str | None = Field(
+        default=None, description="On entries of a profile merged into this one: the id they were recorded for."
+    )
 
     @classmethod
     def of(cls, entry: AuditEntry) -> AuditOut:
@@ -370,6 +373,7 @@ class AuditOut(Output):
             actor=entry.actor,
             action=entry.action,
             fields=list(entry.fields),
+            merged_from=entry.merged_from,
         )
 
 

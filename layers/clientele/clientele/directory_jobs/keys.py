@@ -42,3 +42,11 @@ def import_sk(import_id: str) -> str:
 
 def import_object_key(merchant_id: str, import_id: str) -> str:
     return f"imports/{merchant_id}/{import_id}.csv"
+
+
+def attribute_removals_pk(merchant_id: str) -> str:
+    return f"MERCHANT#{merchant_id}#ATTRIBUTE_REMOVALS"
+
+
+def attribute_removal_sk(removal_id: str) -> str:
+    return f"REMOVAL#{removal_id}"  # removal ids sort by time

@@ -8,6 +8,7 @@ transaction (profile fields merged, guards passed on or released, counters repla
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -50,7 +51,7 @@ class MergeService:
         plan = self.merges.plan(mid, source_id)
         if plan and plan.get("state") == "done":
             if plan["survivor_id"] == survivor_id:
-                self.merges.erase_from_directory(mid, source_id)  # in case the first run stopped right after
+                self._leftovers(mid, source_id, survivor_id)  # in case the first run stopped right after
                 kept = self.merges.outcome(mid, survivor_id, source_id)
                 return kept or MergeOutcome.model_validate_json(plan["outcome"])
             raise MergedAway(
@@ -135,14 +136,17 @@ class MergeService:
         outcome = outcome.model_copy(
             update={"conflicts": conflicts, "moved": {**outcome.moved, **moved}, "note_id": note.id if note else None}
         )
+        stamp = int(time.time() * 1000)
         audits = [
+            # The source's trail has moved to the survivor's partition: its last entry is written there too,
+            # just before the survivor's own (ids sort by time).
             AuditEntry(
-                id=ids.new_sortable_id("audit"), customer_id=survivor.id, at=now, actor=principal.key_id,
-                action="merged", fields=sorted({"merge", *changes}),
+                id=ids.new_sortable_id("audit", stamp), customer_id=survivor.id, at=now, actor=principal.key_id,
+                action="merged_into", fields=["merge"], merged_from=source.id,
             ),
             AuditEntry(
-                id=ids.new_sortable_id("audit"), customer_id=source.id, at=now, actor=principal.key_id,
-                action="merged_into", fields=["merge"],
+                id=ids.new_sortable_id("audit", stamp + 1), customer_id=survivor.id, at=now, actor=principal.key_id,
+                action="merged", fields=sorted({"merge", *changes}),
             ),
         ]  # fmt: skip
         self.merges.close(
@@ -157,8 +161,16 @@ class MergeService:
             note=note,
             outcome=outcome,
         )
-        self.merges.erase_from_directory(mid, source.id)
+        self._leftovers(mid, source.id, survivor.id)
         return outcome
+
+    def _leftovers(self, merchant_id: str, source_id: str, survivor_id: str) -> None:
+        """After the close: the source leaves the directory, and whatever was written under its id while the
+        merge ran (an audit entry, a delivery, a sale) moves too, so only the plan and the pointer stay."""
+        self.merges.erase_from_directory(merchant_id, source_id)
+        leftovers = self.merges.movable(self.merges.partition(merchant_id, source_id))
+        if leftovers:
+            self.merges.move(merchant_id, source_id, survivor_id, leftovers)
 
     def _guards(self, mid: str, survivor: Customer, source: Customer, merged: Customer) -> list[dict[str, Any]]:
         """The source's email and phone guards pass to the survivor when it took them, else they go."""

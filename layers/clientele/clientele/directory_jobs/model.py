@@ -82,3 +82,17 @@ class ImportJob(Entity):
     possible_duplicates: list[dict[str, str]] = Field(default_factory=list)  # {row, customer_id}, the first 100
     failure_code: str | None = None
     failure_reason: str | None = None
+
+
+class AttributeRemoval(Entity):
+    """Taking a custom attribute's values off its holders, in the background: ids, a key and counts only."""
+
+    id: str
+    merchant_id: str
+    key: str  # the attribute's key (the merchant's own word, never a customer's)
+    status: str = "queued"  # queued | running | done
+    total: int  # customers holding a value when it started
+    processed: int = 0  # of them, those whose value is gone
+    created_at: str
+    created_by: str
+    finished_at: str | None = None

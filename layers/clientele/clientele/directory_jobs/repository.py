@@ -18,7 +18,7 @@ from clientele.customers import keys as customer_keys
 from clientele.customers.model import AuditEntry, Customer, Note
 from clientele.customers.repository import CustomerRepository, to_customer
 from clientele.directory_jobs import keys
-from clientele.directory_jobs.model import ExportJob, ImportJob, MergeOutcome
+from clientele.directory_jobs.model import AttributeRemoval, ExportJob, ImportJob, MergeOutcome
 from clientele.kernel.entity import Page
 from clientele.kernel.errors import Conflict, NotFound
 from clientele.sales import keys as sale_keys
@@ -29,12 +29,13 @@ from clientele.storage.table import Item, Table, Transaction, TransactionCancell
 
 _BATCH = 25  # BatchWriteItem's limit
 _TRANSACTION = 100  # TransactWriteItems' limit
-# What stays in the source's partition: its audit trail (ids and field names only), the plan, a tombstone;
-# its counters are replaced by the survivor's replayed ones in the closing transaction; its deliveries are
-# records of messages already queued under its id.
-# Stay where they are: the trails of each profile, and what a merge participant moves itself (loyalty's
-# account and ledger, the groups' facts), which a plain copy would overwrite on the survivor.
-_STAYS = ("AUDIT#", "TOMBSTONE", "DELIVERY#", "LOYALTY#", "GROUPS")
+# What stays in the source's partition: the plan (ids only, the pointer to the survivor) and a tombstone;
+# its counters are replaced by the survivor's replayed ones in the closing transaction; what a merge
+# participant moves itself (loyalty's account and ledger, the groups' facts) is left to it, as a plain copy
+# would overwrite the survivor's. Everything else moves, the audit trail (each entry marked with the id it
+# was recorded for) and the deliveries (a message queued under the source's id finds its delivery at the
+# survivor: ``CustomerRepository.moved_to``) included, so that erasing the survivor reaches all of it.
+_STAYS = ("TOMBSTONE", "LOYALTY#", "GROUPS")
 
 
 class MergeRepository:
@@ -131,14 +132,41 @@ class MergeRepository:
         for start in range(0, len(repoint), _TRANSACTION):
             self.table.transact(repoint[start : start + _TRANSACTION])
         survivor_pk = partitions.customer_pk(merchant_id, survivor_id)
+        deliveries = [item for item in items if item.get("entity") == "delivery"]
+        plain = [item for item in items if item.get("entity") != "delivery"]
+        self._move_deliveries(deliveries, source_id, survivor_id, survivor_pk)
         writes = [
-            {"PutRequest": {"Item": serialize(_moved(item, source_id, survivor_id, survivor_pk))}} for item in items
+            {"PutRequest": {"Item": serialize(_moved(item, source_id, survivor_id, survivor_pk))}} for item in plain
         ]
-        writes += [{"DeleteRequest": {"Key": serialize({"PK": item["PK"], "SK": item["SK"]})}} for item in items]
+        writes += [{"DeleteRequest": {"Key": serialize({"PK": item["PK"], "SK": item["SK"]})}} for item in plain]
         # Every copy is written before any original goes: a crash leaves duplicates, never a loss.
         for start in range(0, len(writes), _BATCH):
             self._batch(writes[start : start + _BATCH])
         return {k: v for k, v in moved.items() if v}
+
+    def _move_deliveries(self, items: list[Item], source_id: str, survivor_id: str, survivor_pk: str) -> None:
+        """Each delivery is copied and removed in one transaction, only if no consumer changed it since it was
+        read (its status and ``updated_at``): a message being sent meanwhile makes the merge retry, never a
+        copy that says ``queued`` of a message already sent."""
+        per_transaction = _TRANSACTION // 2
+        for start in range(0, len(items), per_transaction):
+            tx = self.table.transaction()
+            for item in items[start : start + per_transaction]:
+                tx.put("copy", _moved(item, source_id, survivor_id, survivor_pk))
+                tx.delete(
+                    "delivery",
+                    item["PK"],
+                    item["SK"],
+                    condition="#s = :s AND updated_at = :u",
+                    names={"#s": "status"},
+                    vals={":s": item.get("status"), ":u": item.get("updated_at")},
+                )
+            try:
+                tx.commit()
+            except TransactionCancelled as exc:
+                raise Conflict(
+                    "A message to the customer was being sent meanwhile; retry the merge.", code="MERGE_RETRY"
+                ) from exc
 
     def _batch(self, requests: list[dict[str, Any]]) -> None:
         pending: dict[str, Any] = {self.table.name: requests}
@@ -275,6 +303,8 @@ def _moved(item: Item, source_id: str, survivor_id: str, survivor_pk: str) -> It
             copy[name] = value.replace(marker, f"#CUSTOMER#{survivor_id}")
     if copy.get("customer_id") == source_id:
         copy["customer_id"] = survivor_id
+        if copy.get("entity") == "audit":
+            copy.setdefault("merged_from", source_id)  # an entry moved by an earlier merge keeps its first id
     return copy
 
 
@@ -382,3 +412,35 @@ class ImportRepository:
         if not item:
             raise NotFound("No such import.", field="id")
         return ImportJob.model_validate(fields_of(item))
+
+
+class AttributeRemovalRepository:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def save(self, job: AttributeRemoval, expires_epoch: int) -> None:
+        self.table.put(
+            {
+                "PK": keys.attribute_removals_pk(job.merchant_id),
+                "SK": keys.attribute_removal_sk(job.id),
+                "entity": "attribute_removal",
+                "expires_at": expires_epoch,
+                **job.model_dump(mode="json", exclude_none=True),
+            }
+        )
+
+    def get(self, merchant_id: str, removal_id: str) -> AttributeRemoval:
+        item = self.table.get(
+            keys.attribute_removals_pk(merchant_id), keys.attribute_removal_sk(removal_id), consistent=True
+        )
+        if not item:
+            raise NotFound("No such removal.", field="id")
+        return AttributeRemoval.model_validate(fields_of(item))
+
+    def unfinished(self, merchant_id: str, key: str) -> AttributeRemoval | None:
+        """The removal of ``key`` still under way, if any (the newest 50 removals are looked at)."""
+        items, _ = self.table.query(partition=("PK", keys.attribute_removals_pk(merchant_id)), limit=50, forward=False)
+        for item in items:
+            if item.get("key") == key and item.get("status") != "done":
+                return AttributeRemoval.model_validate(fields_of(item))
+        return None

@@ -286,3 +286,14 @@ def safe_cell(value: Any) -> str:
 def chunked(values: list[str], size: int) -> Iterator[list[str]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+def amount(minor: int, currency: str) -> str:
+    """Minor units as the plain decimal a spreadsheet reads as a number: ``4500, "EUR"`` -> ``"45.00"``,
+    ``4500, "JPY"`` -> ``"4500"`` (the currency's own number of decimals)."""
+    from decimal import Decimal
+
+    from babel.numbers import get_currency_precision
+
+    digits = get_currency_precision(currency.upper())
+    return f"{Decimal(minor).scaleb(-digits):.{digits}f}"

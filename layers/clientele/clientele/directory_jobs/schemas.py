@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from clientele.customers.model import Source
-from clientele.directory_jobs.model import DuplicatePair, ExportJob, ImportJob, MergeOutcome
+from clientele.directory_jobs.model import AttributeRemoval, DuplicatePair, ExportJob, ImportJob, MergeOutcome
 from clientele.http.schemas import Id, Input, Output
 
 
@@ -68,12 +68,19 @@ class ExportFilters(Input):
     label: str | None = Field(default=None, max_length=1400, description="One id or several, comma-separated.")
     marketing_preference: str | None = Field(default=None, max_length=1400, description="Opted in (ids).")
     site_id: str | None = Field(default=None, max_length=1400)
+    group_id: str | None = Field(default=None, max_length=1400)
+    has_membership: str | None = Field(default=None, max_length=5, description="`true` or `false`.")
+    attributes: dict[str, str] | None = Field(
+        default=None, max_length=20, description="Custom attribute filters, `{key: value}` (`attribute.{key}=value`)."
+    )
     source: Source | None = None
     sort: str | None = Field(default=None, max_length=20)
     order: str | None = Field(default=None, max_length=4)
 
     def to_dict(self) -> dict[str, str]:
-        return {k: str(v) for k, v in self.model_dump(mode="json", exclude_none=True).items()}
+        given = self.model_dump(mode="json", exclude_none=True)
+        attributes = given.pop("attributes", None) or {}
+        return {k: str(v) for k, v in given.items()} | {f"attribute.{k}": str(v) for k, v in attributes.items()}
 
 
 class ExportIn(Input):
@@ -182,3 +189,25 @@ class ImportOut(Output):
             rejections=[RejectionOut(**r.model_dump()) for r in job.rejections],
             upload=upload,
         )
+
+
+class AttributeRemovalOut(Output):
+    """A custom attribute's removal: its values are taken off the customers in the background."""
+
+    id: str
+    key: str
+    status: str = Field(description="`queued`, `running` or `done` (the definition is gone, the key free).")
+    total: int = Field(description="Customers holding a value when it started.")
+    processed: int = Field(description="Of them, those whose value is gone.")
+    remaining: int = Field(description="`total` - `processed`.")
+    created_at: str
+    created_by: str = Field(description="The API key that asked for it.")
+    finished_at: str | None = None
+
+    @classmethod
+    def of(cls, job: AttributeRemoval) -> AttributeRemovalOut:
+        return cls(
+            id=job.id, key=job.key, status=job.status, total=job.total, processed=job.processed,
+            remaining=job.total - job.processed, created_at=job.created_at, created_by=job.created_by,
+            finished_at=job.finished_at,
+        )  # fmt: skip

@@ -14,7 +14,7 @@ from clientele.erasure.service import TombstoneCounts, tombstone_counts
 # memberships (moved) and groups (re-decided from the sales, which the merge moves before any participant).
 from clientele.groups import wiring as _groups  # noqa: F401
 from clientele.loyalty import wiring as _loyalty  # noqa: F401
-from clientele.memberships import wiring as _memberships  # noqa: F401
+from clientele.memberships import wiring as _memberships
 from clientele.platform.config import Settings, settings
 from clientele.platform.providers import provider
 from clientele.platform.secrets import app_secret
@@ -22,6 +22,7 @@ from clientele.sales import wiring as sales
 from clientele.storage.table import data_table
 
 if TYPE_CHECKING:
+    from clientele.directory_jobs.attributes import AttributeRemovals
     from clientele.directory_jobs.duplicates import DuplicateService
     from clientele.directory_jobs.exports import ExportService
     from clientele.directory_jobs.imports import ImportService
@@ -83,7 +84,14 @@ def exports() -> ExportRepository:
 def export_service() -> ExportService:
     from clientele.directory_jobs.exports import ExportService
 
-    return ExportService(exports(), customers.customers(), account.merchants(), job_files, jobs_queue)
+    return ExportService(
+        exports(),
+        customers.customers(),
+        account.merchants(),
+        job_files,
+        jobs_queue,
+        memberships=lambda: _memberships.membership_service().member_lines,
+    )
 
 
 @tombstone_counts
@@ -109,4 +117,19 @@ def import_service() -> ImportService:
         files=job_files,
         queue=jobs_queue,
         secret=app_secret,
+    )
+
+
+@provider
+def attribute_removals() -> AttributeRemovals:
+    """Removing a custom attribute from its holders, as a job of the jobs queue."""
+    from clientele.directory_jobs.attributes import AttributeRemovals
+    from clientele.directory_jobs.repository import AttributeRemovalRepository
+
+    return AttributeRemovals(
+        AttributeRemovalRepository(data_table()),
+        attributes=account.custom_attributes,
+        customers=customers.customer_service,
+        directory=customers.directory_service,
+        queue=jobs_queue,
     )

@@ -118,6 +118,7 @@ RULES: dict[str, Rule] = {
     "export": Rule.KEEP,  # who exported, when, which filters, how many rows (the file expires in 7 days)
     "export_ids": Rule.KEEP,  # the ids an export holds, to count live exports in a tombstone; TTL 7 days
     "import": Rule.KEEP,  # an import's report: counts, row numbers, column names and codes, never a value
+    "attribute_removal": Rule.KEEP,  # a custom attribute's removal: its key, counts, who and when; TTL 30 days
 }
 
 

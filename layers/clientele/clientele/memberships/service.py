@@ -598,6 +598,57 @@ class MembershipService:
                 merchant_id, customer_id, self.has_active_membership(merchant_id, customer_id)
             )
 
+    def member_lines(self, merchant_id: str, customer_ids: Sequence[str]) -> dict[str, list[MemberLine]]:
+        """Every membership of these customers as the customer export shows it, by customer: a few customers
+        are read one by one (a Query each), more from the merchant's whole list (1 MB a call) at once."""
+        wanted = set(customer_ids)
+        if not wanted:
+            return {}
+        if len(wanted) <= _ONE_BY_ONE:
+            found = [s.membership for c in sorted(wanted) for s in self.memberships.all_for_customer(merchant_id, c)]
+        else:
+            found, cursor = [], None
+            while True:
+                page, cursor = self.memberships.list_range(
+                    merchant_id, view=None, low=None, high=None, limit=1000, cursor=cursor, forward=True
+                )
+                found.extend(m for m in page if m.customer_id in wanted)
+                if not cursor:
+                    break
+        types = {t.id: t.name for t in self.memberships.list_types(merchant_id)} if found else {}
+        lines: dict[str, list[MemberLine]] = {}
+        for m in found:
+            lines.setdefault(m.customer_id, []).append(
+                MemberLine(
+                    membership_id=m.id, number=m.number, type_name=types.get(m.type_id, m.type_id),
+                    status=m.status.value, holding=m.status in rules.HOLDING, rate=m.rate,
+                    payment_method=m.payment_method.value, start_date=m.start_date, end_date=m.end_date,
+                    next_billing=rules.next_billing_date(m),
+                    up_to_date=rules.payment_up_to_date(m),
+                )
+            )  # fmt: skip
+        return lines
+
+
+_ONE_BY_ONE = 50  # customers from which the export reads the merchant's whole list of memberships
+
+
+@dataclass(frozen=True)
+class MemberLine:
+    """One membership as another context shows it (the customer export's membership columns)."""
+
+    membership_id: str
+    number: str
+    type_name: str
+    status: str
+    holding: bool  # active or needing attention: the customer holds it now
+    rate: Money
+    payment_method: str
+    start_date: date
+    end_date: date | None
+    next_billing: date | None
+    up_to_date: bool  # as the membership's ``payment_up_to_date``
+
 
 def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None

@@ -8,6 +8,7 @@ both send it, a message already sent is never sent again, and a redelivered boun
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from clientele.kernel.entity import Page
@@ -49,9 +50,19 @@ class NotSentYet(Exception):
     """SES reported on a delivery still being sent (its consumer has not marked it sent): try again later."""
 
 
+# Where a merged-away customer's items went (``CustomerRepository.moved_to``): a merge moves the source's
+# deliveries to the survivor, so a message queued, being sent or reported on under the source's id is
+# looked for there once it is not found where it was.
+MovedTo = Callable[[str, str], "str | None"]
+
+
 class DeliveryRepository:
-    def __init__(self, table: Table) -> None:
+    def __init__(self, table: Table, moved_to: MovedTo | None = None) -> None:
         self.table = table
+        self._moved_to = moved_to
+
+    def _survivor(self, merchant_id: str, customer_id: str) -> str | None:
+        return self._moved_to(merchant_id, customer_id) if self._moved_to is not None else None
 
     def add(self, delivery: Delivery) -> Delivery | None:
         """Store a new delivery; if one with its id exists already, return that one instead."""
@@ -65,6 +76,10 @@ class DeliveryRepository:
         item = self.table.get(
             partitions.customer_pk(merchant_id, customer_id), keys.delivery_sk(delivery_id), consistent=True
         )
+        if item is None and (survivor := self._survivor(merchant_id, customer_id)):
+            item = self.table.get(
+                partitions.customer_pk(merchant_id, survivor), keys.delivery_sk(delivery_id), consistent=True
+            )
         return to_delivery(item) if item else None
 
     def claim(
@@ -79,6 +94,38 @@ class DeliveryRepository:
         lease_seconds: int,
     ) -> Claim:
         """Take a queued (or failed and redriven, or abandoned) delivery for sending."""
+        taken = self._claim(
+            merchant_id,
+            customer_id,
+            delivery_id,
+            claim_id=claim_id,
+            now=now,
+            now_epoch=now_epoch,
+            lease_seconds=lease_seconds,
+        )
+        if taken.delivery is None and (survivor := self._survivor(merchant_id, customer_id)):
+            return self._claim(
+                merchant_id,
+                survivor,
+                delivery_id,
+                claim_id=claim_id,
+                now=now,
+                now_epoch=now_epoch,
+                lease_seconds=lease_seconds,
+            )
+        return taken
+
+    def _claim(
+        self,
+        merchant_id: str,
+        customer_id: str,
+        delivery_id: str,
+        *,
+        claim_id: str,
+        now: str,
+        now_epoch: int,
+        lease_seconds: int,
+    ) -> Claim:
         try:
             item = self.table.update(
                 partitions.customer_pk(merchant_id, customer_id),
@@ -103,9 +150,30 @@ class DeliveryRepository:
         return Claim(to_delivery(item), claimed=True)
 
     def mark_sent(self, delivery: Delivery, *, claim_id: str, now: str, provider_message_id: str) -> None:
+        try:
+            self._mark_sent(
+                delivery.merchant_id,
+                delivery.customer_id,
+                delivery.id,
+                claim_id=claim_id,
+                now=now,
+                pid=provider_message_id,
+            )
+        except ConditionFailed as exc:
+            survivor = None if exc.old else self._survivor(delivery.merchant_id, delivery.customer_id)
+            if survivor is None:
+                raise
+            # Moved by a merge while it was being sent: the copy carries the same claim.
+            self._mark_sent(
+                delivery.merchant_id, survivor, delivery.id, claim_id=claim_id, now=now, pid=provider_message_id
+            )
+
+    def _mark_sent(
+        self, merchant_id: str, customer_id: str, delivery_id: str, *, claim_id: str, now: str, pid: str
+    ) -> None:
         self.table.update(
-            partitions.customer_pk(delivery.merchant_id, delivery.customer_id),
-            keys.delivery_sk(delivery.id),
+            partitions.customer_pk(merchant_id, customer_id),
+            keys.delivery_sk(delivery_id),
             "SET #s = :sent, sent_at = :now, updated_at = :now, provider_message_id = :pid "
             "REMOVE claim, lease_until, #e",
             condition="#s = :sending AND claim = :claim",
@@ -115,29 +183,44 @@ class DeliveryRepository:
                 ":sending": DeliveryStatus.SENDING.value,
                 ":claim": claim_id,
                 ":now": now,
-                ":pid": provider_message_id,
+                ":pid": pid,
             },
         )
 
     def release(self, delivery: Delivery, *, claim_id: str, now: str, error: str, final: bool) -> None:
         """Give a delivery back after a failed attempt: queued for a retry, or failed for good."""
-        status = DeliveryStatus.FAILED if final else DeliveryStatus.QUEUED
-        # Erased meanwhile, or the lease passed to another consumer: theirs to settle.
-        with contextlib.suppress(ConditionFailed):
-            self.table.update(
-                partitions.customer_pk(delivery.merchant_id, delivery.customer_id),
-                keys.delivery_sk(delivery.id),
-                "SET #s = :status, #e = :error, updated_at = :now REMOVE claim, lease_until",
-                condition="#s = :sending AND claim = :claim",
-                names={"#s": "status", "#e": "error"},
-                vals={
-                    ":status": status.value,
-                    ":sending": DeliveryStatus.SENDING.value,
-                    ":claim": claim_id,
-                    ":error": error,
-                    ":now": now,
-                },
+        try:
+            self._release(
+                delivery.merchant_id, delivery.customer_id, delivery.id, claim=(claim_id, now), error=error, final=final
             )
+        except ConditionFailed as exc:
+            survivor = None if exc.old else self._survivor(delivery.merchant_id, delivery.customer_id)
+            # Erased meanwhile, or the lease passed to another consumer: theirs to settle.
+            if survivor is not None:
+                with contextlib.suppress(ConditionFailed):
+                    self._release(
+                        delivery.merchant_id, survivor, delivery.id, claim=(claim_id, now), error=error, final=final
+                    )
+
+    def _release(
+        self, merchant_id: str, customer_id: str, delivery_id: str, *, claim: tuple[str, str], error: str, final: bool
+    ) -> None:
+        claim_id, now = claim
+        status = DeliveryStatus.FAILED if final else DeliveryStatus.QUEUED
+        self.table.update(
+            partitions.customer_pk(merchant_id, customer_id),
+            keys.delivery_sk(delivery_id),
+            "SET #s = :status, #e = :error, updated_at = :now REMOVE claim, lease_until",
+            condition="#s = :sending AND claim = :claim",
+            names={"#s": "status", "#e": "error"},
+            vals={
+                ":status": status.value,
+                ":sending": DeliveryStatus.SENDING.value,
+                ":claim": claim_id,
+                ":error": error,
+                ":now": now,
+            },
+        )
 
     def abandon(self, merchant_id: str, customer_id: str, delivery_id: str, *, now: str, now_epoch: int) -> bool:
         """Mark a delivery whose message was dead-lettered ``failed`` (``DEAD_LETTERED``), unless it was sent,
@@ -181,7 +264,17 @@ class DeliveryRepository:
 
         Once is enough: a redelivered notification finds it marked already and changes nothing; a delivery
         that is gone (its customer erased) stays gone. :class:`NotSentYet` when it is still being sent.
+        A delivery a merge moved (the message's tags name the source) is marked where it went.
         """
+        changed = self._mark_feedback(merchant_id, customer_id, delivery_id, status=status, error=error, now=now)
+        if changed is None and (survivor := self._survivor(merchant_id, customer_id)):
+            changed = self._mark_feedback(merchant_id, survivor, delivery_id, status=status, error=error, now=now)
+        return bool(changed)
+
+    def _mark_feedback(
+        self, merchant_id: str, customer_id: str, delivery_id: str, *, status: DeliveryStatus, error: str, now: str
+    ) -> bool | None:
+        """True: marked; False: it was marked already; None: no such delivery here."""
         try:
             self.table.update(
                 partitions.customer_pk(merchant_id, customer_id),
@@ -194,7 +287,7 @@ class DeliveryRepository:
         except ConditionFailed as exc:
             if exc.old and exc.old.get("status") in (DeliveryStatus.QUEUED.value, DeliveryStatus.SENDING.value):
                 raise NotSentYet(delivery_id) from exc
-            return False
+            return False if exc.old else None
         return True
 
 

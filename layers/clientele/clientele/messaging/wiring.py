@@ -40,7 +40,7 @@ class MessagingSettings(Settings):
 def deliveries() -> DeliveryRepository:
     from clientele.messaging.repository import DeliveryRepository
 
-    return DeliveryRepository(data_table())
+    return DeliveryRepository(data_table(), moved_to=customers.customers().moved_to)
 
 
 @provider
