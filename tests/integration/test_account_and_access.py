@@ -236,6 +236,9 @@ VALID_BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/v1/customers/{id}/credits"): {"name": "Class", "reason": "x"},
     ("POST", "/v1/credits/{id}/redeem"): {},
     ("POST", "/v1/credits/{id}/revoke"): {"reason": "x"},
+    ("PATCH", "/v1/intake-forms/{id}"): {"archived": True},
+    ("POST", "/v1/customers/{id}/intake-requests"): {"form_id": "ifm_x", "channel": "link"},
+    ("PUT", "/v1/sales/{id}/customer"): {"customer_id": "cus_x"},
 }
 
 
