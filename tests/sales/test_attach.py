@@ -145,6 +145,20 @@ class TestAttachAndDetach:
         assert overview(client, site_id=site) == before
         assert insights(client, ana) == recomputed_insights([], ana)
 
+    def test_the_directory_forgets_a_visit_taken_off(self, client: ApiClient) -> None:
+        ana, bo = new_customer(client), new_customer(client)
+        record(client, sale_body(300, customer_id=bo))
+        later = record(client, sale_body(700))
+
+        def by_last_visit() -> list[str]:
+            params = {"sort": "last_visit", "order": "desc"}
+            return [c["id"] for c in client.get("/v1/customers", params=params).json()["items"]]
+
+        assert attach(client, later["id"], ana).status == 200
+        assert by_last_visit() == [ana, bo]
+        assert detach(client, later["id"]).status == 200
+        assert by_last_visit() == [bo, ana]  # no visit left: after everyone who has one
+
     def test_an_older_sale_attached_and_taken_off_leaves_each_day_as_it_was(
         self, client: ApiClient, monkeypatch: pytest.MonkeyPatch
     ) -> None:

@@ -160,7 +160,8 @@ def _merge(entries: dict[str, Entry], pending: Item) -> list[str]:
             if entry is None:
                 continue
             if name.startswith("v_"):
-                changed = replace(entry, last_visit=int(value))  # the last sale's time, as set on the profile
+                # the last sale's time, as set on the profile (0: no visit left)
+                changed = replace(entry, last_visit=int(value) or None)
             elif name.startswith("s_"):
                 changed = replace(entry, sites=tuple(dict.fromkeys((*entry.sites, *value))))
             elif name.startswith("g_"):
@@ -215,11 +216,12 @@ class DirectoryStore:
             },
         )
 
-    def visit(self, tx: Transaction, merchant_id: str, customer_id: str, at: str, new_site: str | None) -> None:
-        """A sale's visit: the last visit, and the site when it is the customer's first there."""
+    def visit(self, tx: Transaction, merchant_id: str, customer_id: str, at: str | None, new_site: str | None) -> None:
+        """A sale's visit: the last visit, and the site when it is the customer's first there. ``None``: the
+        customer has no visit left (their only sale was taken off them), written as 0."""
         expression = "SET #v = :at, entity = :entity"
         names = {"#v": f"v_{customer_id}"}
-        vals: dict[str, Any] = {":at": to_millis(at), ":one": 1, ":entity": PENDING_ENTITY}
+        vals: dict[str, Any] = {":at": to_millis(at) if at else 0, ":one": 1, ":entity": PENDING_ENTITY}
         if new_site:
             expression += ", #s = list_append(if_not_exists(#s, :empty), :site)"
             names["#s"] = f"s_{customer_id}"

@@ -605,7 +605,7 @@ class SaleRepository:
             condition="attribute_exists(PK)",
             vals=vals or None,
         )
-        if change.last_visit_at is not None and (sets or new_site):
+        if sets or removes:  # the directory's last visit follows, to none when the only sale was taken off
             self.customers.directory.visit(
                 tx, sale.merchant_id, cid, change.last_visit_at, sale.site_id if new_site else None
             )
