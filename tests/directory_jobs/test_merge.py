@@ -241,6 +241,34 @@ class TestNothingStaysUnderTheSourcesId:
         [moved] = [i for i in _partition(merchant_id, survivor) if i["entity"] == "delivery"]
         assert (moved["status"], moved["claim"]) == ("sending", "c1")  # as the consumer left it
 
+    def test_a_sale_taken_off_the_source_while_it_merges_stays_nobodys(self, client: ApiClient) -> None:
+        from clientele.directory_jobs.repository import MergeRepository
+
+        survivor, source = new_customer(client), new_customer(client)
+        kept = record(client, sale_body(500, customer_id=source))
+        wrong = record(client, sale_body(900, customer_id=source))
+        original = MergeRepository.partition
+        taken_off: list[int] = []
+
+        def then_detached(self: Any, mid: str, customer_id: str) -> list[dict[str, Any]]:
+            items = original(self, mid, customer_id)
+            if customer_id == source and not taken_off:  # the till takes a wrong sale off right after the read
+                taken_off.append(client.delete(f"/v1/sales/{wrong['id']}/customer").status)
+            return items
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(MergeRepository, "partition", then_detached)
+            response = merge(client, survivor, source)
+        assert taken_off == [200]
+        assert response.status == 409 and response.error_codes() == ["MERGE_RETRY"]
+        assert client.get(f"/v1/sales/{wrong['id']}").json()["customer_id"] is None
+
+        assert merge(client, survivor, source).status == 200
+        assert client.get(f"/v1/sales/{wrong['id']}").json()["customer_id"] is None  # not given to the survivor
+        assert client.get(f"/v1/sales/{kept['id']}").json()["customer_id"] == survivor
+        insights = client.get(f"/v1/customers/{survivor}/insights").json()
+        assert (insights["purchase_count"], insights["total_spent"]["amount"]) == (1, 500)
+
 
 class TestIdempotentAndSafe:
     def test_repeating_a_merge_answers_the_first_outcome(self, client: ApiClient) -> None:

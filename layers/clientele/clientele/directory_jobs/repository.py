@@ -115,8 +115,9 @@ class MergeRepository:
                         sale_keys.sale_pk(merchant_id, item["id"]),
                         sale_keys.SALE_SK,
                         "SET customer_id = :s",
-                        condition="attribute_exists(PK)",
-                        vals={":s": survivor_id},
+                        # a sale taken off the source meanwhile (or given to someone else) stays as it is
+                        condition="customer_id = :from OR customer_id = :s",
+                        vals={":s": survivor_id, ":from": source_id},
                     )
                 )
             if entity == "card" and item.get("fingerprint_hash"):
@@ -130,7 +131,12 @@ class MergeRepository:
                     )
                 )
         for start in range(0, len(repoint), _TRANSACTION):
-            self.table.transact(repoint[start : start + _TRANSACTION])
+            try:
+                self.table.transact(repoint[start : start + _TRANSACTION])
+            except TransactionCancelled as exc:
+                raise Conflict(
+                    "A sale of the customer was changed meanwhile; retry the merge.", code="MERGE_RETRY"
+                ) from exc
         survivor_pk = partitions.customer_pk(merchant_id, survivor_id)
         deliveries = [item for item in items if item.get("entity") == "delivery"]
         plain = [item for item in items if item.get("entity") != "delivery"]
