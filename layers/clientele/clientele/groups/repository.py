@@ -223,6 +223,21 @@ class GroupRepository:
             sale,
         )
 
+    def for_profile(self, merchant_id: str, customer_id: str) -> tuple[Config | None, Facts | None, Item | None]:
+        """What a profile change's consumer needs, in one call: configuration, facts and the current profile."""
+        wanted = [
+            self.config_key(merchant_id),
+            (partitions.customer_pk(merchant_id, customer_id), keys.FACTS_SK),
+            (partitions.customer_pk(merchant_id, customer_id), PROFILE_SK),
+        ]
+        found = {(i["PK"], i["SK"]): i for i in self.table.batch_get(wanted, consistent=True)}
+        config_item, facts_item, profile = (found.get(k) for k in wanted)
+        return (
+            _config_of(merchant_id, config_item) if config_item else None,
+            to_facts(facts_item) if facts_item else None,
+            profile,
+        )
+
     def due(self, merchant_id: str, until: str, cursor: str | None, limit: int = 100) -> tuple[list[Facts], str | None]:
         """Customers whose next change falls on or before ``until`` (the sparse due index), a page."""
         partition = ("GSI2PK", keys.due_pk(merchant_id))

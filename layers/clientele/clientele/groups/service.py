@@ -21,7 +21,7 @@ from clientele.groups.repository import Change, Config, GroupRepository, StaleFa
 from clientele.kernel import clock
 from clientele.kernel.entity import Page
 from clientele.kernel.errors import Conflict, NotFound, ValidationFailed
-from clientele.kernel.events import SaleRecorded
+from clientele.kernel.events import CustomerChanged, SaleRecorded
 from clientele.kernel.ids import new_id, new_sortable_id
 from clientele.kernel.permissions import Permission, Principal, require
 from clientele.storage.inbox import Inbox
@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 CONSUMER = "groups"
 ATTEMPTS = 5  # a customer's change read again after a concurrent one
 PAGE = 100  # customers per step of a re-evaluation job
+# The profile's fields the groups read (``profile_of``): a change of any other field moves no group.
+PROFILE_FIELDS = frozenset({"labels", "marketing", "email", "source"})
 
 
 @dataclass
@@ -83,6 +85,7 @@ def profile_of(item: Item) -> Profile:
         labels=[str(label) for label in item.get("labels") or []],
         preferences=sorted(str(k) for k, v in marketing.items() if isinstance(v, dict) and v.get("opted_in")),
         has_email=bool(item.get("email")),
+        version=int(item.get("version", 0)),
     )
 
 
@@ -406,7 +409,7 @@ class GroupsService:
             existing = self.groups.facts(config.merchant_id, customer_id)
             facts = existing.model_copy(deep=True) if existing else Facts(customer_id=customer_id)
             if profile_item is not None:
-                facts.profile = profile_of(profile_item)
+                facts.profile = rules.fresher(facts.profile, profile_of(profile_item))
             edit(facts)
             joined, left = self._decide(config, facts, today or local_today(config.time_zone))
             if existing is not None and facts == existing and not joined and not left:
@@ -477,7 +480,7 @@ class GroupsService:
             if sale is None or sale.get("customer_id") != event.customer_id:
                 return "sale_elsewhere"
             facts = existing.model_copy(deep=True) if existing else Facts(customer_id=event.customer_id)
-            facts.profile = profile_of(profile)
+            facts.profile = rules.fresher(facts.profile, profile_of(profile))
             visit = visit_of(sale)
             rules.add_visit(facts, visit, card_paid=bool(sale.get("card")), keep_days=config.keep_days)
             today = max(local_today(config.time_zone), visit.day)
@@ -495,6 +498,40 @@ class GroupsService:
                 if exc.cancelled.failed("profile"):
                     return "customer_gone"
                 continue  # the facts moved (another sale, the daily run): read again
+            return "changed" if joined or left else "recorded"
+        raise StaleFacts("the customer's groups kept changing")
+
+    # --- CustomerChanged: a profile edit moves the groups that ask about the profile, within seconds
+    def customer_changed(self, event: CustomerChanged) -> str:
+        """Re-decide the customer's groups from their current profile (re-read: the event names fields only).
+
+        Idempotent without an inbox: the decision depends on the profile as it is now and the facts, and the
+        facts never take a profile older than the one they hold (``version``), so a replayed or late event
+        writes nothing; an erased customer (no profile) is never written back."""
+        if not PROFILE_FIELDS & set(event.fields):
+            return "ignored"  # a name, an address, a birthday...: no group asks
+        m, c = event.merchant_id, event.customer_id
+        for _ in range(ATTEMPTS):
+            config, existing, profile = self.groups.for_profile(m, c)
+            if profile is None:
+                return "customer_gone"
+            if config is None:
+                config = self.config(m)
+            if existing is None and profile.get("last_visit_at"):  # visits the groups have not seen yet
+                return "changed" if self.recompute_customer(m, c) else "recorded"
+            facts = existing.model_copy(deep=True) if existing else Facts(customer_id=c)
+            facts.profile = rules.fresher(facts.profile, profile_of(profile))
+            joined, left = self._decide(config, facts, local_today(config.time_zone))
+            # Nothing to write: already decided on this profile, or in no group (no facts item for them).
+            if ((facts == existing and not left) or existing is None) and not joined:
+                return "unchanged"
+            change = Change(m, facts, joined, left, expected_version=existing.version if existing else 0)
+            try:
+                self.groups.change(change).commit()
+            except TransactionCancelled as exc:
+                if exc.cancelled.failed("profile"):
+                    return "customer_gone"
+                continue  # the facts moved (a sale, the daily run): read again
             return "changed" if joined or left else "recorded"
         raise StaleFacts("the customer's groups kept changing")
 
