@@ -333,6 +333,28 @@ class GroupRepository:
         )
         return [(str(i["customer_id"]), str(i.get("since", ""))) for i in items], next_cursor
 
+    # A key limited to sites: members who belong to one of its sites, from the directory ------------------
+    def visible(self, merchant_id: str, site_ids: list[str]) -> list[tuple[str, int, tuple[str, ...]]]:
+        """``(customer_id, created ms, groups)`` of every customer who belongs to one of ``site_ids``: a site
+        they were created at or bought at (the profile's ``site_ids``, the list's ``site_id`` filter), read
+        from the directory (one ``BatchGetItem`` of its shards, as a page of ``GET /v1/customers``)."""
+        wanted = set(site_ids)
+        return [
+            (entry.id, entry.created, entry.groups)
+            for shard in self.directory.load(merchant_id)
+            for entry in shard.entries.values()
+            if wanted.intersection(entry.sites)
+        ]
+
+    def since(self, merchant_id: str, group_id: str, customer_ids: list[str]) -> dict[str, str]:
+        """The day each of these customers joined the group (their member items, one ``BatchGetItem``)."""
+        if not customer_ids:
+            return {}
+        items = self.table.batch_get(
+            [(keys.member_pk(merchant_id, group_id), keys.member_sk(c)) for c in customer_ids], consistent=True
+        )
+        return {str(i["customer_id"]): str(i.get("since", "")) for i in items}
+
     def member_ids(self, merchant_id: str, group_id: str) -> set[str]:
         """Every member of a group: one query page per 1 MB of member items (~15,000 members)."""
         found: set[str] = set()

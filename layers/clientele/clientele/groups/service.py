@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,7 @@ from clientele.groups.model import Criteria, Facts, Group, Job, Kind, Period, Pr
 from clientele.groups.repository import Change, Config, GroupRepository, StaleFacts
 from clientele.kernel import clock
 from clientele.kernel.entity import Page
-from clientele.kernel.errors import Conflict, NotFound, ValidationFailed
+from clientele.kernel.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from clientele.kernel.events import CustomerChanged, SaleRecorded
 from clientele.kernel.ids import new_id, new_sortable_id
 from clientele.kernel.permissions import Permission, Principal, require
@@ -37,6 +37,7 @@ ATTEMPTS = 5  # a customer's change read again after a concurrent one
 PAGE = 100  # customers per step of a re-evaluation job
 # The profile's fields the groups read (``profile_of``): a change of any other field moves no group.
 PROFILE_FIELDS = frozenset({"labels", "marketing", "email", "source"})
+VISIBLE_CURSOR = "after:"  # a site-limited key's page of members: the last customer id it showed
 
 
 @dataclass
@@ -142,8 +143,45 @@ class GroupsService:
     def listed(self, who: Principal) -> list[tuple[Group, int]]:
         require(who, Permission.CUSTOMERS_READ)
         config = self.config(who.merchant_id)
+        if who.site_ids is not None:
+            visible = self.groups.visible(who.merchant_id, who.site_ids)  # one read for every group's count
+            return [(g, len(self._visible_members(who, g, visible))) for g in config.groups]
         counts, total = self.groups.counts(who.merchant_id)
         return [(g, total if g.system is SystemKey.ALL else max(0, counts.get(g.id, 0))) for g in config.groups]
+
+    # --- A key limited to sites sees only the members who belong to its sites
+    def _visible_members(
+        self, who: Principal, group: Group, visible: list[tuple[str, int, tuple[str, ...]]] | None = None
+    ) -> list[tuple[str, int]]:
+        """``(customer_id, created ms)`` of the group's members who belong to one of the key's sites, by id.
+
+        Counted from the directory, like the list's own ``site_id`` filter, rather than from the counts item: a
+        customer belongs to every site they were created or bought at, and a key may have several sites, so
+        per-site counters could not be added up. The count is then the length of the very list the key pages
+        through (``DirectoryStore`` keeps the packed shards current per container: warm, one read)."""
+        assert who.site_ids is not None
+        if visible is None:
+            visible = self.groups.visible(who.merchant_id, who.site_ids)
+        return sorted(
+            (customer_id, created)
+            for customer_id, created, groups in visible
+            if group.system is SystemKey.ALL or group.id in groups
+        )
+
+    def _visible_page(self, who: Principal, group: Group, *, limit: int, cursor: str | None) -> Page[tuple[str, str]]:
+        after = None
+        if cursor:
+            if not cursor.startswith(VISIBLE_CURSOR):
+                raise BadRequest("The cursor is not valid for this list.", field="cursor", code="INVALID_CURSOR")
+            after = cursor[len(VISIBLE_CURSOR) :]
+        found = [m for m in self._visible_members(who, group) if after is None or m[0] > after]
+        page, more = found[:limit], len(found) > limit
+        if group.system is SystemKey.ALL:
+            since = {c: datetime.fromtimestamp(created / 1000, UTC).date().isoformat() for c, created in page}
+        else:
+            since = self.groups.since(who.merchant_id, group.id, [c for c, _ in page])
+        items = [(c, since.get(c, "")) for c, _ in page]
+        return Page[tuple[str, str]](items=items, cursor=f"{VISIBLE_CURSOR}{page[-1][0]}" if more and page else None)
 
     def get(self, who: Principal, group_id: str) -> tuple[Group, int]:
         found = dict((g.id, (g, n)) for g, n in self.listed(who))
@@ -239,6 +277,8 @@ class GroupsService:
         require(who, Permission.CUSTOMERS_READ)
         config = self.config(who.merchant_id)
         group = self._group(config, group_id)
+        if who.site_ids is not None:
+            return self._visible_page(who, group, limit=limit, cursor=cursor)
         if group.system is SystemKey.ALL:
             page = self.customers.list(who.merchant_id, source=None, limit=limit, cursor=cursor, newest_first=False)
             return Page[tuple[str, str]](items=[(c.id, c.created_at[:10]) for c in page.items], cursor=page.cursor)
