@@ -1,5 +1,5 @@
-"""The sales context's relay: the data table's stream in, ``SaleRecorded`` (and ``CustomerChanged``) events
-out on the topic.
+"""The data table's relay: the stream in, ``SaleRecorded`` events out on their topic (and ``CustomerChanged``
+on the customers' topic).
 
 Lambda reads the stream (template.yaml filters it to sale and profile items) and retries a batch from the first
 record that failed (partial batch responses), so an event is never lost when a function dies right after
@@ -17,6 +17,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from clientele.customers.events import customer_changed
+from clientele.customers.wiring import customer_events_topic
 from clientele.platform.observability import logger, metrics, tracer
 from clientele.sales.events import sale_recorded
 from clientele.sales.wiring import sale_events_topic
@@ -33,12 +34,12 @@ def relay(record: DynamoDBRecord) -> None:
     metrics.add_metric(name="SaleRecorded", unit=MetricUnit.Count, value=1)
 
 
-# --- CustomerChanged: a profile created or changed by hand (field names only), on the same topic
+# --- CustomerChanged: a profile created or changed by an administrative write (field names only)
 def relay_customer(record: DynamoDBRecord) -> None:
     event = customer_changed(record.raw_event)
     if event is None:
         return
-    sale_events_topic().publish(event.to_message(), event_type=event.TYPE)
+    customer_events_topic().publish(event.to_message(), event_type=event.TYPE)
     logger.info("customer changed", extra={"merchant_id": event.merchant_id, "fields": list(event.fields)})
     metrics.add_metric(name="CustomerChanged", unit=MetricUnit.Count, value=1)
 
