@@ -553,10 +553,10 @@ class GroupsService:
         m, c = event.merchant_id, event.customer_id
         for _ in range(ATTEMPTS):
             config, existing, profile = self.groups.for_profile(m, c)
-            if profile is None:
-                return "customer_gone"
-            if config is None:
-                config = self.config(m)
+            if profile is None or config is None:
+                # No configuration: no group was ever decided for this merchant, and the system groups a profile
+                # alone could put someone in need a sale (reachable, instant profiles), whose event sets them up.
+                return "customer_gone" if profile is None else "no_groups"
             if existing is None and profile.get("last_visit_at"):  # visits the groups have not seen yet
                 return "changed" if self.recompute_customer(m, c) else "recorded"
             facts = existing.model_copy(deep=True) if existing else Facts(customer_id=c)
