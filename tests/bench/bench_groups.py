@@ -12,8 +12,8 @@
   of 20.
 * Profile edits (the customer-change feed): calls of ``PATCH /v1/customers/{id}`` and of taking a label off
   that touch a group's item or an event topic (target 0), the calls the relay and the groups' consumer make
-  for them in the background, and seconds from a label put on a customer to their label group showing it
-  (median of 20).
+  for them in the background, and seconds from a PATCH giving a customer a label to their label group
+  showing it (median of 20).
 
 ``python -m tests.bench.bench_groups`` runs these alone.
 """
@@ -208,8 +208,10 @@ def _watched(call: Any) -> tuple[Any, list[str], list[str]]:
     original = BaseClient._make_api_call
 
     def watching(self: Any, operation_name: str, api_params: Any) -> Any:
-        made.append(operation_name)
         text = json.dumps(api_params, default=str)
+        if "RATE#api-key#" in text:  # the per-key rate limit's amortised counter: the key's cost, not the request's
+            return original(self, operation_name, api_params)
+        made.append(operation_name)
         if "GROUP" in text or "Group" in text or operation_name == "Publish":
             touched.append(operation_name)
         return original(self, operation_name, api_params)
@@ -266,7 +268,7 @@ def profile_path(stack: Any, api: Any) -> str:
 
 
 def profile_latency(stack: Any, api: Any, group: str, runs: int = 20) -> None:
-    """Seconds from a label put on a customer to the customer showing among the label group's members."""
+    """Seconds from a PATCH giving a customer a label to the label group showing on their groups."""
     group_item = api.get(f"/v1/groups/{group}").json()
     label = group_item["criteria"]["labels"][0]
     stack.drain()
@@ -274,9 +276,12 @@ def profile_latency(stack: Any, api: Any, group: str, runs: int = 20) -> None:
     seconds: list[float] = []
     try:
         for _ in range(runs):
-            customer = api.post("/v1/customers", {"given_name": "Sam"}).json()["id"]
+            created = api.post("/v1/customers", {"given_name": "Sam"}).json()
+            customer = created["id"]
             started = time.perf_counter()
-            assert api.put(f"/v1/customers/{customer}/labels/{label}").status == 200
+            assert (
+                api.patch(f"/v1/customers/{customer}", {"version": created["version"], "labels": [label]}).status == 200
+            )
             while not any(g["group_id"] == group for g in api.get(f"/v1/customers/{customer}/groups").json()["items"]):
                 if time.perf_counter() - started > 30:
                     raise TimeoutError("the group change did not show within 30 s")
@@ -285,7 +290,7 @@ def profile_latency(stack: Any, api: Any, group: str, runs: int = 20) -> None:
     finally:
         stack.pollers.stop()
     print(
-        f"   label put -> label group change visible (local stack, pollers in threads): "
+        f"   PATCH (label) -> label group change visible (local stack, pollers in threads): "
         f"median {statistics.median(seconds):.2f} s, max {max(seconds):.2f} s over {runs}"
     )
 
