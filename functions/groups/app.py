@@ -12,6 +12,7 @@ from clientele.account.wiring import terms_gate
 from clientele.groups import schemas as models
 from clientele.groups.model import Kind
 from clientele.groups.wiring import groups_service
+from clientele.http import cursors
 from clientele.http.app import caller, create_app, json_response, lambda_entry
 from clientele.http.errors import no_content, responses, success
 from clientele.kernel.permissions import Permission
@@ -109,14 +110,16 @@ def delete_group(id: PathId) -> Response[None]:
 @app.get(
     "/v1/groups/<id>/customers",
     tags=["Groups"],
-    summary="A group's members, page by page",
+    summary="A group's members, page by page (a key limited to sites: the members who belong to its sites)",
     responses={**success(models.MemberList), **ERRORS},
 )
 def list_members(id: PathId, limit: Limit = 50, cursor: Cursor = None) -> models.MemberList:
     who = caller(app, Permission.CUSTOMERS_READ)
-    page = groups_service().members(who, id, limit=limit, cursor=cursor)
+    at = cursors.open_(app.current_event, who, cursor)
+    page = groups_service().members(who, id, limit=limit, cursor=at)
     return models.MemberList(
-        items=[models.MemberOut(customer_id=c, since=since) for c, since in page.items], cursor=page.cursor
+        items=[models.MemberOut(customer_id=c, since=since) for c, since in page.items],
+        cursor=cursors.seal(app.current_event, who, page.cursor),
     )
 
 

@@ -1,9 +1,10 @@
-"""Groups' background work, one function: the ``SaleRecorded`` consumer (its own queue on SaleEventsTopic),
-the daily run (an EventBridge Scheduler schedule) and the re-evaluation job (one page of customers per message
-on the jobs queue). :func:`lambda_handler` tells them apart: a scheduled run has no ``Records``; a queue
-message of a job carries ``job_id``.
+"""Groups' background work, one function: the ``SaleRecorded`` and ``CustomerChanged`` consumer (its own queue
+on SaleEventsTopic), the daily run (an EventBridge Scheduler schedule) and the re-evaluation job (one page of
+customers per message on the jobs queue). :func:`lambda_handler` tells them apart: a scheduled run has no
+``Records``; a queue message of a job carries ``job_id``.
 
-Every step is idempotent: the consumer by the event's inbox marker, the daily run by the merchant's watermark
+Every step is idempotent: the consumer by the event's inbox marker (a sale) or the profile's version (a
+profile change), the daily run by the merchant's watermark
 and the facts' versions, a job step by deciding from the facts alone.
 """
 
@@ -20,7 +21,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from clientele.groups.wiring import group_jobs_queue, groups_service
 from clientele.kernel import clock
-from clientele.kernel.events import SaleCustomerChanged, SaleRecorded
+from clientele.kernel.events import CustomerChanged, SaleCustomerChanged, SaleRecorded
 from clientele.platform.observability import logger, metrics, tracer
 
 MARGIN_MS = 15_000
@@ -85,13 +86,35 @@ def consume_customer_change(record: SQSRecord) -> str:
     return outcome
 
 
+# --- CustomerChanged: a profile edit (labels, preferences, email, source) re-decides the customer's groups
+def consume_customer(record: SQSRecord) -> str:
+    try:
+        event = CustomerChanged.from_message(record.body)
+    except ValueError:
+        metrics.add_metric(name="GroupsProfile_ignored", unit=MetricUnit.Count, value=1)
+        return "ignored"
+    outcome = groups_service().customer_changed(event)
+    logger.info("profile change folded into groups", extra={"merchant_id": event.merchant_id, "outcome": outcome})
+    metrics.add_metric(name=f"GroupsProfile_{outcome}", unit=MetricUnit.Count, value=1)
+    return outcome
+
+
 def handle_record(record: SQSRecord) -> str:
-    body = record.body
-    if '"job_id"' in body and '"SaleRecorded"' not in body:
-        return job_step(record)
-    if '"SaleCustomerChanged"' in body:
+    """Each message by its kind: an event names its ``type``; a job step carries ``job_id``."""
+    try:
+        message = json.loads(record.body)
+        if isinstance(message, dict) and "Message" in message and "type" not in message:  # an SNS envelope
+            message = json.loads(message["Message"])
+    except (ValueError, TypeError):
+        message = None
+    kind = message.get("type") if isinstance(message, dict) else None
+    if kind == CustomerChanged.TYPE:
+        return consume_customer(record)
+    if kind == SaleCustomerChanged.TYPE:
         return consume_customer_change(record)
-    return consume_sale(record)
+    if isinstance(message, dict) and "job_id" in message and kind != SaleRecorded.TYPE:
+        return job_step(record)
+    return consume_sale(record)  # a SaleRecorded, or something it ignores
 
 
 @logger.inject_lambda_context(clear_state=True)

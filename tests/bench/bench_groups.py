@@ -10,6 +10,10 @@
   poller, the relay, SNS to the groups' queue and its poller all running in their threads, as ``make run``
   has them): a customer's third visit, then ``GET /v1/customers/{id}/groups`` until Regulars shows; median
   of 20.
+* Profile edits (the customer-change feed): calls of ``PATCH /v1/customers/{id}`` and of taking a label off
+  that touch a group's item or an event topic (target 0), the calls the relay and the groups' consumer make
+  for them in the background, and seconds from a PATCH giving a customer a label to their label group
+  showing it (median of 20).
 
 ``python -m tests.bench.bench_groups`` runs these alone.
 """
@@ -194,9 +198,123 @@ def _counted(api: Any, customer: str) -> bool:
             return False
 
 
+# --- profile edits: the customer-change feed (CustomerChanged)
+def _watched(call: Any) -> tuple[Any, list[str], list[str]]:
+    """A request's AWS calls, and those of them that touch groups' items or an event topic."""
+    from botocore.client import BaseClient
+
+    made: list[str] = []
+    touched: list[str] = []
+    original = BaseClient._make_api_call
+
+    def watching(self: Any, operation_name: str, api_params: Any) -> Any:
+        text = json.dumps(api_params, default=str)
+        if "RATE#api-key#" in text:  # the per-key rate limit's amortised counter: the key's cost, not the request's
+            return original(self, operation_name, api_params)
+        made.append(operation_name)
+        if "GROUP" in text or "Group" in text or operation_name == "Publish":
+            touched.append(operation_name)
+        return original(self, operation_name, api_params)
+
+    BaseClient._make_api_call = watching  # type: ignore[method-assign]
+    try:
+        response = call()
+    finally:
+        BaseClient._make_api_call = original  # type: ignore[method-assign]
+    return response, made, touched
+
+
+def profile_path(stack: Any, api: Any) -> str:
+    """Calls of a profile edit's own request for groups (target 0), and what the feed costs in the background."""
+    from tests.bench.aws_calls import CallCounter
+
+    label = api.post("/v1/labels", {"name": f"VIP {uuid.uuid4().hex[:6]}"}).json()["id"]
+    created = api.post("/v1/groups", {"name": "VIP", "kind": "smart", "criteria": {"labels": [label]}}).json()
+    stack.drain()
+    customer = api.post("/v1/customers", {"given_name": "Noor"}).json()
+    stack.drain()
+    counter = CallCounter()
+    edits = (
+        (
+            "PATCH /v1/customers/{id} (labels, email)",
+            lambda: api.patch(
+                f"/v1/customers/{customer['id']}",
+                {"version": customer["version"], "labels": [label], "email": "n@example.com"},
+            ),
+        ),
+        (
+            "PATCH /v1/customers/{id} (family name)",
+            lambda: api.patch(
+                f"/v1/customers/{customer['id']}", {"version": customer["version"] + 1, "family_name": "Bakker"}
+            ),
+        ),
+        (
+            "DELETE /v1/customers/{id}/labels/{label}",
+            lambda: api.delete(f"/v1/customers/{customer['id']}/labels/{label}"),
+        ),
+    )
+    for name, edit in edits:
+        response, made, touched = _watched(edit)
+        assert response.status == 200, response.text
+        counter.hook_clients()
+        with counter.measure() as background:
+            stack.drain()
+        detail = ", ".join(f"{k} {v}" for k, v in sorted(background.items()))
+        print(
+            f"   {name}: {len(made)} calls [{', '.join(made)}], for groups or events {len(touched)} (target 0); "
+            f"then in the background (relay + groups' consumer) {sum(background.values())} [{detail}]"
+        )
+    return str(created["id"])
+
+
+def profile_latency(stack: Any, api: Any, group: str, runs: int = 20) -> None:
+    """Seconds from a PATCH giving a customer a label to the label group showing on their groups."""
+    group_item = api.get(f"/v1/groups/{group}").json()
+    label = group_item["criteria"]["labels"][0]
+    stack.drain()
+    stack.pollers.start()
+    seconds: list[float] = []
+    try:
+        for _ in range(runs):
+            created = api.post("/v1/customers", {"given_name": "Sam"}).json()
+            customer = created["id"]
+            started = time.perf_counter()
+            assert (
+                api.patch(f"/v1/customers/{customer}", {"version": created["version"], "labels": [label]}).status == 200
+            )
+            while not any(g["group_id"] == group for g in api.get(f"/v1/customers/{customer}/groups").json()["items"]):
+                if time.perf_counter() - started > 30:
+                    raise TimeoutError("the group change did not show within 30 s")
+                time.sleep(0.02)
+            seconds.append(time.perf_counter() - started)
+    finally:
+        stack.pollers.stop()
+    print(
+        f"   PATCH (label) -> label group change visible (local stack, pollers in threads): "
+        f"median {statistics.median(seconds):.2f} s, max {max(seconds):.2f} s over {runs}"
+    )
+
+
+def site_limited(api: Any) -> None:
+    """Calls of the group list and a page of members for a key limited to one site (from the directory)."""
+    site = api.get("/v1/sites").json()["items"][0]["id"]
+    limited = api.as_key(api.post("/v1/api-keys", {"role": "staff", "site_ids": [site]}).json()["secret"])
+    limited.get("/v1/groups")  # the authorizer's look-up of the new key, and a warm directory
+    for name, path in (
+        ("GET /v1/groups", "/v1/groups"),
+        ("GET /v1/groups/grp_all/customers", "/v1/groups/grp_all/customers"),
+    ):
+        response, made, _ = _watched(lambda path=path: limited.get(path))
+        assert response.status == 200, response.text
+        print(f"   key limited to a site: {name}: {len(made)} calls [{', '.join(made)}]")
+
+
 def run(stack: Any, api: Any, counter: Any, measure: Any) -> None:
     sale_path(api)
     latency(stack, api)
+    group = profile_path(stack, api)
+    profile_latency(stack, api, group)
+    site_limited(api)
     daily_run(stack)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from clientele.customers.events import customer_changed
 from clientele.sales.events import sale_recorded
 from clientele.storage.table import serialize
 from infra.local.streams import matches
@@ -24,6 +25,20 @@ SALE = {
     "occurred_at": "2026-03-03T10:00:00.000Z",
     "customer_id": "cus_1",
     "total": {"amount": 1250, "currency": "EUR"},
+}
+
+
+PROFILE = {
+    "PK": "MERCHANT#mer_1#CUSTOMER#cus_1",
+    "SK": "PROFILE",
+    "entity": "customer",
+    "id": "cus_1",
+    "merchant_id": "mer_1",
+    "given_name": "Ana",
+    "email": "ana@example.com",
+    "labels": ["label_1"],
+    "source": "manual",
+    "version": 1,
 }
 
 
@@ -83,10 +98,15 @@ class TestTheTemplatesSaleFilter:
         assert not passes(sale_filters, stream_record("REMOVE", None, SALE))
 
     def test_other_items_do_not_pass(self, sale_filters: tuple[dict[str, Any], ...]) -> None:
-        customer = {"PK": "MERCHANT#mer_1#CUSTOMER#cus_1", "SK": "PROFILE", "entity": "customer", "id": "cus_1"}
         activity = {**SALE, "SK": "ACT#all#2026#sale_1", "entity": "activity"}
-        assert not passes(sale_filters, stream_record("INSERT", customer))
+        guard = {"PK": "MERCHANT#mer_1#EMAIL#h", "SK": "GUARD", "entity": "guard", "customer_id": "cus_1"}
         assert not passes(sale_filters, stream_record("INSERT", activity))
+        assert not passes(sale_filters, stream_record("INSERT", guard))
+        assert not passes(sale_filters, stream_record("REMOVE", None, PROFILE))
+
+    def test_profiles_created_or_changed_pass(self, sale_filters: tuple[dict[str, Any], ...]) -> None:
+        assert passes(sale_filters, stream_record("INSERT", PROFILE))
+        assert passes(sale_filters, stream_record("MODIFY", {**PROFILE, "version": 2}, PROFILE))
 
 
 class TestSaleRecordedFromARecord:
@@ -122,3 +142,39 @@ class TestSaleRecordedFromARecord:
     def test_a_sale_without_a_customer_is_still_a_fact(self) -> None:
         event = sale_recorded(stream_record("INSERT", {k: v for k, v in SALE.items() if k != "customer_id"}))
         assert event is not None and event.customer_id is None and event.key == "sale_1#-"
+
+
+class TestCustomerChangedFromARecord:
+    def test_a_new_profile_names_the_fields_it_was_given_and_no_value(self) -> None:
+        event = customer_changed(stream_record("INSERT", PROFILE))
+        assert event is not None and event.created and event.version == 1
+        assert (event.merchant_id, event.customer_id) == ("mer_1", "cus_1")
+        assert event.fields == ("given_name", "email", "labels", "source")
+        message = event.to_message()
+        assert "Ana" not in message and "example.com" not in message and "label_1" not in message
+        assert set(json.loads(message)) == {"type", "merchant_id", "customer_id", "version", "fields", "created"}
+
+    def test_an_administrative_change_names_what_changed(self) -> None:
+        labelled = {**PROFILE, "labels": ["label_1", "label_2"], "given_name": "Anna", "version": 2}
+        event = customer_changed(stream_record("MODIFY", labelled, PROFILE))
+        assert event is not None and not event.created
+        assert (event.version, event.fields) == (2, ("given_name", "labels"))
+
+    def test_a_sales_touch_an_unchanged_save_or_a_removal_is_no_change(self) -> None:
+        visited = {**PROFILE, "last_visit_at": "2026-03-03T10:00:00.000Z", "site_ids": ["site_1"]}
+        assert customer_changed(stream_record("MODIFY", visited, PROFILE)) is None  # the version did not move
+        assert customer_changed(stream_record("MODIFY", {**PROFILE, "version": 2}, PROFILE)) is None
+        assert customer_changed(stream_record("REMOVE", None, PROFILE)) is None
+        assert customer_changed(stream_record("INSERT", SALE)) is None
+
+    def test_the_event_reads_back_from_its_message(self) -> None:
+        from clientele.kernel.events import CustomerChanged, SaleRecorded
+
+        event = customer_changed(stream_record("INSERT", PROFILE))
+        assert event is not None
+        assert CustomerChanged.from_message(event.to_message()) == event
+        assert CustomerChanged.from_message({"Message": event.to_message()}) == event
+        with pytest.raises(ValueError):
+            SaleRecorded.from_message(event.to_message())
+        with pytest.raises(ValueError):
+            CustomerChanged.from_message('{"type": "CustomerChanged", "merchant_id": "mer_1"}')

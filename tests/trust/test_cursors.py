@@ -17,6 +17,7 @@ def _lists(client: ApiClient) -> dict[str, tuple[str, dict[str, Any]]]:
         assert client.post(f"/v1/customers/{customer}/notes", {"text": f"note {n}"}).status == 201
         client.patch(f"/v1/customers/{customer}", {"family_name": f"Family{n}"})
     sales = [record(client, sale_body(100 + n, customer_id=customer)) for n in range(3)]
+    new_customer(client)  # a second member of "all customers", so a page of one has a cursor
     return {
         "sales": ("/v1/sales", {}),
         "sales by customer": ("/v1/sales", {"customer_id": customer}),
@@ -25,6 +26,7 @@ def _lists(client: ApiClient) -> dict[str, tuple[str, dict[str, Any]]]:
         "activity": (f"/v1/customers/{customer}/activity", {}),
         "activity by amount": (f"/v1/customers/{customer}/activity", {"sort": "amount"}),
         "receipts": (f"/v1/sales/{sales[0]['id']}/receipts", {}),
+        "group members": ("/v1/groups/grp_all/customers", {}),
     }
 
 

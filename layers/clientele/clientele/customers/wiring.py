@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from clientele.customers.repository import CustomerRepository
     from clientele.customers.search import DirectoryService
     from clientele.customers.service import CustomerService
+    from clientele.platform.topics import Topic
 
 
 @provider
@@ -50,3 +51,15 @@ def photo_service() -> PhotoService:
     from clientele.customers.photos import PhotoService, PhotoStore
 
     return PhotoService(PhotoStore(data_table(), settings(PhotoSettings).photo_bucket))
+
+
+class CustomerEventSettings(Settings):
+    customer_events_topic_arn: str = Field(default="", alias="CUSTOMER_EVENTS_TOPIC_ARN")
+
+
+@provider
+def customer_events_topic() -> Topic:
+    """Where the data table's relay publishes ``CustomerChanged`` for the consumers' queues."""
+    from clientele.platform.topics import Topic
+
+    return Topic(settings(CustomerEventSettings).customer_events_topic_arn)

@@ -106,6 +106,7 @@ class Profile(Entity):
     labels: list[str] = Field(default_factory=list)
     preferences: list[str] = Field(default_factory=list)  # marketing preferences opted into
     has_email: bool = False
+    version: int = 0  # the profile's update counter when read: an older read never replaces a newer one
 
 
 class Facts(Entity):

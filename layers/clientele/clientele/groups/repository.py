@@ -223,6 +223,21 @@ class GroupRepository:
             sale,
         )
 
+    def for_profile(self, merchant_id: str, customer_id: str) -> tuple[Config | None, Facts | None, Item | None]:
+        """What a profile change's consumer needs, in one call: configuration, facts and the current profile."""
+        wanted = [
+            self.config_key(merchant_id),
+            (partitions.customer_pk(merchant_id, customer_id), keys.FACTS_SK),
+            (partitions.customer_pk(merchant_id, customer_id), PROFILE_SK),
+        ]
+        found = {(i["PK"], i["SK"]): i for i in self.table.batch_get(wanted, consistent=True)}
+        config_item, facts_item, profile = (found.get(k) for k in wanted)
+        return (
+            _config_of(merchant_id, config_item) if config_item else None,
+            to_facts(facts_item) if facts_item else None,
+            profile,
+        )
+
     def due(self, merchant_id: str, until: str, cursor: str | None, limit: int = 100) -> tuple[list[Facts], str | None]:
         """Customers whose next change falls on or before ``until`` (the sparse due index), a page."""
         partition = ("GSI2PK", keys.due_pk(merchant_id))
@@ -317,6 +332,28 @@ class GroupRepository:
             cursor=cursor,
         )
         return [(str(i["customer_id"]), str(i.get("since", ""))) for i in items], next_cursor
+
+    # A key limited to sites: members who belong to one of its sites, from the directory ------------------
+    def visible(self, merchant_id: str, site_ids: list[str]) -> list[tuple[str, int, tuple[str, ...]]]:
+        """``(customer_id, created ms, groups)`` of every customer who belongs to one of ``site_ids``: a site
+        they were created at or bought at (the profile's ``site_ids``, the list's ``site_id`` filter), read
+        from the directory (one ``BatchGetItem`` of its shards, as a page of ``GET /v1/customers``)."""
+        wanted = set(site_ids)
+        return [
+            (entry.id, entry.created, entry.groups)
+            for shard in self.directory.load(merchant_id)
+            for entry in shard.entries.values()
+            if wanted.intersection(entry.sites)
+        ]
+
+    def since(self, merchant_id: str, group_id: str, customer_ids: list[str]) -> dict[str, str]:
+        """The day each of these customers joined the group (their member items, one ``BatchGetItem``)."""
+        if not customer_ids:
+            return {}
+        items = self.table.batch_get(
+            [(keys.member_pk(merchant_id, group_id), keys.member_sk(c)) for c in customer_ids], consistent=True
+        )
+        return {str(i["customer_id"]): str(i.get("since", "")) for i in items}
 
     def member_ids(self, merchant_id: str, group_id: str) -> set[str]:
         """Every member of a group: one query page per 1 MB of member items (~15,000 members)."""

@@ -21,6 +21,7 @@ from clientele.groups.model import (
     Kind,
     LastVisit,
     Period,
+    Profile,
     Reason,
     SystemKey,
     Unit,
@@ -93,6 +94,12 @@ def add_visit(facts: Facts, visit: Visit, *, card_paid: bool, keep_days: int) ->
     facts.card_paid = facts.card_paid or card_paid
     facts.visits = prune([*facts.visits, visit], facts.last_visit, keep_days)
     return True
+
+
+def fresher(current: Profile, read: Profile) -> Profile:
+    """The profile to decide on: ``read``, unless it is older than the one the facts already hold (a page of
+    customers read from an index before a change whose event was applied first)."""
+    return current if read.version < current.version else read
 
 
 # ---------------------------------------------------------------------------------------------- the rules

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -20,8 +20,8 @@ from clientele.groups.model import Criteria, Facts, Group, Job, Kind, Period, Pr
 from clientele.groups.repository import Change, Config, GroupRepository, StaleFacts
 from clientele.kernel import clock
 from clientele.kernel.entity import Page
-from clientele.kernel.errors import Conflict, NotFound, ValidationFailed
-from clientele.kernel.events import SaleCustomerChanged, SaleRecorded
+from clientele.kernel.errors import BadRequest, Conflict, NotFound, ValidationFailed
+from clientele.kernel.events import CustomerChanged, SaleCustomerChanged, SaleRecorded
 from clientele.kernel.ids import new_id, new_sortable_id
 from clientele.kernel.permissions import Permission, Principal, require
 from clientele.storage.inbox import Inbox
@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 CONSUMER = "groups"
 ATTEMPTS = 5  # a customer's change read again after a concurrent one
 PAGE = 100  # customers per step of a re-evaluation job
+# The profile's fields the groups read (``profile_of``): a change of any other field moves no group.
+PROFILE_FIELDS = frozenset({"labels", "marketing", "email", "source"})
+VISIBLE_CURSOR = "after:"  # a site-limited key's page of members: the last customer id it showed
 
 
 @dataclass
@@ -83,6 +86,7 @@ def profile_of(item: Item) -> Profile:
         labels=[str(label) for label in item.get("labels") or []],
         preferences=sorted(str(k) for k, v in marketing.items() if isinstance(v, dict) and v.get("opted_in")),
         has_email=bool(item.get("email")),
+        version=int(item.get("version", 0)),
     )
 
 
@@ -139,8 +143,45 @@ class GroupsService:
     def listed(self, who: Principal) -> list[tuple[Group, int]]:
         require(who, Permission.CUSTOMERS_READ)
         config = self.config(who.merchant_id)
+        if who.site_ids is not None:
+            visible = self.groups.visible(who.merchant_id, who.site_ids)  # one read for every group's count
+            return [(g, len(self._visible_members(who, g, visible))) for g in config.groups]
         counts, total = self.groups.counts(who.merchant_id)
         return [(g, total if g.system is SystemKey.ALL else max(0, counts.get(g.id, 0))) for g in config.groups]
+
+    # --- A key limited to sites sees only the members who belong to its sites
+    def _visible_members(
+        self, who: Principal, group: Group, visible: list[tuple[str, int, tuple[str, ...]]] | None = None
+    ) -> list[tuple[str, int]]:
+        """``(customer_id, created ms)`` of the group's members who belong to one of the key's sites, by id.
+
+        Counted from the directory, like the list's own ``site_id`` filter, rather than from the counts item: a
+        customer belongs to every site they were created or bought at, and a key may have several sites, so
+        per-site counters could not be added up. The count is then the length of the very list the key pages
+        through (``DirectoryStore`` keeps the packed shards current per container: warm, one read)."""
+        assert who.site_ids is not None
+        if visible is None:
+            visible = self.groups.visible(who.merchant_id, who.site_ids)
+        return sorted(
+            (customer_id, created)
+            for customer_id, created, groups in visible
+            if group.system is SystemKey.ALL or group.id in groups
+        )
+
+    def _visible_page(self, who: Principal, group: Group, *, limit: int, cursor: str | None) -> Page[tuple[str, str]]:
+        after = None
+        if cursor:
+            if not cursor.startswith(VISIBLE_CURSOR):
+                raise BadRequest("The cursor is not valid for this list.", field="cursor", code="INVALID_CURSOR")
+            after = cursor[len(VISIBLE_CURSOR) :]
+        found = [m for m in self._visible_members(who, group) if after is None or m[0] > after]
+        page, more = found[:limit], len(found) > limit
+        if group.system is SystemKey.ALL:
+            since = {c: datetime.fromtimestamp(created / 1000, UTC).date().isoformat() for c, created in page}
+        else:
+            since = self.groups.since(who.merchant_id, group.id, [c for c, _ in page])
+        items = [(c, since.get(c, "")) for c, _ in page]
+        return Page[tuple[str, str]](items=items, cursor=f"{VISIBLE_CURSOR}{page[-1][0]}" if more and page else None)
 
     def get(self, who: Principal, group_id: str) -> tuple[Group, int]:
         found = dict((g.id, (g, n)) for g, n in self.listed(who))
@@ -236,6 +277,8 @@ class GroupsService:
         require(who, Permission.CUSTOMERS_READ)
         config = self.config(who.merchant_id)
         group = self._group(config, group_id)
+        if who.site_ids is not None:
+            return self._visible_page(who, group, limit=limit, cursor=cursor)
         if group.system is SystemKey.ALL:
             page = self.customers.list(who.merchant_id, source=None, limit=limit, cursor=cursor, newest_first=False)
             return Page[tuple[str, str]](items=[(c.id, c.created_at[:10]) for c in page.items], cursor=page.cursor)
@@ -406,7 +449,7 @@ class GroupsService:
             existing = self.groups.facts(config.merchant_id, customer_id)
             facts = existing.model_copy(deep=True) if existing else Facts(customer_id=customer_id)
             if profile_item is not None:
-                facts.profile = profile_of(profile_item)
+                facts.profile = rules.fresher(facts.profile, profile_of(profile_item))
             edit(facts)
             joined, left = self._decide(config, facts, today or local_today(config.time_zone))
             if existing is not None and facts == existing and not joined and not left:
@@ -477,7 +520,7 @@ class GroupsService:
             if sale is None or sale.get("customer_id") != event.customer_id:
                 return "sale_elsewhere"
             facts = existing.model_copy(deep=True) if existing else Facts(customer_id=event.customer_id)
-            facts.profile = profile_of(profile)
+            facts.profile = rules.fresher(facts.profile, profile_of(profile))
             visit = visit_of(sale)
             rules.add_visit(facts, visit, card_paid=bool(sale.get("card")), keep_days=config.keep_days)
             today = max(local_today(config.time_zone), visit.day)
@@ -503,6 +546,40 @@ class GroupsService:
         from their sales as they are now, so a replay or a late delivery decides the same."""
         changed = [self.recompute_customer(event.merchant_id, customer_id) for customer_id in event.customers]
         return "changed" if any(changed) else "recomputed"
+
+    # --- CustomerChanged: a profile edit moves the groups that ask about the profile, within seconds
+    def customer_changed(self, event: CustomerChanged) -> str:
+        """Re-decide the customer's groups from their current profile (re-read: the event names fields only).
+
+        Idempotent without an inbox: the decision depends on the profile as it is now and the facts, and the
+        facts never take a profile older than the one they hold (``version``), so a replayed or late event
+        writes nothing; an erased customer (no profile) is never written back."""
+        if not PROFILE_FIELDS & set(event.fields):
+            return "ignored"  # a name, an address, a birthday...: no group asks
+        m, c = event.merchant_id, event.customer_id
+        for _ in range(ATTEMPTS):
+            config, existing, profile = self.groups.for_profile(m, c)
+            if profile is None or config is None:
+                # No configuration: no group was ever decided for this merchant, and the system groups a profile
+                # alone could put someone in need a sale (reachable, instant profiles), whose event sets them up.
+                return "customer_gone" if profile is None else "no_groups"
+            if existing is None and profile.get("last_visit_at"):  # visits the groups have not seen yet
+                return "changed" if self.recompute_customer(m, c) else "recorded"
+            facts = existing.model_copy(deep=True) if existing else Facts(customer_id=c)
+            facts.profile = rules.fresher(facts.profile, profile_of(profile))
+            joined, left = self._decide(config, facts, local_today(config.time_zone))
+            # Nothing to write: already decided on this profile, or in no group (no facts item for them).
+            if ((facts == existing and not left) or existing is None) and not joined:
+                return "unchanged"
+            change = Change(m, facts, joined, left, expected_version=existing.version if existing else 0)
+            try:
+                self.groups.change(change).commit()
+            except TransactionCancelled as exc:
+                if exc.cancelled.failed("profile"):
+                    return "customer_gone"
+                continue  # the facts moved (a sale, the daily run): read again
+            return "changed" if joined or left else "recorded"
+        raise StaleFacts("the customer's groups kept changing")
 
     # ------------------------------------------------------------------------------- the daily run
     def run_day(

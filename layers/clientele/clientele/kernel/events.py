@@ -101,3 +101,47 @@ class SaleCustomerChanged:
             )
         except (KeyError, ValueError) as exc:
             raise ValueError(f"a SaleCustomerChanged event without {exc}") from exc
+
+
+# --- CustomerChanged -------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CustomerChanged:
+    """A customer's profile was created, or changed by an administrative write (its ``version`` moved: the API,
+    the preferences page, an import, a merge). A sale's own touch of the profile (last visit, sites visited) is
+    told by :class:`SaleRecorded` instead. ``fields`` names the profile fields that changed, never their values:
+    a consumer re-reads the profile it needs, so a replayed or late event can only confirm the current state.
+    """
+
+    TYPE: ClassVar[str] = "CustomerChanged"
+
+    merchant_id: str
+    customer_id: str
+    version: int  # the profile's update counter after the change
+    fields: tuple[str, ...]  # names of the profile fields that changed (on creation: those given)
+    created: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"{self.customer_id}#{self.version}"
+
+    def to_message(self) -> str:
+        data = {"type": self.TYPE, **asdict(self), "fields": list(self.fields)}
+        return json.dumps(data, separators=(",", ":"), sort_keys=True)
+
+    @classmethod
+    def from_message(cls, body: str | dict[str, Any]) -> CustomerChanged:
+        data = json.loads(body) if isinstance(body, str) else dict(body)
+        if "Message" in data and "type" not in data:  # an SNS envelope (raw delivery off)
+            data = json.loads(data["Message"])
+        if data.pop("type", None) != cls.TYPE:
+            raise ValueError("not a CustomerChanged event")
+        try:
+            return cls(
+                merchant_id=str(data["merchant_id"]),
+                customer_id=str(data["customer_id"]),
+                version=int(data["version"]),
+                fields=tuple(str(f) for f in data.get("fields") or ()),
+                created=bool(data.get("created", False)),
+            )
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"a CustomerChanged event without {exc}") from exc
