@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from clientele.account import schemas as models
 from clientele.account.wiring import account_service, terms_gate
 from clientele.http.app import caller, create_app, json_response, lambda_entry, principal
 from clientele.http.errors import no_content, responses, success
+from clientele.http.params import PathId
 from clientele.kernel.permissions import Permission
 
 app = create_app(terms_gate)
@@ -18,7 +16,6 @@ ERRORS = responses(400, 401, 403, 413, 415, 422)
 NOT_FOUND = responses(404)
 SettingsPerm = Permission.SETTINGS_MANAGE
 ReadPerm = Permission.CUSTOMERS_READ
-PathId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 @app.get(

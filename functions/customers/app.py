@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import StringConstraints
 
 from clientele.account.wiring import terms_gate
@@ -18,13 +18,10 @@ from clientele.erasure.wiring import erasure_service
 from clientele.http import cursors
 from clientele.http.app import caller, create_app, json_response, lambda_entry
 from clientele.http.errors import no_content, responses, success
+from clientele.http.params import ERRORS, Cursor, Limit, PathId
 from clientele.kernel.permissions import Permission, Principal
 
 app = create_app(terms_gate)
-ERRORS = responses(400, 401, 403, 404, 413, 415, 422)
-PathId = Annotated[str, Path(min_length=1, max_length=64)]
-Limit = Annotated[int, Query(ge=1, le=100, description="Page size, 1-100.")]
-Cursor = Annotated[str | None, Query(max_length=2048, description="Opaque cursor from the previous page.")]
 
 
 def _out(who: Principal, customer: Any) -> models.CustomerOut:

@@ -3,10 +3,9 @@ custom attribute from every customer."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from clientele.account.wiring import terms_gate
 from clientele.directory_jobs import schemas as models
@@ -20,13 +19,10 @@ from clientele.directory_jobs.wiring import (
 from clientele.http.app import caller, create_app, json_response, lambda_entry
 from clientele.http.errors import no_content, responses, success
 from clientele.http.idempotency import idempotent_post
+from clientele.http.params import ERRORS, Cursor, Limit, PathId
 from clientele.kernel.permissions import Permission
 
 app = create_app(terms_gate)
-ERRORS = responses(400, 401, 403, 404, 413, 415, 422)
-PathId = Annotated[str, Path(min_length=1, max_length=64)]
-Limit = Annotated[int, Query(ge=1, le=100, description="Page size, 1-100.")]
-Cursor = Annotated[str | None, Query(max_length=2048, description="Opaque cursor from the previous page.")]
 
 MERGE_DESCRIPTION = """Merge `source_customer_id` into this customer, who keeps their id.
 

@@ -6,19 +6,18 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from clientele.account.wiring import terms_gate
 from clientele.http.app import caller, create_app, json_response, lambda_entry
 from clientele.http.errors import responses, success
 from clientele.http.idempotency import idempotent_post
+from clientele.http.params import ERRORS, PathId
 from clientele.intake import schemas as models
 from clientele.intake.wiring import intake_service
 from clientele.kernel.permissions import Permission
 
 app = create_app(terms_gate)
-ERRORS = responses(400, 401, 403, 404, 413, 415, 422)
-PathId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 @app.get(

@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from clientele.account.wiring import terms_gate
 from clientele.http.app import caller, create_app, json_response, lambda_entry
 from clientele.http.errors import responses, success
 from clientele.http.idempotency import HEADER, check_key
+from clientele.http.params import ERRORS, Cursor, Limit, PathId
 from clientele.kernel.permissions import Permission, Principal
 from clientele.loyalty import schemas as models
 from clientele.loyalty.wiring import loyalty_service
@@ -20,10 +21,6 @@ if TYPE_CHECKING:
     from clientele.loyalty.service import AccountView, Operation
 
 app = create_app(terms_gate)
-ERRORS = responses(400, 401, 403, 404, 413, 415, 422)
-PathId = Annotated[str, Path(min_length=1, max_length=64)]
-Limit = Annotated[int, Query(ge=1, le=100, description="Page size, 1-100.")]
-Cursor = Annotated[str | None, Query(max_length=2048, description="Opaque cursor from the previous page.")]
 
 
 def _account(who: Principal, view: AccountView) -> models.AccountOut:

@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from clientele.account.wiring import terms_gate
 from clientele.http.app import caller, create_app, json_response, lambda_entry
 from clientele.http.errors import responses, success
 from clientele.http.idempotency import idempotent_post
+from clientele.http.params import ERRORS, Cursor, Limit, PathId
 from clientele.http.schemas import IsoDay
 from clientele.kernel.permissions import Permission
 from clientele.memberships import schemas as models
@@ -26,10 +27,6 @@ from clientele.memberships.wiring import (
 )
 
 app = create_app(terms_gate)
-ERRORS = responses(400, 401, 403, 404, 413, 415, 422)
-PathId = Annotated[str, Path(min_length=1, max_length=64)]
-Limit = Annotated[int, Query(ge=1, le=100, description="Page size, 1-100.")]
-Cursor = Annotated[str | None, Query(max_length=2048, description="Opaque cursor from the previous page.")]
 SiteId = Annotated[str | None, Query(min_length=1, max_length=64, description="One site (default: the key's).")]
 Day = Annotated[IsoDay | None, Query(description="An ISO date (the site's).")]
 

@@ -7,13 +7,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from clientele.account.wiring import terms_gate
 from clientele.http import cursors
 from clientele.http.app import caller, create_app, lambda_entry
 from clientele.http.errors import no_content, responses, success
 from clientele.http.idempotency import idempotent_post
+from clientele.http.params import ERRORS, Cursor, Limit, PathId
 from clientele.kernel.permissions import Permission
 from clientele.messaging import schemas as receipts
 from clientele.messaging.wiring import receipt_service
@@ -21,10 +22,6 @@ from clientele.sales import schemas as models
 from clientele.sales.wiring import card_service, sales_service
 
 app = create_app(terms_gate)
-ERRORS = responses(400, 401, 403, 404, 413, 415, 422)
-PathId = Annotated[str, Path(min_length=1, max_length=64)]
-Limit = Annotated[int, Query(ge=1, le=100, description="Page size, 1-100.")]
-Cursor = Annotated[str | None, Query(max_length=2048, description="Opaque cursor from the previous page.")]
 
 
 @app.post(
