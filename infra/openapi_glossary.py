@@ -240,7 +240,7 @@ FIELDS: dict[str, str] = {
     "ApiKeyCreated.id": _id("key", "API key"),
     "ApiKeyOut.id": _id("key", "API key"),
     "AuditOut.id": _id("audit", "audit entry"),
-    "BatchOut.id": "The collection batch's id.",
+    "BatchOut.id": "The collection batch's id: `ddb_`, the collection date (YYYYMMDD) and the site's id.",
     "CardOut.id": _id("card", "card"),
     "CreatedCustomerOut.id": _id("cus", "customer"),
     "CustomerOut.id": _id("cus", "customer"),
@@ -489,9 +489,9 @@ FIELDS: dict[str, str] = {
     "filters": "Which customers the export holds.",
     "format": "The file format.",
     "row_count": "How many rows the file holds; null until it is finished.",
-    "order": "The order of the rows; null: newest first.",
-    "sort": "The field the rows are sorted by; null: creation time.",
-    "q": "Only customers matching this text (name, email or phone); null: all.",
+    "order": "`asc` or `desc`, as `GET /v1/customers` takes it; null: its default order.",
+    "sort": "`name`, `created`, `updated` or `last_visit`, as `GET /v1/customers` takes it; null: its default.",
+    "q": "Only customers matching this text (a name, the start of an email, or a phone); null: all.",
     "created_by": "The API key (`key_...`) that created it.",
     "ApiKeyCreated.created_by": "The API key (`key_...`) that created this one; null for a key made at onboarding.",
     "ApiKeyOut.created_by": "The API key (`key_...`) that created this one; null for a key made at onboarding.",
@@ -567,6 +567,89 @@ def gloss(schemas: dict[str, Any]) -> None:
             text = FIELDS.get(f"{name}.{field}") or FIELDS.get(field)
             if text:
                 prop["description"] = text
+
+
+# --- parameters ----------------------------------------------------------------------------------------------
+
+# The resource a path's ``{id}`` names, by the path segment before it.
+PATH_IDS: dict[str, tuple[str, str]] = {
+    "api-keys": ("key", "API key"),
+    "credits": ("crd", "credit"),
+    "customer-exports": ("exp", "customer export"),
+    "customer-imports": ("imp", "customer import"),
+    "customers": ("cus", "customer"),
+    "direct-debit-batches": ("", "collection batch"),  # ddb_<YYYYMMDD>_<site id>
+    "groups": ("grp", "customer group"),
+    "intake-forms": ("ifm", "intake form"),
+    "labels": ("label", "label"),
+    "marketing-preferences": ("pref", "marketing preference"),
+    "membership-exports": ("mexp", "membership export"),
+    "membership-types": ("mtype", "membership type"),
+    "memberships": ("mbr", "membership"),
+    "sales": ("sale", "sale"),
+    "sites": ("site", "site"),
+}
+
+# Other parameters, by ``"METHOD /path name"`` first, then by name.
+PARAMETERS: dict[str, str] = {
+    "key": "The custom attribute's key (lowercase letters, digits, `_`).",
+    "label_id": _id("label", "label"),
+    "note_id": _id("note", "note"),
+    "card_id": _id("card", "card"),
+    "job_id": _id("gjob", "group job"),
+    "customer_id": "The customer's id (`cus_` and 25 characters).",
+    "GET /v1/sales customer_id": "Only this customer's sales (`cus_...`).",
+    "GET /v1/insights site_id": "Only this site's figures (`site_...`); omitted: every site the key sees.",
+    "archived": "`true` lists the archived ones as well; `false` (the default) only those in use.",
+    "GET /v1/loyalty/accounts phone": "The phone number of the loyalty account, in international format.",
+    "GET /v1/memberships status": "Only memberships in this state.",
+    "GET /v1/memberships type_id": "Only memberships of this type (`mtype_...`).",
+    "GET /v1/memberships view": "One quick view instead of filters: `needs_mandate`, `payment_failed`, "
+    "`ending_soon` or `payment_due`.",
+    "GET /v1/customers/{id}/credits status": "Only credits in this state.",
+    "GET /v1/customers/{id}/credits membership_id": "Only the credits of this membership (`mbr_...`).",
+}
+
+
+def _path_id(path: str, name: str) -> str | None:
+    segments = path.strip("/").split("/")
+    if "{" + name + "}" not in segments:
+        return None
+    before = segments[segments.index("{" + name + "}") - 1]
+    if before not in PATH_IDS:
+        return None
+    prefix, what = PATH_IDS[before]
+    return (
+        _id(prefix, what) if prefix else f"The {what}'s id: `ddb_`, the collection date (YYYYMMDD) and the site's id."
+    )
+
+
+def gloss_parameters(paths: dict[str, Any]) -> None:
+    """Adds, in place, the descriptions the routes' parameters leave unsaid."""
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                if parameter.get("description"):
+                    continue
+                name = parameter.get("name", "")
+                text = (
+                    PARAMETERS.get(f"{method.upper()} {path} {name}")
+                    or (_path_id(path, name) if parameter.get("in") == "path" and name == "id" else None)
+                    or PARAMETERS.get(name)
+                )
+                if text:
+                    parameter["description"] = text
+
+
+def undescribed_parameters(paths: dict[str, Any]) -> list[str]:
+    """``METHOD /path name`` of every parameter without a description."""
+    return sorted(
+        f"{method.upper()} {path} {parameter.get('name')}"
+        for path, operations in paths.items()
+        for method, operation in operations.items()
+        for parameter in operation.get("parameters", [])
+        if not str(parameter.get("description", "")).strip()
+    )
 
 
 def undescribed(schemas: dict[str, Any]) -> list[str]:

@@ -258,3 +258,15 @@ def test_every_operation_behind_a_key_documents_429_with_retry_after() -> None:
         assert content["schema"] == {"$ref": ERROR_REF}, (method, path)
         assert list(content["examples"]) == ["RATE_LIMITED"], (method, path)
     assert limited == len(_operations()) - 1  # all but this document itself
+
+
+def test_every_parameter_has_a_description() -> None:
+    from infra.openapi_glossary import undescribed_parameters
+
+    missing = undescribed_parameters(_document()["paths"])
+    assert missing == [], (
+        "describe these parameters: Query(description=...) on the route, else PARAMETERS or PATH_IDS of "
+        "infra/openapi_glossary.py: " + ", ".join(missing)
+    )
+    customer = _document()["paths"]["/v1/customers/{id}"]["get"]["parameters"]
+    assert "`cus_`" in next(p["description"] for p in customer if p["name"] == "id")
