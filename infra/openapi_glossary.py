@@ -294,7 +294,7 @@ FIELDS: dict[str, str] = {
     "paid_at": _at("the charge was paid", "while it is not"),
     "raised_at": _at("the charge was raised"),
     "revoked_at": _at("it was revoked", "while it is valid"),
-    "sent_at": _at("the message was handed to the carrier", "until then"),
+    "sent_at": _at("the message was sent", "until it is"),
     "signed_at": _at("the customer signed the mandate"),
     "started_at": _at("the import started", "until then"),
     "submitted_at": _at("the customer submitted the form"),
@@ -434,7 +434,8 @@ FIELDS: dict[str, str] = {
     "JobOut.processed": "Customers processed so far.",
     "SalePointsOut.balance": "Points the customer holds after this sale.",
     "RejectionOut.code": "Why the row was not imported, as a code to act on.",
-    "IntakeRequestOut.channel": "How the link was sent: `email` or `sms`.",
+    "IntakeRequestOut.channel": "How the link reaches the customer: `email`, `sms`, or `link` (handed over at the "
+    "desk, with a QR code).",
     # lists and paging
     "items": "The entries, in the list's order; a list with a `cursor` holds one page of them.",
     "cursor": "Pass as `cursor` to get the next page; null on the last page.",
@@ -554,8 +555,8 @@ FIELDS: dict[str, str] = {
     "ApiKeyCreated.created_by": "The API key (`key_...`) that created this one; null for a key made at onboarding.",
     "ApiKeyOut.created_by": "The API key (`key_...`) that created this one; null for a key made at onboarding.",
     # audit
-    "action": "What was done: `created`, `updated`, `attribute_removed`...",
-    "actor": "Who did it: the API key (`key_...`) that made the change, or the customer.",
+    "action": "What was done: `created`, `updated`, `imported`, `attribute_removed`...",
+    "actor": "Who did it: the API key (`key_...`) that made the change, or `customer` for the customer's own change.",
     "AuditOut.fields": "The names of the fields that changed (never their values).",
     # insights
     "exchange_count": "The customer's exchanges.",
