@@ -57,6 +57,7 @@ def generate() -> dict[str, Any]:
     from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
     from clientele.http.errors import ErrorResponse
+    from infra.openapi_glossary import gloss, gloss_parameters
 
     paths: dict[str, Any] = {}
     schemas: dict[str, Any] = {}
@@ -108,6 +109,7 @@ def generate() -> dict[str, Any]:
     for name, definition in error_schema.pop("$defs", {}).items():
         schemas[name] = definition
     schemas["ErrorResponse"] = error_schema
+    gloss(schemas)
     document["paths"]["/v1/openapi.json"] = {
         "get": {
             "operationId": "get_openapi",
@@ -124,6 +126,7 @@ def generate() -> dict[str, Any]:
     _rate_limited(document)
     _link(document)
     _describe(document, _routes())
+    gloss_parameters(document["paths"])
     return document
 
 

@@ -165,3 +165,108 @@ def test_the_customer_and_sale_examples_are_accepted_as_they_stand(client: ApiCl
     recorded = client.post("/v1/sales", sale, headers={"Idempotency-Key": "till-3-receipt-000981"})
     assert recorded.status == 201, recorded.text
     assert recorded.json()["total"] == {"amount": 1250, "currency": "EUR"}
+
+
+def test_every_schema_and_every_field_has_a_description() -> None:
+    from infra.openapi_glossary import undescribed
+
+    missing = undescribed(_document()["components"]["schemas"])
+    assert missing == [], (
+        "describe these schemas and fields: a docstring or Field(description=...) on the model, else an entry in "
+        "SCHEMAS or FIELDS of infra/openapi_glossary.py: " + ", ".join(missing)
+    )
+
+
+def test_a_new_field_without_a_description_is_named() -> None:
+    """A route added tomorrow with an undescribed model fails the test above, naming ``Schema.field``."""
+    from pydantic import BaseModel, Field
+
+    from infra.openapi_glossary import gloss, undescribed
+
+    class Gadget(BaseModel):
+        """A gadget."""
+
+        customer_id: str  # described by the glossary
+        sprocket_count: int = Field(description="How many sprockets.")
+        flux_capacity: int  # nobody said what this is
+
+    class Parcel(BaseModel):
+        gadgets: list[Gadget]
+        weight: int | None = None
+
+    schema = Parcel.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas = {**schema.pop("$defs"), "Parcel": schema}
+    gloss(schemas)
+    assert undescribed(schemas) == ["Gadget.flux_capacity", "Parcel", "Parcel.gadgets", "Parcel.weight"]
+    nested = {"Box": {"description": "A box.", "allOf": [{"properties": {"lid": {"type": "object"}}}]}}
+    assert undescribed(nested) == ["Box.lid"]
+
+
+def test_the_glossary_names_only_schemas_and_fields_that_exist() -> None:
+    """A renamed field leaves no stale description behind."""
+    from infra.openapi_glossary import FIELDS, SCHEMAS
+
+    schemas = _document()["components"]["schemas"]
+    fields = {(name, field) for name, schema in schemas.items() for field in schema.get("properties", {})}
+    names = {field for _, field in fields} | {f"{name}.{field}" for name, field in fields}
+    assert sorted(set(FIELDS) - names) == []
+    assert sorted(set(SCHEMAS) - set(schemas)) == []
+
+
+def test_money_timestamps_and_ids_are_explained() -> None:
+    schemas = _document()["components"]["schemas"]
+
+    def said(name: str, field: str) -> str:
+        return str(schemas[name]["properties"][field]["description"])
+
+    assert "minor units" in said("Money", "amount") or "minor units" in str(schemas["Money"]["description"])
+    assert "RFC 3339" in said("CustomerOut", "created_at")
+    assert "null" in said("CustomerOut", "last_visit_at")
+    assert "`cus_`" in said("CustomerOut", "id")
+    assert "`sale_`" in said("SaleOut", "id")
+
+
+def test_every_operation_behind_a_key_documents_429_with_retry_after() -> None:
+    """The per-key rate limit (clientele/http/limits.py) runs before every route behind the authorizer."""
+    from cfn_tools import load_yaml  # type: ignore[import-untyped]
+
+    app_source = (ROOT / "layers/clientele/clientele/http/app.py").read_text(encoding="utf-8")
+    assert 'ErrorDetail("RATE_LIMITED"' in app_source and 'headers"]["Retry-After"]' in app_source
+    template = load_yaml((ROOT / "template.yaml").read_text(encoding="utf-8"))
+    public = {
+        (event["Properties"]["Method"].upper(), event["Properties"]["Path"])
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::Serverless::Function"
+        for event in (resource["Properties"].get("Events") or {}).values()
+        if event["Type"] == "HttpApi"
+        and str(event["Properties"].get("Path", "")).startswith("/v1/")
+        and (event["Properties"].get("Auth") or {}).get("Authorizer") == "NONE"
+    }
+    assert public == {("GET", "/v1/openapi.json")}
+    limited = 0
+    for method, path, operation in _operations():
+        if (method, path) in public:
+            assert operation.get("security") == [], (method, path)
+            assert "429" not in operation["responses"], (method, path)
+            continue
+        limited += 1
+        answer = operation["responses"].get("429")
+        assert answer is not None, (method, path)
+        assert answer["headers"]["Retry-After"]["schema"] == {"type": "integer"}, (method, path)
+        assert answer["headers"]["Retry-After"]["description"], (method, path)
+        content = answer["content"]["application/json"]
+        assert content["schema"] == {"$ref": ERROR_REF}, (method, path)
+        assert list(content["examples"]) == ["RATE_LIMITED"], (method, path)
+    assert limited == len(_operations()) - 1  # all but this document itself
+
+
+def test_every_parameter_has_a_description() -> None:
+    from infra.openapi_glossary import undescribed_parameters
+
+    missing = undescribed_parameters(_document()["paths"])
+    assert missing == [], (
+        "describe these parameters: Query(description=...) on the route, else PARAMETERS or PATH_IDS of "
+        "infra/openapi_glossary.py: " + ", ".join(missing)
+    )
+    customer = _document()["paths"]["/v1/customers/{id}"]["get"]["parameters"]
+    assert "`cus_`" in next(p["description"] for p in customer if p["name"] == "id")
