@@ -38,7 +38,6 @@ SCHEMAS: dict[str, str] = {
     "ApiKeyList": "The merchant's API keys (never their secrets).",
     "ApiKeyOut": "An API key of the merchant (never its secret).",
     "AttachIn": "The customer to attach a sale to.",
-    "AttributeRemoval": "What removing a custom attribute leaves to do.",
     "AttributeType": "The kind of value a custom attribute holds.",
     "AuditList": "One page of a customer's audit trail, newest first.",
     "BatchList": "The direct-debit collection batches of the merchant.",
@@ -248,6 +247,7 @@ FIELDS: dict[str, str] = {
     "DeliveryOut.id": _id("dlv", "delivery"),
     "EventOut.id": _id("lev", "loyalty event"),
     "ExportOut.id": _id("exp", "export"),
+    "AttributeRemovalOut.id": _id("arm", "custom attribute removal"),
     "GroupOut.id": _id("grp", "customer group"),
     "ImportOut.id": _id("imp", "import"),
     "IntakeFormOut.id": _id("ifm", "intake form"),
@@ -634,6 +634,7 @@ def gloss(schemas: dict[str, Any]) -> None:
 PATH_IDS: dict[str, tuple[str, str]] = {
     "api-keys": ("key", "API key"),
     "credits": ("crd", "credit"),
+    "custom-attribute-removals": ("arm", "custom attribute removal"),
     "customer-exports": ("exp", "customer export"),
     "customer-imports": ("imp", "customer import"),
     "customers": ("cus", "customer"),
