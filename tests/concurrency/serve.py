@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.local.server import DEFAULT_REGION, FAKE_CREDENTIALS, LocalStack
+from tests.stack.serve import quiet_stdout
 
 WORKERS_PER_FUNCTION = 6
 
@@ -56,6 +57,7 @@ def main() -> int:
     os.environ.setdefault("AWS_DEFAULT_REGION", DEFAULT_REGION)
     os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
     state = Path(tempfile.mkdtemp(prefix="clientele-concurrency-"))
+    announce = quiet_stdout(state)
     note_conditional_writes(state / "writes.jsonl")
     stack = LocalStack(
         port=0,
@@ -71,6 +73,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     print(
         json.dumps({"api_url": stack.url, "aws_endpoint_url": stack.aws_endpoint_url, "state": str(state)}),
+        file=announce,
         flush=True,
     )
     try:

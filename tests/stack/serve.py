@@ -13,8 +13,23 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
+from typing import TextIO
 
 from infra.local.server import DEFAULT_REGION, FAKE_CREDENTIALS, LocalStack
+
+
+def quiet_stdout(state: Path) -> TextIO:
+    """From now on, everything this process writes (the functions' logs) goes to ``state/stack.log``: nobody
+    reads the pipe after the first line, and a full pipe would block the stack. Returns the original stdout,
+    for the one line the test reads."""
+    original = os.fdopen(os.dup(1), "w")
+    log = os.open(state / "stack.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    os.close(log)
+    return original
 
 
 def main() -> int:
@@ -24,6 +39,7 @@ def main() -> int:
     # Property-based runs drive the demo key far above a till's rate; the per-key limit has its own tests.
     os.environ.setdefault("API_REQUESTS_PER_MINUTE", "1000000")
     state = Path(tempfile.mkdtemp(prefix="clientele-stack-"))
+    announce = quiet_stdout(state)
     # Handlers in this process, one at a time: these tests check what the API answers, within per-request time
     # limits that a worker's cold start on a busy machine can exceed. tests/concurrency runs the worker processes.
     stack = LocalStack(port=0, moto_port=0, state_dir=state, isolation="thread").start()
@@ -38,6 +54,7 @@ def main() -> int:
                 "state_dir": str(state),
             }
         ),
+        file=announce,
         flush=True,
     )
     try:
