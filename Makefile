@@ -61,14 +61,15 @@ browser-deps:
 	  else echo "chromium is missing: browser tests will be skipped (apt-get install chromium)"; fi; \
 	fi
 
-test: setup browser-deps lint typecheck imports ## every test but those of make test-stack
-	$(PY) -m pytest -m "not stack"
+test: setup lint typecheck imports ## every test but those of make test-stack
+	$(PY) -m pytest -m "not stack and not browser"
 
-# Slow checks CI runs once, after make test: the tests marked `stack`, each against a local stack started as
-# `make run` starts it (over HTTP): schemathesis over every operation (stateless and stateful), the races on
-# parallel worker processes, persistence across a restart, the clean stop under load, the server itself.
-test-stack: setup ## the tests against a local stack over HTTP: schemathesis, races, restart, stop
-	$(PY) -m pytest -m stack
+# Slow checks CI runs once, after make test: the tests marked `stack` or `browser`, each against a local stack
+# started as `make run` starts it (over HTTP): Chromium with axe on every hosted page, schemathesis over every
+# operation (stateless and stateful), the races on parallel worker processes, persistence across a restart,
+# the clean stop under load, the server itself, the README's commands.
+test-stack: setup browser-deps ## the tests against a local stack over HTTP: Chromium, schemathesis, races, restart
+	$(PY) -m pytest -m "stack or browser"
 
 unit: setup ## the unit and template tests only
 	$(PY) -m pytest tests/unit tests/template -q
