@@ -8,7 +8,7 @@ from typing import Any
 import boto3
 
 
-def _variants(values: list[str]) -> set[str]:
+def _variants(values: list[str], *, phone_tails: bool = True) -> set[str]:
     found: set[str] = set()
     for value in values:
         if not value:
@@ -16,7 +16,9 @@ def _variants(values: list[str]) -> set[str]:
         found |= {value, value.lower(), value.strip()}
         digits = "".join(c for c in value if c.isdigit())
         if len(digits) >= 8:
-            found |= {digits, digits[-9:]}  # the number in any formatting, with or without country code
+            found.add(digits)  # the number in any formatting
+            if phone_tails:
+                found.add(digits[-9:])  # a phone with or without its country code
     return found
 
 
@@ -33,9 +35,10 @@ def _readable(value: Any) -> str:
     raise TypeError(f"cannot scan {type(value).__name__}")
 
 
-def find_personal_data(info: Any, values: list[str]) -> list[str]:
-    """Where any of ``values`` (names, emails, phones; raw and normalised) still appears."""
-    needles = _variants(values)
+def find_personal_data(info: Any, values: list[str], *, phone_tails: bool = True) -> list[str]:
+    """Where any of ``values`` (names, emails, phones; raw and normalised) still appears. ``phone_tails=False``
+    for numbers that are not phones (an IBAN): their last nine digits could be anybody's phone."""
+    needles = _variants(values, phone_tails=phone_tails)
     hits: list[str] = []
     dynamodb = boto3.client("dynamodb", region_name=info.region)
     for logical_id, table in info.tables.items():
