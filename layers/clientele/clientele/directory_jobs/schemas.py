@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from clientele.customers.model import Source
 from clientele.directory_jobs.model import AttributeRemoval, DuplicatePair, ExportJob, ImportJob, MergeOutcome
@@ -141,7 +141,7 @@ class ImportIn(Input):
 
 
 class ImportStart(Input):
-    dry_run: bool = Field(default=True, description="Report what the import would do, writing nothing.")
+    dry_run: StrictBool = Field(default=True, description="Report what the import would do, writing nothing.")
 
 
 class UploadForm(Output):

@@ -196,7 +196,8 @@ def _json_depth(text: str) -> int:
 
 def _json_limits(event: dict[str, Any]) -> dict[str, Any] | None:
     """A JSON body nested deeper than ``MAX_JSON_DEPTH`` or with a number longer than ``MAX_JSON_NUMBER``
-    (or NaN, Infinity) is a 400 before any parser sees it: no recursion or big-number error can follow."""
+    (or NaN, Infinity) is a 400 before any parser sees it: no recursion or big-number error can follow. So is
+    a body that is JSON but not an object."""
     text = event.get("body")
     if not text or not isinstance(text, str):
         return None
@@ -205,11 +206,15 @@ def _json_limits(event: dict[str, Any]) -> dict[str, Any] | None:
             400, errors.body([ErrorDetail("JSON_TOO_DEEP", f"The body nests deeper than {MAX_JSON_DEPTH} levels.")])
         )
     try:
-        json.loads(text, parse_int=_number, parse_float=_number, parse_constant=_constant)
+        value = json.loads(text, parse_int=_number, parse_float=_number, parse_constant=_constant)
     except _TooComplex as exc:
         return _raw_error(400, errors.body([ErrorDetail(exc.code, str(exc))]))
     except (ValueError, RecursionError):
         return None  # not JSON at all: the route's own validation answers MALFORMED_JSON
+    if value is not None and not isinstance(value, dict):  # every body is an object: an array is not an empty one
+        return _raw_error(
+            400, errors.body([ErrorDetail("MALFORMED_JSON", "The request body must be a JSON object.", "body")])
+        )
     return None
 
 

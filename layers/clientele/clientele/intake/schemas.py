@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, StrictBool, StringConstraints, model_validator
 
 from clientele.http.schemas import Id, Input, Output
 from clientele.intake.model import (
@@ -53,7 +53,7 @@ class QuestionIO(Input):
     id: Key = Field(description="The question's key, kept across versions (lowercase letters, digits, `_`).")
     kind: QuestionKind
     label: WordingIO
-    required: bool = False
+    required: StrictBool = False
     choices: list[ChoiceIO] = Field(
         default_factory=list, max_length=30, description="2-30 choices for a single or multiple choice; none else."
     )
@@ -102,7 +102,7 @@ class IntakeFormPatch(Input):
     questions: Questions | None = Field(
         default=None, description="The whole list; when it differs from the current one, the version moves."
     )
-    archived: bool | None = None
+    archived: StrictBool | None = None
 
     @model_validator(mode="after")
     def _ids(self) -> IntakeFormPatch:

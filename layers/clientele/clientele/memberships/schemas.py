@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field, StrictInt, StringConstraints
+from pydantic import Field, StrictBool, StrictInt, StringConstraints
 
 from clientele.http.schemas import Currency, Id, Input, IsoDay, Name, Output
 from clientele.kernel.money import Money
@@ -106,7 +106,7 @@ class MembershipTypeIn(Input):
 class MembershipTypePatch(Input):
     name: Name | None = None
     rate: MembershipMoneyIO | None = None
-    archived: bool | None = Field(default=None, description="An archived type takes no new enrolments.")
+    archived: StrictBool | None = Field(default=None, description="An archived type takes no new enrolments.")
     credits: CreditPlanIO | None = Field(
         default=None,
         description="For new enrolments (like the rate): a membership keeps the plan it was enrolled with. "
@@ -220,7 +220,7 @@ class MandateOut(Output):
 
 
 class MandateRequestIn(Input):
-    resend: bool = Field(default=False, description="Send the open request's link again (a fresh 14 days).")
+    resend: StrictBool = Field(default=False, description="Send the open request's link again (a fresh 14 days).")
 
 
 class MandateRequestOut(Output):
@@ -336,7 +336,9 @@ class PaymentIn(Input):
 
 
 class CancelIn(Input):
-    at_period_end: bool = Field(default=False, description="Run until the current period ends; otherwise end now.")
+    at_period_end: StrictBool = Field(
+        default=False, description="Run until the current period ends; otherwise end now."
+    )
     reason: Reasontext
 
 

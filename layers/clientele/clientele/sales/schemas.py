@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 
 from clientele.http.schemas import Currency, Id, Input, Output
 from clientele.kernel.money import Money
@@ -65,7 +65,7 @@ class TaxLineIn(Input):
         default=None, description="The rate as printed, e.g. `21%`."
     )
     amount: MoneyIO = Field(description="The tax amount, in the site's currency.")
-    included: bool = Field(
+    included: StrictBool = Field(
         default=True,
         description="True (the default): the tax is already in the lines' prices, as VAT is in Europe. False: it is "
         "added to the lines, and the sale's total is the lines plus these taxes.",
