@@ -19,12 +19,14 @@ def test_an_export_of_an_unknown_preference(client: ApiClient) -> None:
     assert 400 <= response.status < 500, response.text
 
 
-def test_a_body_that_is_json_but_not_an_object_is_400(client: ApiClient) -> None:
+def test_a_body_that_is_json_but_not_an_object_is_422_even_where_every_field_has_a_default(
+    client: ApiClient,
+) -> None:
     for body in ("[{}, 1]", '"text"', "7"):
         response = client.request(
             "POST", "/v1/signup-qr/rotations", data=body, headers={"content-type": "application/json"}
         )
-        assert response.status == 400 and response.error_codes() == ["MALFORMED_JSON"], response.text
+        assert response.status == 422 and response.error_codes() == ["INVALID_BODY"], response.text
     assert client.get("/v1/settings").json()["merchant_id"]  # nothing rotated meanwhile: the key still works
 
 

@@ -196,8 +196,9 @@ def _json_depth(text: str) -> int:
 
 def _json_limits(event: dict[str, Any]) -> dict[str, Any] | None:
     """A JSON body nested deeper than ``MAX_JSON_DEPTH`` or with a number longer than ``MAX_JSON_NUMBER``
-    (or NaN, Infinity) is a 400 before any parser sees it: no recursion or big-number error can follow. So is
-    a body that is JSON but not an object."""
+    (or NaN, Infinity) is a 400 before any parser sees it: no recursion or big-number error can follow. A body
+    that is JSON but not an object is 422 ``INVALID_BODY``, as the routes' own validation answers it, also for
+    a route whose every field has a default (it would otherwise read an array as an empty object)."""
     text = event.get("body")
     if not text or not isinstance(text, str):
         return None
@@ -212,9 +213,7 @@ def _json_limits(event: dict[str, Any]) -> dict[str, Any] | None:
     except (ValueError, RecursionError):
         return None  # not JSON at all: the route's own validation answers MALFORMED_JSON
     if value is not None and not isinstance(value, dict):  # every body is an object: an array is not an empty one
-        return _raw_error(
-            400, errors.body([ErrorDetail("MALFORMED_JSON", "The request body must be a JSON object.", "body")])
-        )
+        return _raw_error(422, errors.body([ErrorDetail("INVALID_BODY", "The request body is a JSON object.", "body")]))
     return None
 
 
