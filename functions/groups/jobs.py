@@ -21,7 +21,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from clientele.groups.wiring import group_jobs_queue, groups_service
 from clientele.kernel import clock
-from clientele.kernel.events import CustomerChanged, SaleCustomerChanged, SaleRecorded
+from clientele.kernel.events import CustomerChanged, SaleCustomerChanged, SaleRecorded, message_type
 from clientele.platform.observability import logger, metrics, tracer
 
 MARGIN_MS = 15_000
@@ -101,18 +101,12 @@ def consume_customer(record: SQSRecord) -> str:
 
 def handle_record(record: SQSRecord) -> str:
     """Each message by its kind: an event names its ``type``; a job step carries ``job_id``."""
-    try:
-        message = json.loads(record.body)
-        if isinstance(message, dict) and "Message" in message and "type" not in message:  # an SNS envelope
-            message = json.loads(message["Message"])
-    except (ValueError, TypeError):
-        message = None
-    kind = message.get("type") if isinstance(message, dict) else None
+    kind = message_type(record.body)
     if kind == CustomerChanged.TYPE:
         return consume_customer(record)
     if kind == SaleCustomerChanged.TYPE:
         return consume_customer_change(record)
-    if isinstance(message, dict) and "job_id" in message and kind != SaleRecorded.TYPE:
+    if kind is None and '"job_id"' in record.body:
         return job_step(record)
     return consume_sale(record)  # a SaleRecorded, or something it ignores
 

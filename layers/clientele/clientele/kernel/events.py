@@ -14,6 +14,35 @@ from dataclasses import asdict, dataclass
 from typing import Any, ClassVar
 
 
+def _unwrapped(body: str | dict[str, Any]) -> dict[str, Any]:
+    """A queue message's event: raw SNS delivery, or the ``Message`` of an SNS envelope (raw delivery off)."""
+    data = json.loads(body) if isinstance(body, str) else dict(body)
+    if not isinstance(data, dict):
+        raise ValueError("an event is a JSON object")
+    if "Message" in data and "type" not in data:
+        data = json.loads(data["Message"])
+        if not isinstance(data, dict):
+            raise ValueError("an event is a JSON object")
+    return data
+
+
+def message_type(body: str | dict[str, Any]) -> str | None:
+    """The ``type`` of the event a queue message carries; None for anything that is not an event."""
+    try:
+        kind = _unwrapped(body).get("type")
+    except (ValueError, TypeError):
+        return None
+    return kind if isinstance(kind, str) else None
+
+
+def _payload(body: str | dict[str, Any], expected: str) -> dict[str, Any]:
+    """The event's fields, without its ``type``; ``ValueError`` when it is another event or none."""
+    data = _unwrapped(body)
+    if data.pop("type", None) != expected:
+        raise ValueError(f"not a {expected} event")
+    return data
+
+
 @dataclass(frozen=True)
 class SaleRecorded:
     """A sale now belongs to a customer's history: recorded with a customer, or given one afterwards."""
@@ -38,11 +67,7 @@ class SaleRecorded:
     @classmethod
     def from_message(cls, body: str | dict[str, Any]) -> SaleRecorded:
         """The event in a queue message (raw SNS delivery) or an SNS notification's ``Message``."""
-        data = json.loads(body) if isinstance(body, str) else dict(body)
-        if "Message" in data and "type" not in data:  # an SNS envelope (raw delivery off)
-            data = json.loads(data["Message"])
-        if data.pop("type", None) != cls.TYPE:
-            raise ValueError("not a SaleRecorded event")
+        data = _payload(body, cls.TYPE)
         try:
             return cls(
                 merchant_id=str(data["merchant_id"]),
@@ -86,11 +111,7 @@ class SaleCustomerChanged:
 
     @classmethod
     def from_message(cls, body: str | dict[str, Any]) -> SaleCustomerChanged:
-        data = json.loads(body) if isinstance(body, str) else dict(body)
-        if "Message" in data and "type" not in data:  # an SNS envelope (raw delivery off)
-            data = json.loads(data["Message"])
-        if data.pop("type", None) != cls.TYPE:
-            raise ValueError("not a SaleCustomerChanged event")
+        data = _payload(body, cls.TYPE)
         try:
             return cls(
                 merchant_id=str(data["merchant_id"]),
@@ -130,11 +151,7 @@ class CustomerChanged:
 
     @classmethod
     def from_message(cls, body: str | dict[str, Any]) -> CustomerChanged:
-        data = json.loads(body) if isinstance(body, str) else dict(body)
-        if "Message" in data and "type" not in data:  # an SNS envelope (raw delivery off)
-            data = json.loads(data["Message"])
-        if data.pop("type", None) != cls.TYPE:
-            raise ValueError("not a CustomerChanged event")
+        data = _payload(body, cls.TYPE)
         try:
             return cls(
                 merchant_id=str(data["merchant_id"]),
